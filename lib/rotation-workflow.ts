@@ -1,0 +1,176 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+
+/** The Lambda behind each task state; keys are the handler file names in `functions/handlers/`. */
+export const ROTATION_STEPS = [
+  'prepare-run',
+  'scan-page',
+  'assess-app',
+  'create-replacement',
+  'finish-replacement',
+  'repair-replacement',
+  'delete-original',
+  'rename-replacement',
+  'queue-notice',
+  'finish-run',
+] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+/** Action kinds the policy emits, mapped to the task state that carries each one out. */
+export const ACTION_STATES = {
+  'create-replacement': 'CreateReplacement',
+  'finish-replacement': 'FinishReplacement',
+  'repair-replacement': 'RepairReplacement',
+  'delete-original': 'DeleteOriginal',
+  'rename-replacement': 'RenameReplacement',
+  'queue-notice': 'QueueNotice',
+} as const satisfies Record<string, string>;
+
+/** Task state name → handler; the local runner uses it to put the real handlers behind the synthesized states. */
+export const TASK_STATE_STEPS: Record<string, RotationStep> = {
+  PrepareRun: 'prepare-run',
+  ScanPage: 'scan-page',
+  AssessApp: 'assess-app',
+  CreateReplacement: 'create-replacement',
+  FinishReplacement: 'finish-replacement',
+  RepairReplacement: 'repair-replacement',
+  DeleteOriginal: 'delete-original',
+  RenameReplacement: 'rename-replacement',
+  QueueNotice: 'queue-notice',
+  FinishRun: 'finish-run',
+};
+
+/** Errors worth another attempt: Lambda's own hiccups, APIC throttling/outages, Secrets Manager throttling. */
+const TRANSIENT_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.TooManyRequestsException',
+  'ApicUnavailableError',
+  'ApicThrottledError',
+  'SecretStoreThrottledError',
+];
+
+export interface RotationWorkflowProps {
+  readonly functions: Record<RotationStep, IFunction>;
+  /** Apps assessed and rotated in parallel; bounds the load on APIC and on Secrets Manager's 50 writes/s. */
+  readonly maxConcurrentApps: number;
+}
+
+/**
+ * Builds the rotation state machine body (JSONPath, so the same definition runs in the local interpreter).
+ * State names are part of the contract with the local runner (`TASK_STATE_STEPS`).
+ */
+export class RotationWorkflow extends Construct {
+  public readonly definition: sfn.IChainable;
+
+  constructor(scope: Construct, id: string, props: RotationWorkflowProps) {
+    super(scope, id);
+    const task = (stateName: string, step: RotationStep, payload: Record<string, unknown>, resultPath: string) => {
+      const invoke = new tasks.LambdaInvoke(this, stateName, {
+        stateName,
+        lambdaFunction: props.functions[step],
+        payloadResponseOnly: true,
+        payload: sfn.TaskInput.fromObject(payload),
+        resultPath,
+        retryOnServiceExceptions: false,
+      });
+      invoke.addRetry({
+        errors: TRANSIENT_ERRORS,
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts: 4,
+        maxDelay: Duration.seconds(60),
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+      return invoke;
+    };
+
+    const prepareRun = task(
+      'PrepareRun',
+      'prepare-run',
+      {
+        'input.$': '$',
+        'executionName.$': '$$.Execution.Name',
+        'executionStartTime.$': '$$.Execution.StartTime',
+      },
+      '$',
+    );
+    const scanPage = task(
+      'ScanPage',
+      'scan-page',
+      { 'run.$': '$.run', 'cursor.$': '$.cursor', 'summary.$': '$.summary', 'lastResults.$': '$.lastResults' },
+      '$',
+    );
+    const finishRun = task(
+      'FinishRun',
+      'finish-run',
+      { 'run.$': '$.run', 'summary.$': '$.summary', 'lastResults.$': '$.lastResults' },
+      '$',
+    );
+
+    const appFailed = new sfn.Pass(this, 'AppFailed', {
+      parameters: {
+        status: 'failed',
+        'item.$': '$.item',
+        'error.$': '$.error.Error',
+        'cause.$': '$.error.Cause',
+      },
+    });
+    const appPlanned = new sfn.Pass(this, 'AppPlanned', {
+      parameters: { status: 'planned', 'item.$': '$.item', 'actions.$': '$.assessment.actions' },
+    });
+    const appDone = new sfn.Pass(this, 'AppDone', {
+      parameters: { status: 'done', 'item.$': '$.item', 'actions.$': '$.actionResults' },
+    });
+
+    const actionKind = new sfn.Choice(this, 'ActionKind');
+    for (const [kind, stateName] of Object.entries(ACTION_STATES)) {
+      const step = kind as RotationStep;
+      actionKind.when(sfn.Condition.stringEquals('$.action.kind', kind), task(stateName, step, { 'run.$': '$.run', 'app.$': '$.app', 'action.$': '$.action' }, '$'));
+    }
+    actionKind.otherwise(new sfn.Fail(this, 'UnknownAction', { error: 'UnknownAction', causePath: '$.action.kind' }));
+
+    const executeActions = new sfn.Map(this, 'ExecuteActions', {
+      itemsPath: '$.assessment.actions',
+      itemSelector: { 'run.$': '$.run', 'app.$': '$.assessment.app', 'action.$': '$$.Map.Item.Value' },
+      maxConcurrency: 1,
+      resultPath: '$.actionResults',
+    });
+    executeActions.itemProcessor(actionKind);
+    executeActions.addCatch(appFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    executeActions.next(appDone);
+
+    const assessApp = task('AssessApp', 'assess-app', { 'run.$': '$.run', 'item.$': '$.item' }, '$.assessment');
+    assessApp.addCatch(appFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    const perApp = assessApp.next(
+      new sfn.Choice(this, 'IsDryRun')
+        .when(sfn.Condition.booleanEquals('$.run.dryRun', true), appPlanned)
+        .otherwise(executeActions),
+    );
+
+    const forEachApp = new sfn.DistributedMap(this, 'ForEachApp', {
+      itemsPath: '$.items',
+      itemSelector: { 'run.$': '$.run', 'item.$': '$$.Map.Item.Value' },
+      maxConcurrency: props.maxConcurrentApps,
+      resultPath: '$.lastResults',
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+    });
+    forEachApp.itemProcessor(perApp);
+
+    const morePages = new sfn.Choice(this, 'MorePages')
+      .when(sfn.Condition.booleanEquals('$.cursor.done', true), finishRun)
+      .otherwise(scanPage);
+    forEachApp.next(morePages);
+
+    const hasItems = new sfn.Choice(this, 'HasItems')
+      .when(sfn.Condition.isPresent('$.items[0]'), forEachApp)
+      .otherwise(morePages);
+
+    this.definition = prepareRun.next(scanPage).next(hasItems);
+  }
+}
