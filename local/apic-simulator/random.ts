@@ -17,11 +17,10 @@ export class SeededRandom {
   }
 
   hex(length: number): string {
-    let out = '';
-    while (out.length < length) {
-      out += this.nextUint32().toString(16).padStart(8, '0');
-    }
-    return out.slice(0, length);
+    const words = Math.ceil(length / 8);
+    const buffer = Buffer.allocUnsafe(words * 4);
+    for (let word = 0; word < words; word += 1) buffer.writeUInt32BE(this.nextUint32(), word * 4);
+    return buffer.toString('hex', 0, Math.ceil(length / 2)).slice(0, length);
   }
 
   /** A version-4-shaped UUID. */

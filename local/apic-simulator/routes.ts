@@ -177,7 +177,7 @@ class ApicApi {
       name,
       title,
       summary,
-      clientSecret,
+      secretHash: hashSecret(clientSecret),
       ...(supplied.clientId === undefined ? {} : { clientId: supplied.clientId }),
     });
     return { status: 201, body: this.deps.views.credential(credential, clientSecret) };
