@@ -1,0 +1,12 @@
+export { MAX_SECRET_NAME_LENGTH, SecretNameError, parseSecretName, secretNameFor, tagValue } from './naming';
+export {
+  STAGE_CURRENT,
+  STAGE_PENDING,
+  SecretStoreError,
+  SecretsManagerSecretStore,
+  TAG_KEYS,
+  pendingNoticeTag,
+  sentNoticeTag,
+  versionToken,
+  type SecretsManagerSecretStoreOptions,
+} from './secret-store';
