@@ -1,0 +1,5 @@
+export { ageInDays, assessApp, candidateBaseNames, needsAttention } from './assess';
+export type { AssessAppInput } from './assess';
+export { isExempt, resolvePolicy } from './settings';
+export type { ConsumerOrgPolicyOverride } from './settings';
+export type * from './types';
