@@ -1,0 +1,11 @@
+export {
+  escapeHtml,
+  groupDigests,
+  renderDigest,
+  type DigestContent,
+  type DigestGroup,
+  type DigestInput,
+  type DigestItem,
+  type GroupedDigests,
+} from './render';
+export { MailDeliveryError, SesMailer } from './ses-mailer';
