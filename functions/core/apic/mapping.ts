@@ -62,10 +62,17 @@ function requireTimestamp(raw: Json, field: string, object: string, source: Data
   if (value === undefined || value === null) fail(field, object, 'is missing', source);
   if (typeof value !== 'string') fail(field, object, `is ${describeType(value)}, expected an ISO-8601 string`, source);
   const shown = JSON.stringify(value.slice(0, 40));
-  const at = ISO_TIMESTAMP.test(value) ? Date.parse(value) : Number.NaN;
+  const at = ISO_TIMESTAMP.test(value) && isCalendarDate(value) ? Date.parse(value) : Number.NaN;
   if (Number.isNaN(at)) fail(field, object, `is not an ISO-8601 timestamp with zone: ${shown}`, source);
   if (at > source.now.getTime() + MAX_CLOCK_SKEW_MS) fail(field, object, `is in the future: ${shown}`, source);
   return new Date(at).toISOString();
+}
+
+/** Date.parse rolls 2025-02-30 over to March; a date APIC never wrote must not become one. */
+function isCalendarDate(value: string): boolean {
+  const [year, month, day] = value.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const probe = new Date(Date.UTC(year, month - 1, day));
+  return probe.getUTCMonth() === month - 1 && probe.getUTCDate() === day;
 }
 
 function nameForMessages(raw: Json): string {
