@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateCatalog } from '../local/apic-simulator/generate';
-import { startApicSimulator } from '../local/apic-simulator/index';
+import { SimulatorLookupError, SimulatorSeedError, startApicSimulator } from '../local/apic-simulator/index';
 import type { ApicSimulator, SimCredentialSeed, SimulatorOptions, SimulatorSeed } from '../local/apic-simulator/index';
 import { SAMPLE_CATALOG, SAMPLE_PROVIDER_ORG, sampleCatalog } from '../local/apic-simulator/sample';
 
@@ -390,6 +390,38 @@ describe('credential mutations', () => {
       body: { client_id: 'id', client_secret: 'wrong' },
     });
     expect(answer.status).toBe(401);
+  });
+});
+
+describe('configurable uncertainties', () => {
+  it('can refuse to delete the last credential of an app', async () => {
+    const simulator = await start({ seed: oneApp('org', 'app', [{ name: 'a' }, { name: 'b' }]), refuseLastCredentialDelete: true });
+    const api = clientOf(simulator, await tokenFor(simulator));
+    const credentials = `${appPath('org', 'app')}/credentials`;
+    expect((await api('DELETE', `${credentials}/a`)).status).toBe(200);
+    expect((await api('DELETE', `${credentials}/b`)).status).toBe(400);
+    expect(simulator.inspect.credentials(PORG, CATALOG, 'org', 'app').map((c) => c.name)).toEqual(['b']);
+  });
+
+  it('can put expanded credentials under the key `credentials`', async () => {
+    const simulator = await start({ seed: oneApp('org', 'app', [{ name: 'a' }]), expandedCredentialsKey: 'credentials' });
+    const answer = await call(simulator, 'GET', `catalogs/${PORG}/${CATALOG}/apps?expand=credentials`, {
+      token: await tokenFor(simulator),
+    });
+    const [app] = results(answer);
+    expect((app?.credentials as Json[]).map((credential) => credential.name)).toEqual(['a']);
+    expect(app).not.toHaveProperty('app_credentials');
+  });
+});
+
+describe('seeding and inspection errors', () => {
+  it('rejects a credential seeded twice or a reused client id, and lookups of unknown apps', async () => {
+    const simulator = await start({ seed: oneApp('org', 'app', [{ name: 'a', clientId: 'cid' }]) });
+    expect(() => simulator.seed(oneApp('org', 'app', [{ name: 'a' }]))).toThrow(SimulatorSeedError);
+    expect(() => simulator.seed(oneApp('org', 'other', [{ name: 'b', clientId: 'cid' }]))).toThrow(SimulatorSeedError);
+    expect(() => simulator.inspect.credentials(PORG, CATALOG, 'org', 'missing')).toThrow(SimulatorLookupError);
+    simulator.seed(oneApp('org', 'app', [{ name: 'c' }]));
+    expect(simulator.inspect.apps(PORG, CATALOG)[0]).toEqual({ consumerOrg: 'org', app: 'app', credentialCount: 2 });
   });
 });
 

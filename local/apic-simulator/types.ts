@@ -130,7 +130,10 @@ export interface ApicSimulator {
   /** All requests counted by `counters()` except `POST /token`. */
   totalCalls(): number;
   resetCounters(): void;
-  /** Additive: existing orgs, catalogs, consumer orgs and apps are reused by name. */
+  /**
+   * Additive: existing orgs, catalogs, consumer orgs and apps are reused by name. Throws `SimulatorSeedError` on a
+   * credential name already in its app or a client id already in its catalog; what came before it stays seeded.
+   */
   seed(seed: SimulatorSeed): void;
   readonly inspect: {
     credentials(providerOrg: string, catalog: string, consumerOrg: string, app: string): InspectedCredential[];
