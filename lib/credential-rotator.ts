@@ -1,0 +1,334 @@
+import { ArnFormat, Duration, Names, Stack, TimeZone } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { parseRotatorConfig, type RotatorConfig, type RotatorConfigInput } from '../functions/core/config';
+import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, RotatorFunction } from './lambda-defaults';
+import { acknowledgeRotatorNagFindings } from './nag-acknowledgements';
+import { ROTATION_STEPS, RotationWorkflow, type RotationStep } from './rotation-workflow';
+
+export interface CredentialRotatorProps {
+  /**
+   * The rotator configuration (a parsed `RotatorConfig` or its input form, defaults omitted).
+   * Validated again here, so every problem surfaces at synth, all at once, as a `ConfigError`.
+   */
+  readonly config: RotatorConfigInput;
+  /**
+   * Key for every credential secret and every log group of the rotator.
+   * A key you pass is used as is: if it is imported, its policy must already let CloudWatch Logs use it.
+   * @default - a new customer-managed key with automatic rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * Topic notified when a rotation run fails, times out or is aborted.
+   * @default - none; the alarm is still created
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /**
+   * Retention of the Lambda and state machine logs.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Upper bound for one rotation run.
+   * @default Duration.hours(12)
+   */
+  readonly stateMachineTimeout?: Duration;
+}
+
+/** Thrown when a function's environment would exceed Lambda's 4 KB limit, which CloudFormation reports only at deploy. */
+export class EnvironmentTooLargeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EnvironmentTooLargeError';
+  }
+}
+
+/** What each step reads and writes; each entry names the binder below that grants it. */
+type StepAccess = 'run-config' | 'apic' | 'credential-reads' | 'credential-writes' | 'notice-ledger' | 'notice-delivery';
+
+const STEP_ACCESS: Record<RotationStep, readonly StepAccess[]> = {
+  'prepare-run': ['run-config'],
+  'scan-page': ['apic'],
+  'assess-app': ['apic', 'credential-reads'],
+  'create-replacement': ['apic', 'credential-writes'],
+  'finish-replacement': ['apic', 'credential-writes'],
+  'repair-replacement': ['apic', 'credential-writes'],
+  'delete-original': ['apic', 'credential-reads'],
+  'rename-replacement': ['apic', 'credential-reads'],
+  'queue-notice': ['notice-ledger'],
+  'finish-run': ['notice-delivery'],
+};
+
+/** Steps that page through whole catalogs or send every digest of a run. */
+const LONG_RUNNING_STEPS: ReadonlySet<RotationStep> = new Set(['scan-page', 'finish-run']);
+
+/** Config that only the synth or specific binders need; left out of `ROTATOR_CONFIG` to keep it small. */
+const OUTSIDE_RUN_CONFIG: ReadonlySet<string> = new Set(['consumerAccess', 'apicCaBundle']);
+
+const SECRET_READ_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
+const SECRET_WRITE_ACTIONS = [
+  'secretsmanager:CreateSecret',
+  'secretsmanager:PutSecretValue',
+  'secretsmanager:UpdateSecretVersionStage',
+  'secretsmanager:TagResource',
+];
+const NOTICE_LEDGER_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:TagResource', 'secretsmanager:UntagResource'];
+const KEY_ENCRYPT_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey'];
+
+/**
+ * The whole APIC credential rotator: one Lambda per workflow step, the rotation state machine, its schedule,
+ * the key for credential secrets and logs, and an alarm on failed runs.
+ */
+export class CredentialRotator extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly functions: Record<RotationStep, RotatorFunction>;
+  public readonly encryptionKey: kms.IKey;
+  /** Starts a run on `config.schedule.cron`; present but disabled when `config.schedule.enabled` is false. */
+  public readonly schedule: scheduler.Schedule;
+  public readonly failedExecutionsAlarm: cloudwatch.Alarm;
+  /** The validated config, defaults applied. */
+  public readonly config: RotatorConfig;
+  /** Every credential secret lives under this ARN pattern. */
+  public readonly credentialSecretsArn: string;
+
+  private readonly logGroupPrefix: string;
+
+  constructor(scope: Construct, id: string, props: CredentialRotatorProps) {
+    super(scope, id);
+    this.config = parseRotatorConfig(props.config);
+    const stack = Stack.of(this);
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
+    // `/aws/vendedlogs/` spares Step Functions a CloudWatch Logs resource policy per log group.
+    this.logGroupPrefix = `/aws/vendedlogs/apic-credential-rotator/${Names.uniqueId(this)}`;
+    this.credentialSecretsArn = stack.formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${this.config.secretPrefix}/*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+
+    this.encryptionKey =
+      props.encryptionKey ??
+      new kms.Key(this, 'Key', {
+        description: 'Encrypts the APIC credential secrets and the logs of the credential rotator',
+        enableKeyRotation: true,
+      });
+    this.allowLogsToUseKey();
+
+    const binders: Record<StepAccess, (fn: RotatorFunction) => void> = {
+      'run-config': (fn) => this.bindRunConfig(fn),
+      apic: (fn) => this.grantApicAccess(fn),
+      'credential-reads': (fn) => this.grantCredentialSecretReads(fn),
+      'credential-writes': (fn) => this.grantCredentialSecretWrites(fn),
+      'notice-ledger': (fn) => this.grantNoticeLedger(fn),
+      'notice-delivery': (fn) => this.grantNoticeDelivery(fn),
+    };
+    const functions = {} as Record<RotationStep, RotatorFunction>;
+    for (const step of ROTATION_STEPS) {
+      const fn = new RotatorFunction(this, pascalCase(step), {
+        handlerName: step,
+        logGroupName: `${this.logGroupPrefix}/${step}`,
+        logRetention,
+        encryptionKey: this.encryptionKey,
+        timeout: LONG_RUNNING_STEPS.has(step) ? Duration.minutes(5) : Duration.seconds(60),
+      });
+      for (const access of STEP_ACCESS[step]) binders[access](fn);
+      assertEnvironmentFits(step, fn);
+      functions[step] = fn;
+    }
+    this.functions = functions;
+
+    const workflow = new RotationWorkflow(this, 'Workflow', {
+      functions,
+      maxConcurrentApps: this.config.maxConcurrentApps,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(workflow.definition),
+      timeout: props.stateMachineTimeout ?? Duration.hours(12),
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, 'StateMachineLogGroup', {
+          logGroupName: `${this.logGroupPrefix}/state-machine`,
+          retention: logRetention,
+          encryptionKey: this.encryptionKey,
+        }),
+        level: sfn.LogLevel.ERROR,
+        // Errors are enough to find the failing state; the payloads are in the execution history.
+        includeExecutionData: false,
+      },
+    });
+
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      description: 'Starts the APIC credential rotation run',
+      schedule: scheduler.ScheduleExpression.expression(this.config.schedule.cron, TimeZone.of(this.config.schedule.timeZone)),
+      target: new StepFunctionsStartExecution(this.stateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject({ trigger: 'schedule' }),
+        retryAttempts: 2,
+      }),
+      enabled: this.config.schedule.enabled,
+    });
+
+    this.failedExecutionsAlarm = this.createFailedExecutionsAlarm(props.alarmTopic);
+    acknowledgeRotatorNagFindings(this);
+  }
+
+  /** Lets `fn` read the run configuration (everything except consumer access and the CA bundle). */
+  public bindRunConfig(fn: RotatorFunction): void {
+    const runConfig = Object.fromEntries(Object.entries(this.config).filter(([key]) => !OUTSIDE_RUN_CONFIG.has(key)));
+    fn.addEnvironment('ROTATOR_CONFIG', JSON.stringify(runConfig));
+  }
+
+  /** Lets `fn` call APIC: read the admin secret (that one only) and trust the configured CA bundle. */
+  public grantApicAccess(fn: RotatorFunction): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: adminSecretArns(Stack.of(this), this.config.adminSecretName),
+      }),
+    );
+    fn.addEnvironment('ADMIN_SECRET_ID', this.config.adminSecretName);
+    if (this.config.apicCaBundle !== undefined) fn.addEnvironment('APIC_CA_BUNDLE', this.config.apicCaBundle);
+  }
+
+  /** Lets `fn` describe and read credential secrets. */
+  public grantCredentialSecretReads(fn: RotatorFunction): void {
+    this.bindCredentialSecrets(fn, SECRET_READ_ACTIONS);
+    this.grantKeyUse(fn, ['kms:Decrypt']);
+  }
+
+  /** Lets `fn` stage and promote credential secrets (and share them with consumers when `consumerAccess` is set). */
+  public grantCredentialSecretWrites(fn: RotatorFunction): void {
+    this.grantCredentialSecretReads(fn);
+    const sharesWithConsumers = Object.keys(this.config.consumerAccess).length > 0;
+    this.bindCredentialSecrets(fn, [...SECRET_WRITE_ACTIONS, ...(sharesWithConsumers ? ['secretsmanager:PutResourcePolicy'] : [])]);
+    this.grantKeyUse(fn, KEY_ENCRYPT_ACTIONS);
+    if (sharesWithConsumers) fn.addEnvironment('CONSUMER_ACCESS', JSON.stringify(this.config.consumerAccess));
+  }
+
+  /** Lets `fn` queue notices: create a credential secret without a value (the ledger) and tag it. */
+  public grantNoticeLedger(fn: RotatorFunction): void {
+    this.bindCredentialSecrets(fn, ['secretsmanager:CreateSecret', ...NOTICE_LEDGER_ACTIONS]);
+    this.grantKeyUse(fn, [...KEY_ENCRYPT_ACTIONS, 'kms:Decrypt']);
+  }
+
+  /** Lets `fn` find secrets with queued notices, send the digests from the configured sender and mark them sent. */
+  public grantNoticeDelivery(fn: RotatorFunction): void {
+    this.bindCredentialSecrets(fn, NOTICE_LEDGER_ACTIONS);
+    // ListSecrets cannot be scoped to resources; it returns names and tags only, never values.
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })],
+        conditions: { StringEquals: { 'ses:FromAddress': this.config.notificationSender } },
+      }),
+    );
+    fn.addEnvironment('NOTIFICATION_SENDER', this.config.notificationSender);
+  }
+
+  private bindCredentialSecrets(fn: RotatorFunction, actions: string[]): void {
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [this.credentialSecretsArn] }));
+    fn.addEnvironment('SECRET_PREFIX', this.config.secretPrefix);
+    fn.addEnvironment('SECRET_KMS_KEY_ID', this.encryptionKey.keyArn);
+  }
+
+  /** Key use only through Secrets Manager, so the grant cannot be used to decrypt anything else with the key. */
+  private grantKeyUse(fn: RotatorFunction, actions: string[]): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions,
+        resources: [this.encryptionKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
+  }
+
+  /** CloudWatch Logs encrypts with the caller's key only when the key policy names it; scoped to our log groups. */
+  private allowLogsToUseKey(): void {
+    const stack = Stack.of(this);
+    this.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogsForRotatorLogGroups',
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
+              service: 'logs',
+              resource: 'log-group',
+              resourceName: `${this.logGroupPrefix}/*`,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+      // An imported key's policy cannot be changed from here; the prop's documentation says so.
+      true,
+    );
+  }
+
+  private createFailedExecutionsAlarm(alarmTopic: sns.ITopic | undefined): cloudwatch.Alarm {
+    const period = Duration.minutes(5);
+    // FILL: a period with, say, one failure and no timeouts would otherwise have no sum at all.
+    const unsuccessfulExecutions = new cloudwatch.MathExpression({
+      expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
+      usingMetrics: {
+        failed: this.stateMachine.metricFailed({ period }),
+        timedOut: this.stateMachine.metricTimedOut({ period }),
+        aborted: this.stateMachine.metricAborted({ period }),
+      },
+      label: 'Failed, timed-out and aborted rotation runs',
+      period,
+    });
+    const alarm = unsuccessfulExecutions.createAlarm(this, 'FailedExecutionsAlarm', {
+      alarmDescription: 'A credential rotation run failed, timed out or was aborted: see the state machine executions.',
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (alarmTopic) alarm.addAlarmAction(new SnsAction(alarmTopic));
+    return alarm;
+  }
+}
+
+/** The admin secret's ARN patterns: a name gets Secrets Manager's random 6-character suffix; an ARN may be complete or partial. */
+function adminSecretArns(stack: Stack, nameOrArn: string): string[] {
+  if (nameOrArn.startsWith('arn:')) return [nameOrArn, `${nameOrArn}-??????`];
+  return [
+    stack.formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${nameOrArn}-??????`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+  ];
+}
+
+function assertEnvironmentFits(step: RotationStep, fn: RotatorFunction): void {
+  const { totalBytes, variables } = fn.environmentFootprint();
+  if (totalBytes <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return;
+  const largest = variables
+    .slice(0, 3)
+    .map((variable) => `${variable.name} (${variable.bytes} bytes)`)
+    .join(', ');
+  throw new EnvironmentTooLargeError(
+    `The ${step} function's environment would be about ${totalBytes} bytes, over Lambda's ${LAMBDA_ENVIRONMENT_LIMIT_BYTES}-byte limit. ` +
+      `Largest: ${largest}. Shorten the config behind them (for APIC_CA_BUNDLE keep only the issuing CA certificate; ` +
+      `for ROTATOR_CONFIG fewer consumerOrgOverrides).`,
+  );
+}
+
+function pascalCase(kebab: string): string {
+  return kebab.replace(/(^|-)([a-z])/g, (_match, _dash, letter: string) => letter.toUpperCase());
+}

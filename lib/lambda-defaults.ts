@@ -1,0 +1,92 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, Token } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import { Architecture, LoggingFormat, Runtime, Tracing, type EnvironmentOptions } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+
+/** The repository root: handlers, `package-lock.json` and `node_modules` (esbuild) all live there. */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Lambda rejects a function whose environment variables (names plus values) exceed 4 KB in total. */
+export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+
+/** Upper bound for a value only known at deploy time (ARNs and key ids resolve to well under this). */
+const UNRESOLVED_VALUE_BYTES = 128;
+
+/** Bytes per variable name, per function. Kept outside the class: the base constructor may add variables before
+ * subclass fields exist. */
+const environmentSizes = new WeakMap<RotatorFunction, Map<string, number>>();
+
+export interface RotatorFunctionProps {
+  /** Handler file name in `functions/handlers/`, without extension. */
+  readonly handlerName: string;
+  /** Log group name; the key policy only lets CloudWatch Logs use the key under the rotator's log prefix. */
+  readonly logGroupName: string;
+  readonly logRetention: logs.RetentionDays;
+  readonly encryptionKey: kms.IKey;
+  /** @default Duration.seconds(60) */
+  readonly timeout?: Duration;
+}
+
+/**
+ * A `NodejsFunction` with the house defaults: latest Node.js runtime on arm64, active tracing, an encrypted log group
+ * with retention, a role that may write to that log group only (not AWSLambdaBasicExecutionRole's `logs:*` on every
+ * group), and an ESM bundle that keeps class names (Step Functions matches Retry/Catch on error names).
+ * It also keeps account of its environment so an oversized one fails at synth rather than at deploy.
+ */
+export class RotatorFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: RotatorFunctionProps) {
+    const logGroup = new logs.LogGroup(scope, `${id}LogGroup`, {
+      logGroupName: props.logGroupName,
+      retention: props.logRetention,
+      encryptionKey: props.encryptionKey,
+    });
+    const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    logGroup.grantWrite(role);
+    super(scope, id, {
+      role,
+      entry: fileURLToPath(new URL(`../functions/handlers/${props.handlerName}.ts`, import.meta.url)),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      tracing: Tracing.ACTIVE,
+      memorySize: 512,
+      timeout: props.timeout ?? Duration.seconds(60),
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: fileURLToPath(new URL('../package-lock.json', import.meta.url)),
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        minify: true,
+        sourceMap: true,
+        keepNames: true,
+        externalModules: ['@aws-sdk/*'],
+        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+        mainFields: ['module', 'main'],
+      },
+    });
+    this.addEnvironment('POWERTOOLS_SERVICE_NAME', 'apic-credential-rotator');
+    this.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', 'ApicCredentialRotator');
+    // The bundle carries source maps so stack traces point at the TypeScript; Node applies them only when asked.
+    this.addEnvironment('NODE_OPTIONS', '--enable-source-maps');
+  }
+
+  public override addEnvironment(key: string, value: string, options?: EnvironmentOptions): this {
+    const valueBytes = Token.isUnresolved(value) ? UNRESOLVED_VALUE_BYTES : Buffer.byteLength(value);
+    const sizes = environmentSizes.get(this) ?? new Map<string, number>();
+    sizes.set(key, Buffer.byteLength(key) + valueBytes);
+    environmentSizes.set(this, sizes);
+    return super.addEnvironment(key, value, options);
+  }
+
+  /** Variables by estimated size, largest first, with their total. */
+  public environmentFootprint(): { totalBytes: number; variables: Array<{ name: string; bytes: number }> } {
+    const variables = [...(environmentSizes.get(this) ?? [])].map(([name, bytes]) => ({ name, bytes })).sort((a, b) => b.bytes - a.bytes);
+    return { totalBytes: variables.reduce((sum, variable) => sum + variable.bytes, 0), variables };
+  }
+}
