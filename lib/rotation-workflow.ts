@@ -70,13 +70,14 @@ export class RotationWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: RotationWorkflowProps) {
     super(scope, id);
-    const task = (stateName: string, step: RotationStep, payload: Record<string, unknown>, resultPath: string) => {
+    // A task without `resultPath` replaces the state with its result (ASL's default for an absent ResultPath).
+    const task = (stateName: string, step: RotationStep, payload: Record<string, unknown>, resultPath?: string) => {
       const invoke = new tasks.LambdaInvoke(this, stateName, {
         stateName,
         lambdaFunction: props.functions[step],
         payloadResponseOnly: true,
         payload: sfn.TaskInput.fromObject(payload),
-        resultPath,
+        ...(resultPath ? { resultPath } : {}),
         retryOnServiceExceptions: false,
       });
       invoke.addRetry({
@@ -98,19 +99,16 @@ export class RotationWorkflow extends Construct {
         'executionName.$': '$$.Execution.Name',
         'executionStartTime.$': '$$.Execution.StartTime',
       },
-      '$',
     );
     const scanPage = task(
       'ScanPage',
       'scan-page',
       { 'run.$': '$.run', 'cursor.$': '$.cursor', 'summary.$': '$.summary', 'lastResults.$': '$.lastResults' },
-      '$',
     );
     const finishRun = task(
       'FinishRun',
       'finish-run',
       { 'run.$': '$.run', 'summary.$': '$.summary', 'lastResults.$': '$.lastResults' },
-      '$',
     );
 
     const appFailed = new sfn.Pass(this, 'AppFailed', {
@@ -131,7 +129,7 @@ export class RotationWorkflow extends Construct {
     const actionKind = new sfn.Choice(this, 'ActionKind');
     for (const [kind, stateName] of Object.entries(ACTION_STATES)) {
       const step = kind as RotationStep;
-      actionKind.when(sfn.Condition.stringEquals('$.action.kind', kind), task(stateName, step, { 'run.$': '$.run', 'app.$': '$.app', 'action.$': '$.action' }, '$'));
+      actionKind.when(sfn.Condition.stringEquals('$.action.kind', kind), task(stateName, step, { 'run.$': '$.run', 'app.$': '$.app', 'action.$': '$.action' }));
     }
     actionKind.otherwise(new sfn.Fail(this, 'UnknownAction', { error: 'UnknownAction', causePath: '$.action.kind' }));
 

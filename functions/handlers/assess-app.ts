@@ -1,2 +1,11 @@
-// Placeholder until the workflow step is wired; replaced by the real middy handler.
-export const handler = async (event: unknown): Promise<unknown> => event;
+import { assessApp } from '../core/workflow/assess';
+import { assessAppSchema } from '../core/workflow/schemas';
+import type { RunContext } from '../core/workflow/types';
+import { stepHandler } from '../runtime/step-handler';
+
+export const handler = stepHandler({
+  step: 'AssessApp',
+  input: assessAppSchema,
+  run: (ports, { run, item }) => assessApp(ports, run as RunContext, item),
+  measure: (output) => ({ ActionsPlanned: output.actions.length }),
+});

@@ -1,2 +1,4 @@
-// Placeholder until the workflow step is wired; replaced by the real middy handler.
-export const handler = async (event: unknown): Promise<unknown> => event;
+import { deleteOriginal } from '../core/workflow/actions';
+import { actionStep } from '../runtime/action-step';
+
+export const handler = actionStep('DeleteOriginal', 'delete-original', deleteOriginal, 'OriginalsDeleted');

@@ -1,2 +1,16 @@
-// Placeholder until the workflow step is wired; replaced by the real middy handler.
-export const handler = async (event: unknown): Promise<unknown> => event;
+import { finishRun } from '../core/workflow/finish';
+import { finishRunSchema } from '../core/workflow/schemas';
+import type { FinishRunInput } from '../core/workflow/finish';
+import { stepHandler } from '../runtime/step-handler';
+
+export const handler = stepHandler({
+  step: 'FinishRun',
+  input: finishRunSchema,
+  run: (ports, input) => finishRun(ports, input as FinishRunInput),
+  measure: (summary) => ({
+    CredentialsScanned: summary.credentialsScanned,
+    AppsFailed: summary.appsFailed,
+    NoticesSent: summary.notices.sent,
+    NoticesFailed: summary.notices.failed,
+  }),
+});

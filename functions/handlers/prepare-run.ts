@@ -1,2 +1,9 @@
-// Placeholder until the workflow step is wired; replaced by the real middy handler.
-export const handler = async (event: unknown): Promise<unknown> => event;
+import { prepareRun } from '../core/workflow/prepare';
+import { prepareRunSchema } from '../core/workflow/schemas';
+import { stepHandler } from '../runtime/step-handler';
+
+export const handler = stepHandler({
+  step: 'PrepareRun',
+  input: prepareRunSchema,
+  run: (ports, event) => prepareRun(ports.config, event, ports.allowClockOverride),
+});

@@ -1,2 +1,11 @@
-// Placeholder until the workflow step is wired; replaced by the real middy handler.
-export const handler = async (event: unknown): Promise<unknown> => event;
+import { scanPage } from '../core/workflow/scan';
+import { scanStateSchema } from '../core/workflow/schemas';
+import type { ScanState } from '../core/workflow/types';
+import { stepHandler } from '../runtime/step-handler';
+
+export const handler = stepHandler({
+  step: 'ScanPage',
+  input: scanStateSchema,
+  run: (ports, state) => scanPage(ports.apic, state as ScanState),
+  measure: (output) => ({ AppsNeedingAttention: output.items.length }),
+});

@@ -1,0 +1,140 @@
+import { randomBytes } from 'node:crypto';
+import type { AppLocator, ClientSecretPair } from '../model';
+import type { ApicPort, CredentialSecretLocator, SecretStorePort } from '../ports';
+import type { RotationAction } from '../policy';
+import { versionToken } from '../secrets';
+import { secretLocator } from './assess';
+import type { ActionInput, ActionResult, AppContext } from './types';
+
+export interface ActionDeps {
+  readonly apic: ApicPort;
+  readonly store: SecretStorePort;
+}
+
+/** A step found the world not as the assessment saw it; the app is left as it is and the next run re-assesses. */
+export class PreconditionFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PreconditionFailedError';
+  }
+}
+
+/** Client ids follow APIC's own shape (32 hex); secrets carry 256 bits. */
+export function generateClientSecretPair(clientId = randomBytes(16).toString('hex')): ClientSecretPair {
+  return { clientId, clientSecret: randomBytes(32).toString('base64url') };
+}
+
+function apicLocator(app: AppContext): AppLocator {
+  return { providerOrg: app.providerOrg, catalog: app.catalog, consumerOrg: app.consumerOrg, app: app.app };
+}
+
+function result(action: RotationAction, outcome: string): ActionResult {
+  return { kind: action.kind, base: action.base, outcome };
+}
+
+/**
+ * Makes APIC hold the staged secret on the credential (patching it only when verification fails), then promotes the
+ * staged version, so consumers never read a secret APIC would refuse.
+ */
+async function applyStagedSecret(
+  deps: ActionDeps,
+  app: AppLocator,
+  locator: CredentialSecretLocator,
+  credentialId: string,
+  staged: ClientSecretPair & { versionId: string },
+): Promise<void> {
+  if (!(await deps.apic.verifyClientSecret(app, credentialId, staged))) {
+    await deps.apic.updateCredential(app, credentialId, { clientSecret: staged.clientSecret });
+    if (!(await deps.apic.verifyClientSecret(app, credentialId, staged))) {
+      throw new PreconditionFailedError(
+        `APIC does not accept the staged secret of credential ${credentialId} (client id ${staged.clientId})`,
+      );
+    }
+  }
+  await deps.store.promote(locator, staged.versionId);
+}
+
+export async function createReplacement(deps: ActionDeps, input: ActionInput<'create-replacement'>): Promise<ActionResult> {
+  const { action } = input;
+  const app = apicLocator(input.app);
+  const locator = secretLocator(input.app, action.base);
+  const token = versionToken(action.cycleId, 'replacement');
+  // Stored before APIC knows it: a crash at any later point leaves a secret someone holds.
+  const staged = await deps.store.stagePending(locator, token, action.cycleId, () => generateClientSecretPair());
+  const created = await deps.apic.createCredential(app, {
+    name: action.replacementName,
+    title: action.replacementTitle,
+    secret: staged,
+  });
+  if (created.clientId !== staged.clientId) {
+    throw new PreconditionFailedError(
+      `APIC created ${action.replacementName} with another client id than the one supplied; the next run repairs it`,
+    );
+  }
+  await applyStagedSecret(deps, app, locator, created.id, { ...staged, versionId: token });
+  return result(action, 'created');
+}
+
+export async function finishReplacement(deps: ActionDeps, input: ActionInput<'finish-replacement'>): Promise<ActionResult> {
+  const { action } = input;
+  const locator = secretLocator(input.app, action.base);
+  const staged = await deps.store.readPending(locator);
+  if (!staged || staged.clientId !== action.replacement.clientId) {
+    throw new PreconditionFailedError(`no staged secret matches replacement ${action.replacement.name}`);
+  }
+  await applyStagedSecret(deps, apicLocator(input.app), locator, action.replacement.id, staged);
+  return result(action, 'finished');
+}
+
+export async function repairReplacement(deps: ActionDeps, input: ActionInput<'repair-replacement'>): Promise<ActionResult> {
+  const { action } = input;
+  const locator = secretLocator(input.app, action.base);
+  // One repair per run and credential: a retried step reuses the pair it staged.
+  const token = versionToken(action.cycleId, 'repair', action.replacement.id, input.run.runId);
+  const staged = await deps.store.stagePending(locator, token, action.cycleId, () =>
+    generateClientSecretPair(action.replacement.clientId),
+  );
+  await applyStagedSecret(deps, apicLocator(input.app), locator, action.replacement.id, { ...staged, versionId: token });
+  return result(action, 'repaired');
+}
+
+export async function deleteOriginal(deps: ActionDeps, input: ActionInput<'delete-original'>): Promise<ActionResult> {
+  const { action } = input;
+  const app = apicLocator(input.app);
+  const current = await deps.store.readCurrent(secretLocator(input.app, action.base));
+  // The last guard before the only destructive step: consumers must be able to read a secret APIC accepts.
+  if (!current || current.clientId !== action.replacement.clientId) {
+    throw new PreconditionFailedError(`replacement ${action.replacement.name} is not the current stored secret`);
+  }
+  if (!(await deps.apic.verifyClientSecret(app, action.replacement.id, current))) {
+    throw new PreconditionFailedError(`APIC rejects the stored secret of replacement ${action.replacement.name}`);
+  }
+  try {
+    // By id, never by name: after the rename the original's name belongs to the replacement.
+    await deps.apic.deleteCredential(app, action.original.id);
+    return result(action, 'deleted');
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ApicNotFoundError') return result(action, 'already-deleted');
+    throw error;
+  }
+}
+
+export async function renameReplacement(deps: ActionDeps, input: ActionInput<'rename-replacement'>): Promise<ActionResult> {
+  const { action } = input;
+  await deps.apic.updateCredential(apicLocator(input.app), action.replacement.id, {
+    name: action.name,
+    title: action.title,
+  });
+  return result(action, 'renamed');
+}
+
+export async function queueNotice(deps: ActionDeps, input: ActionInput<'queue-notice'>): Promise<ActionResult> {
+  const { action, app } = input;
+  await deps.store.queueNotice(secretLocator(app, action.base), {
+    kind: action.notice,
+    cycleId: action.cycleId,
+    ...(action.dueDate ? { dueDate: action.dueDate } : {}),
+    ownerEmail: app.ownerEmail ?? '',
+  });
+  return result(action, `queued ${action.notice}`);
+}

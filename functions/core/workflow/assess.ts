@@ -1,0 +1,68 @@
+import type { ApicApp } from '../model';
+import type { ApicPort, CredentialSecretLocator, SecretStorePort, StoredCredentialState } from '../ports';
+import { assessApp as decide, candidateBaseNames, resolvePolicy, type AppAssessment } from '../policy';
+import type { AppContext, Assessment, RunContext, WorkItem } from './types';
+
+export interface AssessDeps {
+  readonly apic: ApicPort;
+  readonly store: SecretStorePort;
+}
+
+export interface AppStateReading {
+  readonly context: AppContext;
+  readonly app?: ApicApp;
+  readonly assessment: AppAssessment;
+}
+
+export function appContextOf(run: RunContext, item: WorkItem): AppContext {
+  const target = run.targets[item.targetIndex];
+  if (!target) throw new RangeError(`work item names target ${item.targetIndex}, but the run has ${run.targets.length}`);
+  return { ...target, consumerOrg: item.consumerOrg, app: item.app, targetIndex: item.targetIndex };
+}
+
+export function secretLocator(app: AppContext, credential: string): CredentialSecretLocator {
+  return {
+    providerOrg: app.providerOrg,
+    catalog: app.catalog,
+    consumerOrg: app.consumerOrg,
+    app: app.app,
+    credential,
+  };
+}
+
+async function readApp(apic: ApicPort, context: AppContext): Promise<ApicApp | undefined> {
+  try {
+    return await apic.getApp(context);
+  } catch (error) {
+    // The app was deleted since the scan: nothing left to rotate.
+    if (error instanceof Error && error.name === 'ApicNotFoundError') return undefined;
+    throw error;
+  }
+}
+
+/** Reads one app from APIC and what the secret store knows of it, and applies the policy. */
+export async function readAppState(deps: AssessDeps, run: RunContext, item: WorkItem): Promise<AppStateReading> {
+  const context = appContextOf(run, item);
+  const app = await readApp(deps.apic, context);
+  const settings = resolvePolicy(run, item.consumerOrg);
+  const store = new Map<string, StoredCredentialState>();
+  if (app && !('exempt' in settings)) {
+    for (const base of candidateBaseNames(app.credentials, run.policy.replacementSuffix)) {
+      store.set(base, await deps.store.describe(secretLocator(context, base)));
+    }
+  }
+  const assessment = app
+    ? decide({ app, store, now: new Date(run.now), settings, ownerEmailKnown: true })
+    : { actions: [], credentials: [] };
+  return { context, app, assessment };
+}
+
+/** The AssessApp step: the actions for one app, with the owner's e-mail when a notice will be queued. */
+export async function assessApp(deps: AssessDeps, run: RunContext, item: WorkItem): Promise<Assessment> {
+  const { context, assessment } = await readAppState(deps, run, item);
+  const needsOwner = assessment.actions.some((action) => action.kind === 'queue-notice');
+  const ownerEmail = needsOwner
+    ? (await deps.apic.getConsumerOrg(context, context.consumerOrg)).ownerEmail
+    : undefined;
+  return { app: ownerEmail ? { ...context, ownerEmail } : context, actions: assessment.actions };
+}

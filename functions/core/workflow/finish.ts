@@ -1,0 +1,47 @@
+import { groupDigests, renderDigest } from '../notices';
+import type { MailerPort, PendingNoticeEntry, SecretStorePort } from '../ports';
+import { tallyResults } from './summary';
+import type { AppResult, RunContext, RunSummary } from './types';
+
+export interface FinishRunInput {
+  readonly run: RunContext;
+  readonly summary: RunSummary;
+  readonly lastResults: readonly AppResult[];
+}
+
+export interface FinishDeps {
+  readonly store: SecretStorePort;
+  readonly mailer: MailerPort;
+  readonly config: { readonly notificationSender: string; readonly operatorEmail?: string };
+}
+
+/**
+ * Sends one digest per recipient for every queued notice, the ones earlier runs could not deliver included.
+ * A failed mail never fails the run: its notices stay queued and the next run sends them.
+ */
+async function sendDigests(deps: FinishDeps): Promise<RunSummary['notices']> {
+  const entries: PendingNoticeEntry[] = [];
+  for await (const entry of deps.store.listPendingNotices()) entries.push(entry);
+  const { digests, undeliverable } = groupDigests(entries, deps.config.operatorEmail);
+  let sent = 0;
+  let failed = 0;
+  for (const digest of digests) {
+    try {
+      await deps.mailer.send(renderDigest({ ...digest.content, sender: deps.config.notificationSender }));
+    } catch {
+      failed += digest.content.items.length;
+      continue;
+    }
+    for (const entry of digest.entries) await deps.store.markNoticesSent(entry.secretArn, entry.notices);
+    sent += digest.content.items.length;
+  }
+  const undeliverableCount = undeliverable.reduce((count, entry) => count + entry.notices.length, 0);
+  return { sent, failed, undeliverable: undeliverableCount };
+}
+
+/** The FinishRun step: the last page's results, the notices, and the summary that becomes the execution output. */
+export async function finishRun(deps: FinishDeps, input: FinishRunInput): Promise<RunSummary> {
+  const summary = tallyResults(input.summary, input.run, input.lastResults);
+  if (input.run.dryRun) return summary;
+  return { ...summary, notices: await sendDigests(deps) };
+}

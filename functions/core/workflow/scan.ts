@@ -1,0 +1,135 @@
+import type { ApicApp, CatalogTarget } from '../model';
+import type { ApicPort } from '../ports';
+import { needsAttention, resolvePolicy } from '../policy';
+import { tallyResults } from './summary';
+import type { RunContext, ScanCursor, ScanOutput, ScanState, WorkItem } from './types';
+
+/**
+ * Work items per scan are bounded by their serialized size, so the Map state's input stays far below
+ * Step Functions' 256 KiB payload quota whatever the names look like.
+ */
+export const ITEM_BUDGET_BYTES = 64 * 1024;
+/** APIC pages read per invocation: keeps one invocation well inside its timeout on a slow APIC. */
+export const MAX_PAGES_PER_SCAN = 50;
+
+export class UnknownConsumerOrgError extends Error {
+  constructor(names: readonly string[]) {
+    super(
+      `consumerOrgs filter names ${names.map((name) => `"${name}"`).join(', ')}, which no target catalog has; ` +
+        'check the spelling or remove them from the execution input',
+    );
+    this.name = 'UnknownConsumerOrgError';
+  }
+}
+
+interface Batch {
+  readonly apps: readonly ApicApp[];
+  /** Offset of `apps[0]` within the listing it came from. */
+  readonly offset: number;
+  /** Where the scan goes after this batch, if all of it is consumed. */
+  readonly next: ScanCursor;
+}
+
+function advanceTarget(run: RunContext, cursor: ScanCursor): ScanCursor {
+  const targetIndex = cursor.targetIndex + 1;
+  return { targetIndex, offset: 0, consumerOrgIndex: 0, done: targetIndex >= run.targets.length };
+}
+
+async function readBatch(apic: ApicPort, run: RunContext, target: CatalogTarget, cursor: ScanCursor): Promise<Batch> {
+  const consumerOrgs = run.filter.consumerOrgs;
+  if (!consumerOrgs) {
+    const page = await apic.listAppsPage(target, cursor.offset, run.pageSize);
+    const next =
+      page.nextOffset === undefined ? advanceTarget(run, cursor) : { ...cursor, offset: page.nextOffset };
+    return { apps: page.apps, offset: cursor.offset, next };
+  }
+  const consumerOrg = consumerOrgs[cursor.consumerOrgIndex];
+  const nextOrg = cursor.consumerOrgIndex + 1;
+  const next =
+    nextOrg >= consumerOrgs.length ? advanceTarget(run, cursor) : { ...cursor, offset: 0, consumerOrgIndex: nextOrg };
+  if (consumerOrg === undefined) return { apps: [], offset: 0, next };
+  const apps = await listIfPresent(() => apic.listConsumerOrgApps(target, consumerOrg));
+  return { apps: apps.slice(cursor.offset), offset: cursor.offset, next };
+}
+
+async function listIfPresent(list: () => Promise<ApicApp[]>): Promise<ApicApp[]> {
+  try {
+    return await list();
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ApicNotFoundError') return [];
+    throw error;
+  }
+}
+
+/** A filtered run must name only consumer orgs that exist, or it would silently rotate nothing. */
+async function assertConsumerOrgsExist(apic: ApicPort, run: RunContext): Promise<void> {
+  const unknown: string[] = [];
+  for (const name of run.filter.consumerOrgs ?? []) {
+    let found = false;
+    for (const target of run.targets) {
+      try {
+        await apic.getConsumerOrg(target, name);
+        found = true;
+        break;
+      } catch (error) {
+        if (!(error instanceof Error && error.name === 'ApicNotFoundError')) throw error;
+      }
+    }
+    if (!found) unknown.push(name);
+  }
+  if (unknown.length > 0) throw new UnknownConsumerOrgError(unknown);
+}
+
+/**
+ * Reads APIC listings from the cursor on and returns the apps that need attention, decided from APIC data alone,
+ * so a scan where nothing is due costs one APIC call per page and no other reads.
+ */
+export async function scanPage(apic: ApicPort, state: ScanState): Promise<ScanOutput> {
+  const { run } = state;
+  let summary = tallyResults(state.summary, run, state.lastResults);
+  if (summary.pages === 0 && state.cursor.targetIndex === 0 && state.cursor.offset === 0) {
+    await assertConsumerOrgsExist(apic, run);
+  }
+  const appFilter = run.filter.apps ? new Set(run.filter.apps) : undefined;
+  const now = new Date(run.now);
+  const items: WorkItem[] = [];
+  let cursor = state.cursor;
+  let budget = ITEM_BUDGET_BYTES;
+  let pages = 0;
+  let appsScanned = 0;
+  let credentialsScanned = 0;
+
+  scanning: while (!cursor.done && pages < MAX_PAGES_PER_SCAN) {
+    const target = run.targets[cursor.targetIndex];
+    if (!target) break;
+    const batch = await readBatch(apic, run, target, cursor);
+    pages += 1;
+    for (const [index, app] of batch.apps.entries()) {
+      const item: WorkItem = { targetIndex: cursor.targetIndex, consumerOrg: app.consumerOrg.name, app: app.name };
+      const wanted = !appFilter || appFilter.has(`${item.consumerOrg}/${item.app}`);
+      const due = wanted && needsAttention(app, now, resolvePolicy(run, item.consumerOrg));
+      const size = due ? Buffer.byteLength(JSON.stringify(item)) : 0;
+      if (size > budget) {
+        // Resume at this app next time: the listing is read again from here.
+        cursor = { ...cursor, offset: batch.offset + index };
+        break scanning;
+      }
+      budget -= size;
+      if (due) items.push(item);
+      if (wanted) {
+        appsScanned += 1;
+        credentialsScanned += app.credentials.length;
+      }
+    }
+    cursor = batch.next;
+  }
+
+  summary = {
+    ...summary,
+    pages: summary.pages + pages,
+    appsScanned: summary.appsScanned + appsScanned,
+    credentialsScanned: summary.credentialsScanned + credentialsScanned,
+    appsNeedingAttention: summary.appsNeedingAttention + items.length,
+  };
+  return { run, cursor, summary, lastResults: [], items };
+}

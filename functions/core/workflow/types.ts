@@ -1,0 +1,112 @@
+/**
+ * The payloads that travel between the states of the rotation workflow. They are small by design
+ * (Step Functions caps a payload at 256 KiB) and never hold a secret.
+ */
+import type { AppLocator, CatalogTarget } from '../model';
+import type { RotationAction } from '../policy';
+
+export interface PolicyWindow {
+  readonly expiryDays: number;
+  readonly deletionDays: number;
+  readonly warnDays: number;
+  readonly replacementSuffix: string;
+}
+
+export interface ConsumerOrgOverride {
+  readonly expiryDays?: number;
+  readonly deletionDays?: number;
+  readonly warnDays?: number;
+  readonly exempt?: boolean;
+}
+
+/** Everything a step needs to know about the run; decided once by PrepareRun. */
+export interface RunContext {
+  readonly runId: string;
+  /** The run's clock (ISO): the execution start time, or a simulated time in local runs. */
+  readonly now: string;
+  readonly dryRun: boolean;
+  readonly trigger: string;
+  readonly targets: readonly CatalogTarget[];
+  readonly policy: PolicyWindow;
+  readonly consumerOrgOverrides: Readonly<Record<string, ConsumerOrgOverride>>;
+  readonly filter: { readonly consumerOrgs?: readonly string[]; readonly apps?: readonly string[] };
+  readonly pageSize: number;
+}
+
+/** Where the scan resumes. `consumerOrgIndex` is used only when the run is filtered to consumer orgs. */
+export interface ScanCursor {
+  readonly targetIndex: number;
+  readonly offset: number;
+  readonly consumerOrgIndex: number;
+  readonly done: boolean;
+}
+
+/** An app the scan found needing attention; the assessment re-reads it so decisions use fresh data. */
+export interface WorkItem {
+  readonly targetIndex: number;
+  readonly consumerOrg: string;
+  readonly app: string;
+}
+
+/** The app as the action steps address it. */
+export interface AppContext extends AppLocator {
+  readonly targetIndex: number;
+  readonly ownerEmail?: string;
+}
+
+export interface ActionResult {
+  readonly kind: RotationAction['kind'];
+  readonly base: string;
+  readonly outcome: string;
+}
+
+export type AppResult =
+  | { readonly status: 'done'; readonly item: WorkItem; readonly actions: readonly ActionResult[] }
+  | { readonly status: 'planned'; readonly item: WorkItem; readonly actions: readonly RotationAction[] }
+  | { readonly status: 'failed'; readonly item: WorkItem; readonly error: string; readonly cause?: string };
+
+export interface AppFailure extends AppLocator {
+  readonly error: string;
+  readonly cause?: string;
+}
+
+export interface RunSummary {
+  readonly runId: string;
+  readonly now: string;
+  readonly dryRun: boolean;
+  readonly pages: number;
+  readonly appsScanned: number;
+  readonly credentialsScanned: number;
+  readonly appsNeedingAttention: number;
+  readonly appsDone: number;
+  readonly appsPlanned: number;
+  readonly appsFailed: number;
+  /** Executed actions per kind (planned ones in a dry run). */
+  readonly actions: Readonly<Record<string, number>>;
+  /** The first failures, each naming the app and why; `failuresNotListed` counts the rest. */
+  readonly failures: readonly AppFailure[];
+  readonly failuresNotListed: number;
+  readonly notices: { readonly sent: number; readonly failed: number; readonly undeliverable: number };
+}
+
+export interface ScanState {
+  readonly run: RunContext;
+  readonly cursor: ScanCursor;
+  readonly summary: RunSummary;
+  readonly lastResults: readonly AppResult[];
+}
+
+export interface ScanOutput extends ScanState {
+  readonly items: readonly WorkItem[];
+}
+
+export interface Assessment {
+  readonly app: AppContext;
+  readonly actions: readonly RotationAction[];
+}
+
+export interface ActionInput<K extends RotationAction['kind'] = RotationAction['kind']> {
+  readonly run: RunContext;
+  readonly app: AppContext;
+  readonly action: Extract<RotationAction, { kind: K }>;
+}

@@ -1,0 +1,126 @@
+/**
+ * Builds the production ports from the Lambda environment. SDK clients take their endpoints from the SDK's
+ * standard settings (AWS_REGION, AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL_SES), which is how local runs
+ * point the very same code at emulators.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SESClient } from '@aws-sdk/client-ses';
+import { z } from 'zod';
+import { ApicClient, type AdminCredentials } from '../core/apic/client';
+import { parseRotatorConfig, type RotatorConfig } from '../core/config';
+import { SesMailer } from '../core/notices/ses-mailer';
+import type { ApicPort, MailerPort, SecretStorePort } from '../core/ports';
+import { SecretsManagerSecretStore } from '../core/secrets/secret-store';
+import { tracer } from './observability';
+
+export interface Ports {
+  readonly config: RotatorConfig;
+  readonly apic: ApicPort;
+  readonly store: SecretStorePort;
+  readonly mailer: MailerPort;
+  /** Local runs only: lets a simulated clock be passed in the execution input. Never set by the construct. */
+  readonly allowClockOverride: boolean;
+}
+
+/** Admin credentials are re-read this often, so rotating them needs no redeploy. */
+const ADMIN_CREDENTIALS_TTL_MS = 5 * 60 * 1000;
+
+const adminCredentialsSchema = z.union([
+  z.object({
+    grantType: z.literal('password').default('password'),
+    username: z.string().min(1),
+    password: z.string().min(1),
+    realm: z.string().min(1).default('provider/default-idp-2'),
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1),
+  }),
+  z.object({
+    grantType: z.literal('api_key'),
+    apiKey: z.string().min(1),
+    realm: z.string().min(1).optional(),
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1),
+  }),
+]);
+
+export class EnvironmentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'EnvironmentError';
+  }
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new EnvironmentError(`environment variable ${name} is not set; deploy with the CredentialRotator construct`);
+  return value;
+}
+
+function adminCredentialsReader(client: SecretsManagerClient, secretId: string): () => Promise<AdminCredentials> {
+  let cached: { value: AdminCredentials; readAt: number } | undefined;
+  return async () => {
+    if (cached && Date.now() - cached.readAt < ADMIN_CREDENTIALS_TTL_MS) return cached.value;
+    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    let raw: unknown;
+    try {
+      raw = JSON.parse(SecretString ?? '');
+    } catch {
+      throw new EnvironmentError(`admin secret ${secretId} must hold JSON (see README "Admin credentials")`);
+    }
+    const parsed = adminCredentialsSchema.safeParse(raw);
+    if (!parsed.success) {
+      // Only field paths: zod issues never carry the values, but say so explicitly by not forwarding them.
+      const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(root)'))].join(', ');
+      throw new EnvironmentError(`admin secret ${secretId} is missing or has invalid fields: ${fields} (see README "Admin credentials")`);
+    }
+    cached = { value: parsed.data as AdminCredentials, readAt: Date.now() };
+    return cached.value;
+  };
+}
+
+function buildPorts(): Ports {
+  const config = parseRotatorConfig(JSON.parse(requiredEnv('ROTATOR_CONFIG')));
+  const secretsManager = tracer.captureAWSv3Client(new SecretsManagerClient({}));
+  const ses = tracer.captureAWSv3Client(new SESClient({}));
+  const apic = new ApicClient({
+    baseUrl: config.apicBaseUrl,
+    ...(process.env.APIC_CA_BUNDLE ? { caBundle: process.env.APIC_CA_BUNDLE } : {}),
+    credentials: adminCredentialsReader(secretsManager, process.env.ADMIN_SECRET_ID ?? config.adminSecretName),
+    pageSize: config.pageSize,
+  });
+  const store = new SecretsManagerSecretStore(secretsManager, {
+    prefix: config.secretPrefix,
+    ...(process.env.SECRET_KMS_KEY_ID ? { kmsKeyId: process.env.SECRET_KMS_KEY_ID } : {}),
+  });
+  const mailer = new SesMailer(ses, config.notificationSender);
+  return { config, apic, store, mailer, allowClockOverride: process.env.ALLOW_CLOCK_OVERRIDE === 'true' };
+}
+
+const ENVIRONMENT_KEYS = [
+  'ROTATOR_CONFIG',
+  'APIC_CA_BUNDLE',
+  'ADMIN_SECRET_ID',
+  'SECRET_KMS_KEY_ID',
+  'ALLOW_CLOCK_OVERRIDE',
+  'AWS_REGION',
+  'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  'AWS_ENDPOINT_URL_SES',
+];
+
+let cached: { key: string; ports: Ports } | undefined;
+let decorate: ((ports: Ports) => Ports) | undefined;
+
+/**
+ * The ports for this invocation, built once per environment: a warm Lambda reuses its clients (and the APIC token),
+ * while a local run that repoints the environment gets fresh ones.
+ */
+export function currentPorts(): Ports {
+  const key = JSON.stringify(ENVIRONMENT_KEYS.map((name) => process.env[name]));
+  if (cached?.key !== key) cached = { key, ports: buildPorts() };
+  return decorate ? decorate(cached.ports) : cached.ports;
+}
+
+/** Local runs wrap the real ports (e.g. to stop a run at a chosen step boundary); deployed code never calls this. */
+export function decoratePorts(decorator: ((ports: Ports) => Ports) | undefined): void {
+  decorate = decorator;
+}

@@ -1,0 +1,43 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import middy from '@middy/core';
+import type { z } from 'zod';
+import { logger, metrics, tracer } from './observability';
+import { currentPorts, type Ports } from './ports';
+
+export class InvalidStepInputError extends Error {
+  constructor(step: string, error: z.ZodError) {
+    const fields = error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ');
+    super(`${step} received an invalid input: ${fields}`);
+    this.name = 'InvalidStepInputError';
+  }
+}
+
+export type StepMetrics = Record<string, number>;
+
+export interface StepDefinition<Schema extends z.ZodType, Output> {
+  readonly step: string;
+  readonly input: Schema;
+  readonly run: (ports: Ports, input: z.output<Schema>) => Promise<Output> | Output;
+  /** Counts to publish as metrics once the step succeeded (e.g. credentials scanned). */
+  readonly measure?: (output: Output) => StepMetrics;
+}
+
+/** Every Lambda is this: validate the input, run one workflow step over the ports, publish its metrics. */
+export function stepHandler<Schema extends z.ZodType, Output>(definition: StepDefinition<Schema, Output>) {
+  const lambdaHandler = async (event: unknown): Promise<Output> => {
+    const parsed = definition.input.safeParse(event);
+    if (!parsed.success) throw new InvalidStepInputError(definition.step, parsed.error);
+    const output = await definition.run(currentPorts(), parsed.data);
+    for (const [name, value] of Object.entries(definition.measure?.(output) ?? {})) {
+      if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
+    }
+    return output;
+  };
+  return middy(lambdaHandler)
+    .use(captureLambdaHandler(tracer, { captureResponse: false }))
+    .use(injectLambdaContext(logger, { clearState: true }))
+    .use(logMetrics(metrics));
+}

@@ -1,0 +1,203 @@
+/**
+ * Runs the synthesized state machine definition on this machine: aws-local-stepfunctions interprets the ASL,
+ * each Task state calls the real Lambda handler in-process, and the handlers' AWS SDK clients reach the
+ * endpoints given here through the SDK's standard endpoint variables.
+ */
+import './polyfill';
+import { randomUUID } from 'node:crypto';
+import { App } from 'aws-cdk-lib';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { Context } from 'aws-lambda';
+import { TASK_STATE_STEPS, type RotationStep } from '../lib/rotation-workflow';
+import { RotationStack } from '../lib/rotation-stack';
+import type { RunSummary } from '../functions/core/workflow/types';
+import { handler as prepareRun } from '../functions/handlers/prepare-run';
+import { handler as scanPage } from '../functions/handlers/scan-page';
+import { handler as assessApp } from '../functions/handlers/assess-app';
+import { handler as createReplacement } from '../functions/handlers/create-replacement';
+import { handler as finishReplacement } from '../functions/handlers/finish-replacement';
+import { handler as repairReplacement } from '../functions/handlers/repair-replacement';
+import { handler as deleteOriginal } from '../functions/handlers/delete-original';
+import { handler as renameReplacement } from '../functions/handlers/rename-replacement';
+import { handler as queueNotice } from '../functions/handlers/queue-notice';
+import { handler as finishRun } from '../functions/handlers/finish-run';
+
+type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+const HANDLERS: Record<RotationStep, LambdaHandler> = {
+  'prepare-run': prepareRun,
+  'scan-page': scanPage,
+  'assess-app': assessApp,
+  'create-replacement': createReplacement,
+  'finish-replacement': finishReplacement,
+  'repair-replacement': repairReplacement,
+  'delete-original': deleteOriginal,
+  'rename-replacement': renameReplacement,
+  'queue-notice': queueNotice,
+  'finish-run': finishRun,
+} as Record<RotationStep, LambdaHandler>;
+
+const LOCAL_ACCOUNT = '123456789012';
+const LOCAL_REGION = 'us-east-1';
+
+/** Synthesizes the stack (without bundling) and returns its state machine definition with ARNs filled in. */
+export function synthesizeDefinition(config: unknown): StateMachineDefinition {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new RotationStack(app, 'LocalRotation', { config, env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
+  const template = app.synth().getStackByName(stack.stackName).template as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
+  const machines = Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
+  if (machines.length !== 1) throw new Error(`expected one state machine in the stack, found ${machines.length}`);
+  return JSON.parse(resolveIntrinsics(machines[0]?.Properties.DefinitionString)) as StateMachineDefinition;
+}
+
+/** Resolves the few intrinsics a definition string holds (Fn::Join, Fn::GetAtt, Ref) into local stand-ins. */
+function resolveIntrinsics(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const node = value as Record<string, unknown>;
+  if ('Fn::Join' in node) {
+    const [separator, parts] = node['Fn::Join'] as [string, unknown[]];
+    return parts.map(resolveIntrinsics).join(separator);
+  }
+  if ('Fn::GetAtt' in node) {
+    const [logicalId] = node['Fn::GetAtt'] as [string];
+    return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+  }
+  if ('Ref' in node) {
+    const ref = node.Ref as string;
+    return ref === 'AWS::Partition' ? 'aws' : ref === 'AWS::Region' ? LOCAL_REGION : ref === 'AWS::AccountId' ? LOCAL_ACCOUNT : ref;
+  }
+  throw new Error(`unexpected intrinsic in the state machine definition: ${JSON.stringify(node).slice(0, 200)}`);
+}
+
+export interface LocalEndpoints {
+  readonly secretsManager: string;
+  readonly ses: string;
+}
+
+export interface LocalRunOptions {
+  readonly definition: StateMachineDefinition;
+  /** The rotator config, exactly as the stack would get it (validated by the handlers). */
+  readonly config: unknown;
+  readonly endpoints: LocalEndpoints;
+  readonly adminSecretId: string;
+  readonly input?: Record<string, unknown>;
+  /** Simulated current time of the run (local runs only). */
+  readonly now?: Date;
+  readonly executionName?: string;
+  readonly caBundle?: string;
+  /** Every state's input and output as JSON text, for checks that no secret travels between states. */
+  readonly recordPayloads?: (payload: string) => void;
+  /** Called as each state is entered, with its name (progress display, crash plans). */
+  readonly onStateEntered?: (stateName: string) => void;
+}
+
+export interface LocalRunResult {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly summary?: RunSummary;
+  readonly error?: string;
+  /** States entered: what Step Functions bills as state transitions. */
+  readonly transitions: number;
+  readonly taskInvocations: number;
+}
+
+function lambdaContext(step: RotationStep, executionName: string): Context {
+  const deadline = Date.now() + 15 * 60 * 1000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: step,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${step}`,
+    memoryLimitInMB: '512',
+    awsRequestId: `${executionName}-${randomUUID()}`,
+    logGroupName: `/aws/lambda/${step}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function withEnvironment<T>(variables: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  apply(variables);
+  return body().finally(() => apply(saved));
+}
+
+export async function runWorkflowLocally(options: LocalRunOptions): Promise<LocalRunResult> {
+  const executionName = options.executionName ?? `local-${randomUUID()}`;
+  const input = { ...(options.input ?? {}), ...(options.now ? { now: options.now.toISOString() } : {}) };
+  let taskInvocations = 0;
+  const taskResourceLocalHandlers = Object.fromEntries(
+    Object.entries(TASK_STATE_STEPS).map(([stateName, step]) => [
+      stateName,
+      async (event: unknown) => {
+        taskInvocations += 1;
+        return (await HANDLERS[step](event, lambdaContext(step, executionName))) as never;
+      },
+    ]),
+  );
+  const environment = {
+    ROTATOR_CONFIG: JSON.stringify(options.config),
+    ADMIN_SECRET_ID: options.adminSecretId,
+    APIC_CA_BUNDLE: options.caBundle,
+    ALLOW_CLOCK_OVERRIDE: 'true',
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: options.endpoints.secretsManager,
+    AWS_ENDPOINT_URL_SES: options.endpoints.ses,
+    POWERTOOLS_TRACE_ENABLED: 'false',
+  };
+  return withEnvironment(environment, async () => {
+    const machine = new StateMachine(options.definition, { validationOptions: { checkArn: false } });
+    const execution = machine.run(input, {
+      overrides: {
+        taskResourceLocalHandlers,
+        // Retries still happen, without the production back-off waits.
+        retryIntervalOverrides: Object.fromEntries(Object.keys(TASK_STATE_STEPS).map((name) => [name, 0])),
+      },
+      context: {
+        Execution: {
+          Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:local:${executionName}`,
+          Name: executionName,
+          Input: input,
+          StartTime: new Date().toISOString(),
+        },
+      },
+    });
+    let transitions = 0;
+    const watching = (async () => {
+      for await (const event of execution.eventLogs) {
+        if (event.type === 'StateEntered') {
+          transitions += 1;
+          options.onStateEntered?.(event.state.name);
+        }
+        if (options.recordPayloads && 'state' in event) {
+          options.recordPayloads(JSON.stringify(event.state.input));
+          if (event.state.output !== undefined) options.recordPayloads(JSON.stringify(event.state.output));
+        }
+        if (options.recordPayloads && (event.type === 'ExecutionFailed' || event.type === 'StateFailed')) {
+          options.recordPayloads(`${event.Error} ${String(event.Cause)}`);
+        }
+      }
+    })();
+    try {
+      const summary = (await execution.result) as unknown as RunSummary;
+      await watching;
+      return { status: 'SUCCEEDED', summary, transitions, taskInvocations };
+    } catch (error) {
+      await watching.catch(() => undefined);
+      const message = error instanceof Error ? error.message : String(error);
+      return { status: 'FAILED', error: message, transitions, taskInvocations };
+    }
+  });
+}
