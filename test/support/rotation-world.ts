@@ -149,7 +149,8 @@ export function runOnce(world: World, now: Date, settings: PolicySettings, optio
   const { actions } = assessWorld(world, now, settings);
   let stepsDone = 0;
   for (const action of actions) {
-    for (const _step of apply(action, world, now)) {
+    const steps = apply(action, world, now);
+    while (!steps.next().done) {
       stepsDone += 1;
       options.afterEachStep?.(world);
       if (options.crashAfterStep !== undefined && stepsDone >= options.crashAfterStep) return { actions, crashed: true };
