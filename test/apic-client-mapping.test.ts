@@ -34,6 +34,10 @@ const credentialJson = {
   created_at: '2025-04-01T10:00:00.000Z',
 };
 
+function without(value: Record<string, unknown>, key: string): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([name]) => name !== key));
+}
+
 function dataError(run: () => unknown): ApicDataError {
   try {
     run();
@@ -67,8 +71,7 @@ describe('toCredential', () => {
   });
 
   it('falls back to the name when the title is absent or null', () => {
-    const { title: _title, ...untitled } = credentialJson;
-    expect(toCredential(untitled, OWNER, source).title).toBe('Credential-for-test');
+    expect(toCredential(without(credentialJson, 'title'), OWNER, source).title).toBe('Credential-for-test');
     expect(toCredential({ ...credentialJson, title: null }, OWNER, source).title).toBe('Credential-for-test');
   });
 
@@ -133,18 +136,15 @@ describe('toRawApp', () => {
   });
 
   it('reports credentials as not expanded when neither key is present', () => {
-    const { credentials: _credentials, ...rest } = appJson;
-    expect(toRawApp(rest, source).rawCredentials).toBeUndefined();
+    expect(toRawApp(without(appJson, 'credentials'), source).rawCredentials).toBeUndefined();
   });
 
   it('derives the consumer org from consumer_org_url and the addressed name when not expanded', () => {
-    const { consumer_org: _org, ...rest } = appJson;
-    expect(toRawApp(rest, source, 'acme').consumerOrg).toEqual({ id: 'o1', name: 'acme' });
+    expect(toRawApp(without(appJson, 'consumer_org'), source, 'acme').consumerOrg).toEqual({ id: 'o1', name: 'acme' });
   });
 
   it('needs the consumer org in a catalog-wide listing', () => {
-    const { consumer_org: _org, ...rest } = appJson;
-    const error = dataError(() => toRawApp(rest, source));
+    const error = dataError(() => toRawApp(without(appJson, 'consumer_org'), source));
     expect(error.field).toBe('consumer_org');
     expect(error.object).toBe('app "shop"');
   });
