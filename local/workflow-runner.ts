@@ -89,6 +89,11 @@ export interface LocalRunOptions {
   readonly caBundle?: string;
   /** Every state's input and output as JSON text, for checks that no secret travels between states. */
   readonly recordPayloads?: (payload: string) => void;
+  /**
+   * Receives every line the handlers log (Powertools JSON logs and metrics) instead of stdout, so local runs can be
+   * shown, stored or scanned for secrets. Default: dropped.
+   */
+  readonly onLogLine?: (line: string) => void;
   /** Called as each state is entered, with its name (progress display, crash plans). */
   readonly onStateEntered?: (stateName: string) => void;
 }
@@ -132,6 +137,24 @@ function withEnvironment<T>(variables: Record<string, string | undefined>, body:
   return body().finally(() => apply(saved));
 }
 
+/** Powertools writes JSON lines to stdout; anything else (the caller's own progress output) passes through. */
+async function withCapturedLogs<T>(onLogLine: (line: string) => void, body: () => Promise<T>): Promise<T> {
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    if (!text.startsWith('{')) return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+    for (const line of text.split('\n')) if (line) onLogLine(line);
+    const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+    callback?.();
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    return await body();
+  } finally {
+    process.stdout.write = write;
+  }
+}
+
 export async function runWorkflowLocally(options: LocalRunOptions): Promise<LocalRunResult> {
   const executionName = options.executionName ?? `local-${randomUUID()}`;
   const input = { ...(options.input ?? {}), ...(options.now ? { now: options.now.toISOString() } : {}) };
@@ -157,7 +180,7 @@ export async function runWorkflowLocally(options: LocalRunOptions): Promise<Loca
     AWS_ENDPOINT_URL_SES: options.endpoints.ses,
     POWERTOOLS_TRACE_ENABLED: 'false',
   };
-  return withEnvironment(environment, async () => {
+  return withEnvironment(environment, () => withCapturedLogs(options.onLogLine ?? (() => undefined), async () => {
     const machine = new StateMachine(options.definition, { validationOptions: { checkArn: false } });
     const execution = machine.run(input, {
       overrides: {
@@ -199,5 +222,5 @@ export async function runWorkflowLocally(options: LocalRunOptions): Promise<Loca
       const message = error instanceof Error ? error.message : String(error);
       return { status: 'FAILED', error: message, transitions, taskInvocations };
     }
-  });
+  }));
 }

@@ -21,8 +21,8 @@ export interface StepDefinition<Schema extends z.ZodType, Output> {
   readonly step: string;
   readonly input: Schema;
   readonly run: (ports: Ports, input: z.output<Schema>) => Promise<Output> | Output;
-  /** Counts to publish as metrics once the step succeeded (e.g. credentials scanned). */
-  readonly measure?: (output: Output) => StepMetrics;
+  /** Counts to publish as metrics once the step succeeded (e.g. credentials scanned); zeros are published too. */
+  readonly measure: (output: Output) => StepMetrics;
 }
 
 /** Every Lambda is this: validate the input, run one workflow step over the ports, publish its metrics. */
@@ -31,8 +31,8 @@ export function stepHandler<Schema extends z.ZodType, Output>(definition: StepDe
     const parsed = definition.input.safeParse(event);
     if (!parsed.success) throw new InvalidStepInputError(definition.step, parsed.error);
     const output = await definition.run(currentPorts(), parsed.data);
-    for (const [name, value] of Object.entries(definition.measure?.(output) ?? {})) {
-      if (value > 0) metrics.addMetric(name, MetricUnit.Count, value);
+    for (const [name, value] of Object.entries(definition.measure(output))) {
+      metrics.addMetric(name, MetricUnit.Count, value);
     }
     return output;
   };
