@@ -3,7 +3,7 @@
  * real `@aws-sdk/client-secrets-manager`: staging labels, ClientRequestToken idempotency, tags, filters, paging,
  * resource policies and injectable throttling/failures. State lives in memory and dies with `close()`.
  */
-import { randomInt } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -33,8 +33,17 @@ export interface SecretsManagerFaults {
   clear(): void;
 }
 
+export interface SeedSecret {
+  readonly name: string;
+  /** Stored as the AWSCURRENT version when given. */
+  readonly value?: string;
+  readonly tags?: Record<string, string>;
+}
+
 export interface SecretsManagerEmulator {
   readonly endpoint: string;
+  /** Creates secrets directly, without HTTP: benchmarks and large tests need far more than the SDK can create quickly. */
+  seed(secrets: Iterable<SeedSecret>): void;
   /** Every request received, in order, faulted ones included. */
   requests(): RecordedRequest[];
   faults: SecretsManagerFaults;
@@ -707,6 +716,15 @@ export async function startSecretsManagerEmulator(options: SecretsManagerEmulato
 
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    seed: (secrets) => {
+      for (const secret of secrets) {
+        service.operations.CreateSecret?.({
+          Name: secret.name,
+          ...(secret.value !== undefined && { SecretString: secret.value, ClientRequestToken: randomUUID() }),
+          Tags: Object.entries(secret.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
+        });
+      }
+    },
     requests: () => [...log],
     counts: () => Object.fromEntries(counts),
     faults: {
