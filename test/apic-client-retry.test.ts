@@ -8,6 +8,7 @@ import {
   parseRetryAfterMs,
   retryDelayMs,
 } from '../functions/core/apic/retry';
+import { TokenCache } from '../functions/core/apic/token';
 
 const settings = { baseDelayMs: 200, maxDelayMs: 10_000 };
 const NOW = new Date('2025-03-01T12:00:00.000Z');
@@ -144,5 +145,79 @@ describe('what is worth retrying', () => {
     );
     expect(isTransientNetworkError(Object.assign(new Error('nope'), { code: 'ENOTFOUND' }))).toBe(false);
     expect(isTransientNetworkError('ECONNRESET')).toBe(false);
+  });
+});
+
+describe('TokenCache', () => {
+  function setup(lifetimeMs = 3_600_000) {
+    let now = 1_000_000;
+    let issued = 0;
+    let release: (() => void) | undefined;
+    let hold = false;
+    const cache = new TokenCache(
+      async () => {
+        issued += 1;
+        if (hold) await new Promise<void>((resolve) => (release = resolve));
+        return { accessToken: `token-${issued}`, lifetimeMs };
+      },
+      () => now,
+    );
+    return {
+      cache,
+      issued: () => issued,
+      advance: (ms: number) => (now += ms),
+      holdNext: () => (hold = true),
+      release: () => {
+        hold = false;
+        release?.();
+      },
+    };
+  }
+
+  it('reuses the token until 60 s before it expires', async () => {
+    const t = setup();
+    expect(await t.cache.get()).toBe('token-1');
+    t.advance(3_600_000 - 60_001);
+    expect(await t.cache.get()).toBe('token-1');
+    t.advance(1);
+    expect(await t.cache.get()).toBe('token-2');
+  });
+
+  it('refreshes short-lived tokens at half their lifetime', async () => {
+    const t = setup(10_000);
+    await t.cache.get();
+    t.advance(4_999);
+    expect(await t.cache.get()).toBe('token-1');
+    t.advance(1);
+    expect(await t.cache.get()).toBe('token-2');
+  });
+
+  it('lets concurrent callers share one request', async () => {
+    const t = setup();
+    t.holdNext();
+    const waiting = [t.cache.get(), t.cache.get(), t.cache.get()];
+    t.release();
+    expect(await Promise.all(waiting)).toEqual(['token-1', 'token-1', 'token-1']);
+    expect(t.issued()).toBe(1);
+  });
+
+  it('invalidates only the token that failed', async () => {
+    const t = setup();
+    await t.cache.get();
+    t.cache.invalidate('token-1');
+    expect(await t.cache.get()).toBe('token-2');
+    t.cache.invalidate('token-1');
+    expect(await t.cache.get()).toBe('token-2');
+  });
+
+  it('tries again after a failed token request', async () => {
+    let calls = 0;
+    const cache = new TokenCache(async () => {
+      calls += 1;
+      if (calls === 1) throw new Error('down');
+      return { accessToken: 'ok', lifetimeMs: 60_000 };
+    });
+    await expect(cache.get()).rejects.toThrow('down');
+    expect(await cache.get()).toBe('ok');
   });
 });

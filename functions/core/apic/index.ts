@@ -1,0 +1,12 @@
+export { ApicClient, type AdminCredentials, type ApicClientOptions, type RequestInfo } from './client';
+export {
+  ApicAuthError,
+  ApicBadRequestError,
+  ApicConflictError,
+  ApicDataError,
+  ApicError,
+  ApicNotFoundError,
+  ApicThrottledError,
+  ApicUnavailableError,
+  sanitize,
+} from './errors';
