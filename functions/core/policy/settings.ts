@@ -1,4 +1,4 @@
-import type { EffectiveSettings, PolicySettings } from './types';
+import type { EffectiveSettings, ExemptSettings, PolicySettings } from './types';
 
 export interface ConsumerOrgPolicyOverride {
   readonly expiryDays?: number;
@@ -23,6 +23,6 @@ export function resolvePolicy(
   };
 }
 
-export function isExempt(settings: EffectiveSettings): settings is { exempt: true } {
+export function isExempt(settings: EffectiveSettings): settings is ExemptSettings {
   return 'exempt' in settings;
 }
