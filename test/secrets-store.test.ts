@@ -1,0 +1,292 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CredentialSecretLocator, PendingNoticeEntry } from '../functions/core/ports';
+import { SecretStoreError, SecretsManagerSecretStore, secretNameFor, versionToken } from '../functions/core/secrets';
+import { startSecretsManagerEmulator, type SecretsManagerEmulator } from '../local/secrets-manager-emulator';
+
+const PREFIX = 'apic-rotator';
+const FIXED_NOW = new Date('2026-11-23T10:00:00.000Z');
+const POLICY = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Principal: '*', Action: '*', Resource: '*' }] });
+
+let emulator: SecretsManagerEmulator;
+let client: SecretsManagerClient;
+let store: SecretsManagerSecretStore;
+let serial = 0;
+
+function freshLocator(overrides: Partial<CredentialSecretLocator> = {}): CredentialSecretLocator {
+  serial += 1;
+  return { providerOrg: 'acme', catalog: 'prod', consumerOrg: 'bank', app: `app-${serial}`, credential: 'main', ...overrides };
+}
+
+function secretFor(label: string): string {
+  return `s3cr3t-${label}-${serial}-do-not-leak`;
+}
+
+function pairGenerator(label: string) {
+  return vi.fn(() => ({ clientId: `client-${label}-${serial}`, clientSecret: secretFor(label) }));
+}
+
+async function collect(entries: AsyncIterable<PendingNoticeEntry>): Promise<PendingNoticeEntry[]> {
+  const result: PendingNoticeEntry[] = [];
+  for await (const entry of entries) result.push(entry);
+  return result;
+}
+
+beforeAll(async () => {
+  emulator = await startSecretsManagerEmulator({ randomSeed: 3 });
+  client = new SecretsManagerClient({ region: 'us-east-1', endpoint: emulator.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+});
+
+beforeEach(() => {
+  store = new SecretsManagerSecretStore(client, {
+    prefix: PREFIX,
+    kmsKeyId: 'alias/apic-rotator',
+    resourcePolicyFor: () => POLICY,
+    clock: { now: () => FIXED_NOW },
+  });
+});
+
+afterEach(() => emulator.faults.clear());
+
+afterAll(async () => {
+  client.destroy();
+  await emulator.close();
+});
+
+describe('stagePending', () => {
+  it('creates the tagged secret and stores the pair as AWSPENDING under the token', async () => {
+    const locator = freshLocator();
+    const token = versionToken('cycle-1', 'run-1');
+    const pair = await store.stagePending(locator, token, 'cycle-1', pairGenerator('a'));
+    const name = store.secretName(locator);
+    expect(emulator.inspect.tags(name)).toEqual({
+      'apic:provider-org': 'acme',
+      'apic:catalog': 'prod',
+      'apic:consumer-org': 'bank',
+      'apic:app': locator.app,
+      'apic:credential': 'main',
+    });
+    const [version] = emulator.inspect.versions(name);
+    expect(version?.versionId).toBe(token);
+    expect(version?.stages).toEqual(['AWSPENDING']);
+    expect(JSON.parse(version?.value ?? '{}')).toEqual({
+      client_id: pair.clientId,
+      client_secret: pair.clientSecret,
+      provider_org: 'acme',
+      catalog: 'prod',
+      consumer_org: 'bank',
+      app: locator.app,
+      credential: 'main',
+      cycle_id: 'cycle-1',
+      issued_at: FIXED_NOW.toISOString(),
+    });
+    const create = emulator.requests().find((request) => request.operation === 'CreateSecret' && request.body.includes(name));
+    expect(JSON.parse(create?.body ?? '{}')).toMatchObject({ KmsKeyId: 'alias/apic-rotator' });
+    const policy = emulator.requests().find((request) => request.operation === 'PutResourcePolicy' && request.body.includes(name));
+    expect(JSON.parse(policy?.body ?? '{}')).toMatchObject({ ResourcePolicy: POLICY });
+  });
+
+  it('returns the stored pair for a repeated token without generating again', async () => {
+    const locator = freshLocator();
+    const token = versionToken('cycle-2');
+    const generate = pairGenerator('b');
+    const first = await store.stagePending(locator, token, 'cycle-2', generate);
+    const second = await store.stagePending(locator, token, 'cycle-2', generate);
+    expect(second).toEqual(first);
+    expect(generate).toHaveBeenCalledTimes(1);
+    expect(emulator.inspect.versions(store.secretName(locator))).toHaveLength(1);
+  });
+
+  it('settles concurrent attempts with the same token on one stored pair', async () => {
+    const locator = freshLocator();
+    const token = versionToken('cycle-race');
+    const [left, right] = await Promise.all([
+      store.stagePending(locator, token, 'cycle-race', pairGenerator('left')),
+      store.stagePending(locator, token, 'cycle-race', pairGenerator('right')),
+    ]);
+    expect(left).toEqual(right);
+    const [version] = emulator.inspect.versions(store.secretName(locator));
+    expect(JSON.parse(version?.value ?? '{}').client_secret).toBe(left?.clientSecret);
+  });
+
+  it('produces 64-character hex tokens that depend on every part', () => {
+    expect(versionToken('a', 'b')).toMatch(/^[0-9a-f]{64}$/);
+    expect(versionToken('a', 'b')).toBe(versionToken('a', 'b'));
+    expect(versionToken('a', 'b')).not.toBe(versionToken('ab'));
+    expect(versionToken('a', 'b')).not.toBe(versionToken('b', 'a'));
+  });
+});
+
+describe('promote, readCurrent and readPending', () => {
+  it('moves AWSCURRENT to the staged version, leaves AWSPREVIOUS on the old one and no AWSPENDING', async () => {
+    const locator = freshLocator();
+    const firstToken = versionToken('c1');
+    const secondToken = versionToken('c2');
+    const first = await store.stagePending(locator, firstToken, 'c1', pairGenerator('first'));
+    await store.promote(locator, firstToken);
+    expect(await store.readCurrent(locator)).toEqual(first);
+    expect(await store.readPending(locator)).toBeUndefined();
+
+    const second = await store.stagePending(locator, secondToken, 'c2', pairGenerator('second'));
+    expect(await store.readPending(locator)).toEqual({ ...second, versionId: secondToken });
+    await store.promote(locator, secondToken);
+    const stages = emulator.inspect.versions(store.secretName(locator)).map((version) => [version.versionId, version.stages]);
+    expect(stages).toEqual([
+      [firstToken, ['AWSPREVIOUS']],
+      [secondToken, ['AWSCURRENT']],
+    ]);
+    expect(await store.readCurrent(locator)).toEqual(second);
+  });
+
+  it('does nothing more when the version is already current', async () => {
+    const locator = freshLocator();
+    const token = versionToken('c-idem');
+    await store.stagePending(locator, token, 'c-idem', pairGenerator('x'));
+    await store.promote(locator, token);
+    const before = emulator.counts()['UpdateSecretVersionStage'] ?? 0;
+    await store.promote(locator, token);
+    expect(emulator.counts()['UpdateSecretVersionStage'] ?? 0).toBe(before);
+  });
+
+  it('returns undefined reads for a credential without a secret', async () => {
+    const locator = freshLocator();
+    expect(await store.readCurrent(locator)).toBeUndefined();
+    expect(await store.readPending(locator)).toBeUndefined();
+  });
+});
+
+describe('describe', () => {
+  it('reports a missing secret as not existing, with empty ledgers', async () => {
+    expect(await store.describe(freshLocator())).toEqual({ secretExists: false, noticesSent: {}, noticesPending: {} });
+  });
+
+  it('reports client ids, cycle ids and version ids of current and pending, never a secret', async () => {
+    const locator = freshLocator();
+    const current = await store.stagePending(locator, versionToken('old'), 'cycle-old', pairGenerator('old'));
+    await store.promote(locator, versionToken('old'));
+    const pending = await store.stagePending(locator, versionToken('new'), 'cycle-new', pairGenerator('new'));
+    await store.queueNotice(locator, { kind: 'warn', cycleId: 'cycle-new', ownerEmail: 'owner@example.com' });
+    const state = await store.describe(locator);
+    expect(state).toEqual({
+      secretExists: true,
+      arn: expect.stringMatching(/^arn:aws:secretsmanager:us-east-1:123456789012:secret:apic-rotator\//),
+      current: { clientId: current.clientId, cycleId: 'cycle-old', versionId: versionToken('old') },
+      pending: { clientId: pending.clientId, cycleId: 'cycle-new', versionId: versionToken('new') },
+      noticesSent: {},
+      noticesPending: { warn: 'cycle-new' },
+    });
+    expect(JSON.stringify(state)).not.toContain(current.clientSecret);
+    expect(JSON.stringify(state)).not.toContain(pending.clientSecret);
+  });
+});
+
+describe('notice ledger', () => {
+  it('queues once per cycle and kind, lists the entry and clears it when marked sent', async () => {
+    const locator = freshLocator({ consumerOrg: 'Big Bank/EMEA', app: 'Zahlungsverkehr ü' });
+    const name = store.secretName(locator);
+    await store.queueNotice(locator, { kind: 'warn', cycleId: 'cyc-1', dueDate: '2026-12-01', ownerEmail: 'owner@example.com' });
+    expect(emulator.inspect.versions(name)).toEqual([]);
+    const tagCalls = emulator.counts()['TagResource'] ?? 0;
+    await store.queueNotice(locator, { kind: 'warn', cycleId: 'cyc-1', dueDate: '2026-12-01', ownerEmail: 'owner@example.com' });
+    expect(emulator.counts()['TagResource'] ?? 0).toBe(tagCalls);
+
+    const entries = (await collect(store.listPendingNotices())).filter((entry) => entry.secretName === name);
+    expect(entries).toEqual([
+      {
+        locator,
+        secretName: name,
+        secretArn: expect.stringContaining(name),
+        ownerEmail: 'owner@example.com',
+        notices: [{ kind: 'warn', cycleId: 'cyc-1', dueDate: '2026-12-01' }],
+      },
+    ]);
+
+    await store.markNoticesSent(entries[0]?.secretArn ?? '', [{ kind: 'warn', cycleId: 'cyc-1' }]);
+    const tags = emulator.inspect.tags(name);
+    expect(tags['rotator:sent:warn']).toBe('cyc-1');
+    expect(tags['rotator:pending:warn']).toBeUndefined();
+    expect(tags['rotator:notice-pending']).toBeUndefined();
+    expect((await collect(store.listPendingNotices())).some((entry) => entry.secretName === name)).toBe(false);
+
+    await store.queueNotice(locator, { kind: 'warn', cycleId: 'cyc-1', ownerEmail: 'owner@example.com' });
+    expect(emulator.inspect.tags(name)['rotator:notice-pending']).toBeUndefined();
+    expect((await store.describe(locator)).noticesSent).toEqual({ warn: 'cyc-1' });
+  });
+
+  it('keeps the marker while other notices remain queued, and marking again changes nothing', async () => {
+    const locator = freshLocator();
+    const name = store.secretName(locator);
+    await store.queueNotice(locator, { kind: 'replacement-ready', cycleId: 'c', dueDate: '2027-01-10', ownerEmail: 'o@example.com' });
+    await store.queueNotice(locator, { kind: 'action-needed', cycleId: 'c', ownerEmail: 'o@example.com' });
+    const [entry] = (await collect(store.listPendingNotices())).filter((candidate) => candidate.secretName === name);
+    expect(entry?.notices).toEqual([
+      { kind: 'replacement-ready', cycleId: 'c', dueDate: '2027-01-10' },
+      { kind: 'action-needed', cycleId: 'c' },
+    ]);
+    const arn = entry?.secretArn ?? '';
+    await store.markNoticesSent(arn, [{ kind: 'replacement-ready', cycleId: 'c' }]);
+    expect(emulator.inspect.tags(name)['rotator:notice-pending']).toBe('yes');
+    await store.markNoticesSent(arn, [{ kind: 'action-needed', cycleId: 'c' }]);
+    const writes = (emulator.counts()['TagResource'] ?? 0) + (emulator.counts()['UntagResource'] ?? 0);
+    await store.markNoticesSent(arn, [{ kind: 'action-needed', cycleId: 'c' }]);
+    expect((emulator.counts()['TagResource'] ?? 0) + (emulator.counts()['UntagResource'] ?? 0)).toBe(writes);
+    expect(emulator.inspect.tags(name)['rotator:notice-pending']).toBeUndefined();
+  });
+
+  it('leaves out an owner address that does not fit the tag charset', async () => {
+    const locator = freshLocator();
+    await store.queueNotice(locator, { kind: 'warn', cycleId: 'c', ownerEmail: 'o#wner@example.com' });
+    const [entry] = (await collect(store.listPendingNotices())).filter((candidate) => candidate.secretName === store.secretName(locator));
+    expect(entry?.ownerEmail).toBe('');
+  });
+
+  it('reads every page of marked secrets and only those under the prefix', async () => {
+    const locators = Array.from({ length: 230 }, () => freshLocator({ consumerOrg: 'paged' }));
+    emulator.seed(
+      locators.map((locator, index) => ({
+        name: secretNameFor(index % 2 === 0 ? PREFIX : 'other-prefix', locator),
+        tags: { 'rotator:notice-pending': 'yes', 'rotator:pending:warn': `c${index} -`, 'rotator:owner-email': 'p@example.com' },
+      })),
+    );
+    const paged = (await collect(store.listPendingNotices())).filter((entry) => entry.locator.consumerOrg === 'paged');
+    expect(paged).toHaveLength(115);
+    expect(paged.every((entry) => entry.secretName.startsWith(`${PREFIX}/`))).toBe(true);
+  });
+});
+
+describe('errors', () => {
+  it('wraps SDK failures in a SecretStoreError naming operation and secret, never the secret value', async () => {
+    const locator = freshLocator();
+    emulator.faults.failNext('PutSecretValue', 3);
+    const generate = pairGenerator('failing');
+    const error = await store.stagePending(locator, versionToken('f'), 'f', generate).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SecretStoreError);
+    const storeError = error as SecretStoreError;
+    expect(storeError.name).toBe('SecretStoreError');
+    expect(storeError.operation).toBe('PutSecretValue');
+    expect(storeError.awsErrorName).toBe('InternalServiceError');
+    expect(storeError.message).toContain(store.secretName(locator));
+    expect(storeError.cause).toBeInstanceOf(Error);
+    const secret = secretFor('failing');
+    expect(storeError.message).not.toContain(secret);
+    expect(String((storeError.cause as Error).message)).not.toContain(secret);
+    const carrying = emulator.requests().filter((request) => request.body.includes(secret));
+    expect(carrying.length).toBeGreaterThan(0);
+    expect(carrying.every((request) => request.operation === 'PutSecretValue')).toBe(true);
+  });
+
+  it('refuses a stored value that is not a rotator credential without quoting it', async () => {
+    const locator = freshLocator();
+    emulator.seed([{ name: store.secretName(locator), value: 'garbage-with-SECRET-inside' }]);
+    const error = await store.readCurrent(locator).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SecretStoreError);
+    expect((error as Error).message).not.toContain('SECRET');
+    expect((error as Error).cause).toBeUndefined();
+  });
+
+  it('retries throttled calls through the SDK and succeeds', async () => {
+    const locator = freshLocator();
+    emulator.faults.throttleNext('DescribeSecret', 1);
+    expect(await store.describe(locator)).toMatchObject({ secretExists: false });
+  });
+});
