@@ -27,7 +27,7 @@ const TLS_DISABLING_MESSAGE =
   'TLS verification cannot be disabled; remove this key and, if APIC uses a private CA, put its PEM certificate in apicCaBundle';
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const SECRET_NAME_CHARS = /^[A-Za-z0-9/_+=.@-]+$/;
-const SUFFIX_CHARS = /^[A-Za-z0-9_.-]+$/;
+const SUFFIX_CHARS = /^[A-Za-z0-9_.-]*$/;
 const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam::\d{12}:(root|user\/\S+|role\/\S+)|sts::\d{12}:assumed-role\/\S+)$/;
 const SECRETS_MANAGER_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
 
@@ -280,8 +280,10 @@ interface SourcedValue {
   readonly value: number;
   readonly label: string;
   readonly local: boolean;
-  /** Where, in the layer being validated, this field could be set. */
-  readonly settablePath: string;
+  /** This field's path in the layer being validated. */
+  readonly path: string;
+  /** Whether setting `path` would change the merged value (no later layer fixes it). */
+  readonly overridable: boolean;
 }
 
 /** Checks the merged layers, reporting only clashes that involve a value set in `validated`. */
@@ -295,7 +297,8 @@ function policyOrderProblems(layers: readonly PolicyLayer[], validated: PolicyLa
       value,
       label: layer.note ? `${source} (${value}, ${layer.note})` : `${source} (${value})`,
       local: layer === validated,
-      settablePath: `${validated.path}.${name}`,
+      path: `${validated.path}.${name}`,
+      overridable: layers.indexOf(layer) <= layers.indexOf(validated),
     };
   };
   const warn = field('warnDays');
@@ -315,15 +318,15 @@ function strictlyBelow(lower: SourcedValue, upper: SourcedValue, blame: 'lower' 
   if (lower.value < upper.value || (!lower.local && !upper.local)) return undefined;
   const onUpper = upper.local && (blame === 'upper' || !lower.local);
   if (onUpper) {
-    const alternative = lower.local ? '' : ` or set ${lower.settablePath} to at most ${upper.value - 1}`;
+    const alternative = lower.local || !lower.overridable ? '' : ` or set ${lower.path} to at most ${upper.value - 1}`;
     return {
-      path: upper.settablePath,
+      path: upper.path,
       message: `must be greater than ${lower.label}; set it to at least ${lower.value + 1}${alternative}`,
     };
   }
-  const alternative = upper.local ? '' : ` or set ${upper.settablePath} to at least ${lower.value + 1}`;
+  const alternative = upper.local || !upper.overridable ? '' : ` or set ${upper.path} to at least ${lower.value + 1}`;
   return {
-    path: lower.settablePath,
+    path: lower.path,
     message: `must be less than ${upper.label}; set it to at most ${upper.value - 1}${alternative}`,
   };
 }
