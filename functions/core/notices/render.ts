@@ -38,8 +38,9 @@ export interface DigestInput extends DigestContent {
 }
 
 /** Rendered once as plain text and once as escaped HTML, so both bodies always say the same thing. */
-type Fragment = string | { readonly code: string } | { readonly command: string };
-type Paragraph = readonly Fragment[];
+type Fragment = string | { readonly code: string };
+/** A paragraph of inline fragments, or a shell command shown on its own. */
+type Paragraph = readonly Fragment[] | { readonly command: string };
 
 const SECTION_TITLES: Record<NoticeKind, string> = {
   warn: 'Credentials expiring soon',
@@ -102,7 +103,7 @@ function itemParagraphs(item: DigestItem, region: string | undefined): Paragraph
       return [
         where,
         ['A new credential is ready. Read its client id and secret from the secret ', { code: item.secretName }, ' (ARN ', { code: item.secretArn }, '):'],
-        [{ command: readCommand(item, region) }],
+        { command: readCommand(item, region) },
         [
           item.dueDate
             ? `Switch your application to it before ${item.dueDate}, when the old credential is removed.`
@@ -123,10 +124,9 @@ function itemParagraphs(item: DigestItem, region: string | undefined): Paragraph
   }
 }
 
-function fragmentText(fragment: Fragment): string {
-  if (typeof fragment === 'string') return fragment;
-  if ('code' in fragment) return `"${fragment.code}"`;
-  return `\n\n    ${fragment.command}\n`;
+function paragraphText(paragraph: Paragraph): string {
+  if ('command' in paragraph) return `\n  ${paragraph.command}\n`;
+  return paragraph.map((fragment) => (typeof fragment === 'string' ? fragment : `"${fragment.code}"`)).join('');
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -135,10 +135,15 @@ export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
 }
 
-function fragmentHtml(fragment: Fragment): string {
-  if (typeof fragment === 'string') return escapeHtml(fragment);
-  if ('code' in fragment) return `<code>${escapeHtml(fragment.code)}</code>`;
-  return `<pre>${escapeHtml(fragment.command)}</pre>`;
+/** A list entry: the first line bulleted, the rest indented under it, blank lines kept blank. */
+function itemText(paragraphs: readonly Paragraph[]): string {
+  const lines = paragraphs.map(paragraphText).join('\n').split('\n');
+  return lines.map((line, index) => (index === 0 ? `- ${line}` : line === '' ? '' : `  ${line}`)).join('\n');
+}
+
+function paragraphHtml(paragraph: Paragraph): string {
+  if ('command' in paragraph) return `<pre>${escapeHtml(paragraph.command)}</pre>`;
+  return `<p>${paragraph.map((fragment) => (typeof fragment === 'string' ? escapeHtml(fragment) : `<code>${escapeHtml(fragment.code)}</code>`)).join('')}</p>`;
 }
 
 function subjectFor(items: readonly DigestItem[]): string {
@@ -163,25 +168,23 @@ export function renderDigest(input: DigestInput): MailMessage {
   const footer: Paragraph = ['This message was sent by the API credential rotator (', { code: input.sender }, '). It never contains a client secret.'];
   const intro = introFor(input);
 
-  const textParagraph = (paragraph: Paragraph) => paragraph.map(fragmentText).join('');
   const text = [
-    textParagraph(intro),
+    paragraphText(intro),
     ...sections.map(
       (section) =>
         `${section.title}\n${'='.repeat(section.title.length)}\n\n` +
-        section.items.map((paragraphs) => `- ${paragraphs.map(textParagraph).join('\n  ')}`).join('\n\n'),
+        section.items.map(itemText).join('\n\n'),
     ),
-    textParagraph(footer),
+    paragraphText(footer),
   ].join('\n\n');
 
-  const htmlParagraph = (paragraph: Paragraph) => `<p>${paragraph.map(fragmentHtml).join('')}</p>`;
   const html = [
     '<!DOCTYPE html><html><body>',
-    htmlParagraph(intro),
+    paragraphHtml(intro),
     ...sections.map(
-      (section) => `<h2>${escapeHtml(section.title)}</h2><ul>${section.items.map((paragraphs) => `<li>${paragraphs.map(htmlParagraph).join('')}</li>`).join('')}</ul>`,
+      (section) => `<h2>${escapeHtml(section.title)}</h2><ul>${section.items.map((paragraphs) => `<li>${paragraphs.map(paragraphHtml).join('')}</li>`).join('')}</ul>`,
     ),
-    htmlParagraph(footer),
+    paragraphHtml(footer),
     '</body></html>',
   ].join('\n');
 
