@@ -78,8 +78,18 @@ function adminCredentialsReader(client: SecretsManagerClient, secretId: string):
   };
 }
 
+/**
+ * The clock APIC dates are checked against (a `created_at` in the future is malformed data). Deployed runs use the
+ * real clock; local runs that simulate a date use the run's own clock, which the step handler sets per invocation.
+ */
+let simulatedNow: Date | undefined;
+export function useRunClock(runNow: string | undefined): void {
+  simulatedNow = runNow === undefined ? undefined : new Date(runNow);
+}
+
 function buildPorts(): Ports {
   const config = parseRotatorConfig(JSON.parse(requiredEnv('ROTATOR_CONFIG')));
+  const allowClockOverride = process.env.ALLOW_CLOCK_OVERRIDE === 'true';
   const secretsManager = tracer.captureAWSv3Client(new SecretsManagerClient({}));
   const ses = tracer.captureAWSv3Client(new SESClient({}));
   const apic = new ApicClient({
@@ -87,13 +97,14 @@ function buildPorts(): Ports {
     ...(process.env.APIC_CA_BUNDLE ? { caBundle: process.env.APIC_CA_BUNDLE } : {}),
     credentials: adminCredentialsReader(secretsManager, process.env.ADMIN_SECRET_ID ?? config.adminSecretName),
     pageSize: config.pageSize,
+    ...(allowClockOverride ? { now: () => simulatedNow ?? new Date() } : {}),
   });
   const store = new SecretsManagerSecretStore(secretsManager, {
     prefix: config.secretPrefix,
     ...(process.env.SECRET_KMS_KEY_ID ? { kmsKeyId: process.env.SECRET_KMS_KEY_ID } : {}),
   });
   const mailer = new SesMailer(ses, config.notificationSender);
-  return { config, apic, store, mailer, allowClockOverride: process.env.ALLOW_CLOCK_OVERRIDE === 'true' };
+  return { config, apic, store, mailer, allowClockOverride };
 }
 
 const ENVIRONMENT_KEYS = [

@@ -5,7 +5,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { z } from 'zod';
 import { logger, metrics, tracer } from './observability';
-import { currentPorts, type Ports } from './ports';
+import { currentPorts, useRunClock, type Ports } from './ports';
 
 export class InvalidStepInputError extends Error {
   constructor(step: string, error: z.ZodError) {
@@ -25,12 +25,19 @@ export interface StepDefinition<Schema extends z.ZodType, Output> {
   readonly measure: (output: Output) => StepMetrics;
 }
 
+function runClockOf(input: unknown): string | undefined {
+  const run = (input as { run?: { now?: unknown } }).run;
+  return typeof run?.now === 'string' ? run.now : undefined;
+}
+
 /** Every Lambda is this: validate the input, run one workflow step over the ports, publish its metrics. */
 export function stepHandler<Schema extends z.ZodType, Output>(definition: StepDefinition<Schema, Output>) {
   const lambdaHandler = async (event: unknown): Promise<Output> => {
     const parsed = definition.input.safeParse(event);
     if (!parsed.success) throw new InvalidStepInputError(definition.step, parsed.error);
-    const output = await definition.run(currentPorts(), parsed.data);
+    const ports = currentPorts();
+    if (ports.allowClockOverride) useRunClock(runClockOf(parsed.data));
+    const output = await definition.run(ports, parsed.data);
     for (const [name, value] of Object.entries(definition.measure(output))) {
       metrics.addMetric(name, MetricUnit.Count, value);
     }
