@@ -51,11 +51,11 @@ export class EnvironmentTooLargeError extends Error {
   }
 }
 
-/** What each step reads and writes; each entry names the binder below that grants it. */
-type StepAccess = 'run-config' | 'apic' | 'credential-reads' | 'credential-writes' | 'notice-ledger' | 'notice-delivery';
+/** What each step reads and writes beyond the run config (which every step gets); each names a binder below. */
+type StepAccess = 'apic' | 'credential-reads' | 'credential-writes' | 'notice-ledger' | 'notice-delivery';
 
 const STEP_ACCESS: Record<RotationStep, readonly StepAccess[]> = {
-  'prepare-run': ['run-config'],
+  'prepare-run': [],
   'scan-page': ['apic'],
   'assess-app': ['apic', 'credential-reads'],
   'create-replacement': ['apic', 'credential-writes'],
@@ -124,7 +124,6 @@ export class CredentialRotator extends Construct {
     this.allowLogsToUseKey();
 
     const binders: Record<StepAccess, (fn: RotatorFunction) => void> = {
-      'run-config': (fn) => this.bindRunConfig(fn),
       apic: (fn) => this.grantApicAccess(fn),
       'credential-reads': (fn) => this.grantCredentialSecretReads(fn),
       'credential-writes': (fn) => this.grantCredentialSecretWrites(fn),
@@ -140,6 +139,7 @@ export class CredentialRotator extends Construct {
         encryptionKey: this.encryptionKey,
         timeout: LONG_RUNNING_STEPS.has(step) ? Duration.minutes(5) : Duration.seconds(60),
       });
+      this.bindRunConfig(fn);
       for (const access of STEP_ACCESS[step]) binders[access](fn);
       assertEnvironmentFits(step, fn);
       functions[step] = fn;
@@ -181,7 +181,10 @@ export class CredentialRotator extends Construct {
     acknowledgeRotatorNagFindings(this);
   }
 
-  /** Lets `fn` read the run configuration (everything except consumer access and the CA bundle). */
+  /**
+   * Gives `fn` the run configuration, which the function runtime parses on start (everything except consumer access
+   * and the CA bundle, which only some steps read).
+   */
   public bindRunConfig(fn: RotatorFunction): void {
     const runConfig = Object.fromEntries(Object.entries(this.config).filter(([key]) => !OUTSIDE_RUN_CONFIG.has(key)));
     fn.addEnvironment('ROTATOR_CONFIG', JSON.stringify(runConfig));

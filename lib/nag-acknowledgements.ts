@@ -78,7 +78,7 @@ function wildcardResourcesOf(policy: IConstruct | undefined): unknown[] {
  * The flat name cdk-nag gives a resolved CloudFormation value in its finding ids (`Resource::<name>`): joins are
  * joined, `Ref`/`GetAtt` become `<Logical.Attr>`, anything else is its JSON.
  */
-export function findingName(value: unknown): string {
+function findingName(value: unknown): string {
   if (value === undefined) return '';
   if (typeof value === 'string') return value.replace(/\$\{/g, '<').replace(/}/g, '>');
   if (isRecord(value)) {

@@ -111,11 +111,9 @@ describe('CredentialRotator with a minimal config', () => {
       const variables = synth.functionProperties(step).Environment.Variables;
       for (const name of Object.keys(variables)) expect(allowed, `${step}: ${name}`).toContain(name);
       expect('ADMIN_SECRET_ID' in variables, step).toBe(APIC_CALLERS.includes(step));
-      expect('ROTATOR_CONFIG' in variables, step).toBe(step === 'prepare-run');
+      expect(JSON.parse(String(variables.ROTATOR_CONFIG)), step).toMatchObject({ ...BASE_CONFIG, policy: { expiryDays: 90 } });
       expect('NOTIFICATION_SENDER' in variables, step).toBe(step === 'finish-run');
     }
-    const prepareRun = synth.functionProperties('prepare-run').Environment.Variables;
-    expect(JSON.parse(String(prepareRun.ROTATOR_CONFIG))).toMatchObject({ ...BASE_CONFIG, policy: { expiryDays: 90 } });
     expect(synth.functionProperties('scan-page').Environment.Variables).toMatchObject({
       ADMIN_SECRET_ID: 'apic-rotator/admin',
       POWERTOOLS_SERVICE_NAME: 'apic-credential-rotator',
