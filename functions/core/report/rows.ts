@@ -1,0 +1,130 @@
+/**
+ * The inventory report's rows: one per credential of every scanned app, saying where it is in its lifecycle and
+ * what this run did (or, in a dry run, would do) to it. Rows are plain data built from APIC listings and the
+ * policy's assessment; a row has no field that could hold a client secret.
+ */
+import type { ApicApp, CatalogTarget } from '../model';
+import type { AppAssessment, RotationAction } from '../policy';
+
+export interface ReportRow {
+  readonly providerOrg: string;
+  readonly catalog: string;
+  readonly consumerOrg: string;
+  /** The consumer org owner's e-mail; '' until `buildReport` joins it, and when APIC knows none. */
+  readonly ownerEmail: string;
+  readonly app: string;
+  /** The credential's APIC name. */
+  readonly credential: string;
+  /** `original`, `replacement` or `independent`. */
+  readonly role: string;
+  /** The public client id; the secret is never part of a row. */
+  readonly clientId: string;
+  /** ISO-8601 timestamp APIC set when the credential was created. */
+  readonly createdAt: string;
+  readonly ageDays: number;
+  /** The policy's stage (`active`, `warning`, `due`, `in-grace`, `completing`, `repair`, `exempt`, `blocked`). */
+  readonly stage: string;
+  /**
+   * What the run decided for this credential, '' if nothing: action kinds (`create-replacement`,
+   * `delete-original`, ...) and notices as `queue-notice:<kind>`, joined with '+' in the order they run.
+   * In a real run this is the plan the actions were started from; whether each one succeeded is in the run summary.
+   */
+  readonly action: string;
+  /** The next thing the rotator will do to this credential, '' if nothing is scheduled. */
+  readonly nextAction: string;
+  /** YYYY-MM-DD (UTC) on which `nextAction` becomes due, '' if none. */
+  readonly nextActionDate: string;
+}
+
+/** The row fields in report column order. */
+export const REPORT_COLUMNS = [
+  'providerOrg',
+  'catalog',
+  'consumerOrg',
+  'ownerEmail',
+  'app',
+  'credential',
+  'role',
+  'clientId',
+  'createdAt',
+  'ageDays',
+  'stage',
+  'action',
+  'nextAction',
+  'nextActionDate',
+] as const satisfies ReadonlyArray<keyof ReportRow>;
+
+export const ACTION_SEPARATOR = '+';
+
+export interface ReportRowsInput {
+  readonly target: CatalogTarget;
+  readonly app: ApicApp;
+  readonly assessment: AppAssessment;
+}
+
+/** The label an action gets in the `action` column. */
+export function actionLabel(action: RotationAction): string {
+  return action.kind === 'queue-notice' ? `${action.kind}:${action.notice}` : action.kind;
+}
+
+/**
+ * Which credentials of the assessment an action concerns. Actions that name a credential by APIC id match by id;
+ * a notice names the credential its consumer knows, which after a crash between delete and rename may be gone, so it
+ * then falls back to the credentials of its base name (the orphaned replacement).
+ */
+function concernedCredentialIds(action: RotationAction, assessment: AppAssessment): string[] {
+  switch (action.kind) {
+    case 'create-replacement':
+    case 'delete-original':
+      return [action.original.id];
+    case 'finish-replacement':
+    case 'repair-replacement':
+    case 'rename-replacement':
+      return [action.replacement.id];
+    case 'queue-notice': {
+      const named = assessment.credentials.filter((credential) => credential.name === action.credentialName);
+      const concerned = named.length > 0 ? named : assessment.credentials.filter((credential) => credential.baseName === action.base);
+      return concerned.map((credential) => credential.credentialId);
+    }
+  }
+}
+
+/** The report rows of one app: one per assessed credential, in the assessment's order. */
+export function reportRows(input: ReportRowsInput): ReportRow[] {
+  const { target, app, assessment } = input;
+  const labelsById = new Map<string, string[]>();
+  for (const action of assessment.actions) {
+    const label = actionLabel(action);
+    for (const id of concernedCredentialIds(action, assessment)) {
+      const labels = labelsById.get(id) ?? [];
+      if (!labels.includes(label)) labels.push(label);
+      labelsById.set(id, labels);
+    }
+  }
+  const listed = new Map(app.credentials.map((credential) => [credential.id, credential]));
+  return assessment.credentials.map((assessed) => {
+    const credential = listed.get(assessed.credentialId);
+    // Pick fields explicitly: the inputs may carry more than the row is meant to show.
+    return {
+      providerOrg: target.providerOrg,
+      catalog: target.catalog,
+      consumerOrg: app.consumerOrg.name,
+      ownerEmail: '',
+      app: app.name,
+      credential: assessed.name,
+      role: assessed.role,
+      clientId: credential?.clientId ?? '',
+      createdAt: credential?.createdAt ?? '',
+      ageDays: assessed.ageDays,
+      stage: assessed.stage,
+      action: (labelsById.get(assessed.credentialId) ?? []).join(ACTION_SEPARATOR),
+      nextAction: assessed.nextAction ?? '',
+      nextActionDate: assessed.nextActionDate ?? '',
+    };
+  });
+}
+
+/** The key `buildReport` looks owner e-mails up by: `<providerOrg>/<catalog>/<consumerOrg>`. */
+export function ownerKey(location: { readonly providerOrg: string; readonly catalog: string; readonly consumerOrg: string }): string {
+  return `${location.providerOrg}/${location.catalog}/${location.consumerOrg}`;
+}
