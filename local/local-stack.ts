@@ -4,6 +4,7 @@
  */
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { startApicSimulator, type ApicSimulator, type SimulatorOptions } from './apic-simulator';
+import { startEventBridgeEmulator, type EventBridgeEmulator } from './eventbridge-emulator';
 import { startSecretsManagerEmulator, type SecretsManagerEmulator } from './secrets-manager-emulator';
 import { startSesEmulator, type SesEmulator } from './ses-emulator';
 import { runWorkflowLocally, synthesizeDefinition, type LocalRunOptions, type LocalRunResult } from './workflow-runner';
@@ -21,6 +22,8 @@ export interface LocalStack {
   readonly apic: ApicSimulator;
   readonly secretsManager: SecretsManagerEmulator;
   readonly ses: SesEmulator;
+  /** Receives the rotation events the action steps publish. */
+  readonly eventBridge: EventBridgeEmulator;
   readonly config: Record<string, unknown>;
   readonly secretsManagerClient: SecretsManagerClient;
   run(options: Omit<LocalRunOptions, 'definition' | 'config' | 'endpoints' | 'adminSecretId'>): Promise<LocalRunResult>;
@@ -37,6 +40,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     recordRequests: options.recordSecretsManagerRequests ?? true,
   });
   const ses = await startSesEmulator();
+  const eventBridge = await startEventBridgeEmulator();
   const secretsManagerClient = new SecretsManagerClient(localSdkConfig(secretsManager.endpoint));
   await secretsManagerClient.send(
     new CreateSecretCommand({ Name: LOCAL_ADMIN_SECRET_ID, SecretString: JSON.stringify(apic.admin) }),
@@ -54,6 +58,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     apic,
     secretsManager,
     ses,
+    eventBridge,
     config,
     secretsManagerClient,
     run: (runOptions) =>
@@ -61,12 +66,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...runOptions,
         definition,
         config,
-        endpoints: { secretsManager: secretsManager.endpoint, ses: ses.endpoint },
+        endpoints: { secretsManager: secretsManager.endpoint, ses: ses.endpoint, eventBridge: eventBridge.endpoint },
         adminSecretId: LOCAL_ADMIN_SECRET_ID,
       }),
     close: async () => {
       secretsManagerClient.destroy();
-      await Promise.all([apic.close(), secretsManager.close(), ses.close()]);
+      await Promise.all([apic.close(), secretsManager.close(), ses.close(), eventBridge.close()]);
     },
   };
 }

@@ -10,6 +10,7 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 import type { Context } from 'aws-lambda';
 import { TASK_STATE_STEPS, type RotationStep } from '../lib/rotation-workflow';
 import { RotationStack } from '../lib/rotation-stack';
+import { startEventBridgeEmulator } from './eventbridge-emulator';
 import type { RunSummary } from '../functions/core/workflow/types';
 import { handler as prepareRun } from '../functions/handlers/prepare-run';
 import { handler as scanPage } from '../functions/handlers/scan-page';
@@ -21,6 +22,10 @@ import { handler as deleteOriginal } from '../functions/handlers/delete-original
 import { handler as renameReplacement } from '../functions/handlers/rename-replacement';
 import { handler as queueNotice } from '../functions/handlers/queue-notice';
 import { handler as finishRun } from '../functions/handlers/finish-run';
+import { handler as restorePrepare } from '../functions/handlers/restore-prepare';
+import { handler as restoreListPage } from '../functions/handlers/restore-list-page';
+import { handler as restoreCredential } from '../functions/handlers/restore-credential';
+import { handler as restoreFinish } from '../functions/handlers/restore-finish';
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -37,6 +42,23 @@ const HANDLERS: Record<RotationStep, LambdaHandler> = {
   'finish-run': finishRun,
 } as Record<RotationStep, LambdaHandler>;
 
+const RESTORE_HANDLERS: Record<RestoreStep, LambdaHandler> = {
+  'restore-prepare': restorePrepare,
+  'restore-list-page': restoreListPage,
+  'restore-credential': restoreCredential,
+  'restore-finish': restoreFinish,
+} as Record<RestoreStep, LambdaHandler>;
+
+/** Task state name → the step (handler file) and the handler that runs it. */
+export type TaskHandlers = Readonly<Record<string, { readonly step: string; readonly handler: LambdaHandler }>>;
+
+function taskHandlers<Step extends string>(states: Record<string, Step>, handlers: Record<Step, LambdaHandler>): TaskHandlers {
+  return Object.fromEntries(Object.entries(states).map(([stateName, step]) => [stateName, { step, handler: handlers[step] }]));
+}
+
+export const ROTATION_TASK_HANDLERS = taskHandlers(TASK_STATE_STEPS, HANDLERS);
+export const RESTORE_TASK_HANDLERS = taskHandlers(RESTORE_TASK_STATE_STEPS, RESTORE_HANDLERS);
+
 const LOCAL_ACCOUNT = '123456789012';
 const LOCAL_REGION = 'us-east-1';
 
@@ -44,6 +66,33 @@ const LOCAL_REGION = 'us-east-1';
 export function synthesizeDefinition(config: unknown): StateMachineDefinition {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new RotationStack(app, 'LocalRotation', { config, env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
+  return definitionOf(app, stack);
+}
+
+/**
+ * The restore state machine definition, built around `RestoreWorkflow` in a throwaway stack whose functions are
+ * placeholders: locally every task state runs the real handler in-process, so only the states matter.
+ */
+export function synthesizeRestoreDefinition(config: unknown): StateMachineDefinition {
+  const { maxConcurrentApps } = parseRotatorConfig(config);
+  const app = new App();
+  const stack = new Stack(app, 'LocalRestore', { env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
+  const functions = Object.fromEntries(
+    RESTORE_STEPS.map((step) => [
+      step,
+      new lambda.Function(stack, step, {
+        runtime: lambda.Runtime.NODEJS_LATEST,
+        handler: 'index.handler',
+        code: lambda.Code.fromInline('exports.handler = async () => { throw new Error("runs locally only"); };'),
+      }),
+    ]),
+  ) as Record<RestoreStep, lambda.IFunction>;
+  const workflow = new RestoreWorkflow(stack, 'Restore', { functions, maxConcurrentSecrets: maxConcurrentApps });
+  new sfn.StateMachine(stack, 'RestoreStateMachine', { definitionBody: sfn.DefinitionBody.fromChainable(workflow.definition) });
+  return definitionOf(app, stack);
+}
+
+function definitionOf(app: App, stack: Stack): StateMachineDefinition {
   const template = app.synth().getStackByName(stack.stackName).template as {
     Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
   };
@@ -74,6 +123,8 @@ function resolveIntrinsics(value: unknown): string {
 export interface LocalEndpoints {
   readonly secretsManager: string;
   readonly ses: string;
+  /** Where the action steps publish rotation events; a throwaway emulator for this run when absent. */
+  readonly eventBridge?: string;
 }
 
 export interface LocalRunOptions {
@@ -98,16 +149,16 @@ export interface LocalRunOptions {
   readonly onStateEntered?: (stateName: string) => void;
 }
 
-export interface LocalRunResult {
+export interface LocalRunResult<Summary = RunSummary> {
   readonly status: 'SUCCEEDED' | 'FAILED';
-  readonly summary?: RunSummary;
+  readonly summary?: Summary;
   readonly error?: string;
   /** States entered: what Step Functions bills as state transitions. */
   readonly transitions: number;
   readonly taskInvocations: number;
 }
 
-function lambdaContext(step: RotationStep, executionName: string): Context {
+function lambdaContext(step: string, executionName: string): Context {
   const deadline = Date.now() + 15 * 60 * 1000;
   return {
     callbackWaitsForEmptyEventLoop: false,
@@ -155,19 +206,31 @@ async function withCapturedLogs<T>(onLogLine: (line: string) => void, body: () =
   }
 }
 
-export async function runWorkflowLocally(options: LocalRunOptions): Promise<LocalRunResult> {
+/** Runs a rotation definition (from `synthesizeDefinition`). */
+export function runWorkflowLocally(options: LocalRunOptions): Promise<LocalRunResult> {
+  return runDefinitionLocally<RunSummary>(options, ROTATION_TASK_HANDLERS);
+}
+
+/** Runs a restore definition (from `synthesizeRestoreDefinition`); `options.now` does not apply to a restore. */
+export function runRestoreLocally(options: Omit<LocalRunOptions, 'now'>): Promise<LocalRunResult<RestoreSummary>> {
+  return runDefinitionLocally<RestoreSummary>(options, RESTORE_TASK_HANDLERS);
+}
+
+/** Runs any definition whose task states `tasks` names; the execution output is returned as the summary. */
+export async function runDefinitionLocally<Summary>(options: LocalRunOptions, tasks: TaskHandlers): Promise<LocalRunResult<Summary>> {
   const executionName = options.executionName ?? `local-${randomUUID()}`;
   const input = { ...(options.input ?? {}), ...(options.now ? { now: options.now.toISOString() } : {}) };
   let taskInvocations = 0;
   const taskResourceLocalHandlers = Object.fromEntries(
-    Object.entries(TASK_STATE_STEPS).map(([stateName, step]) => [
+    Object.entries(tasks).map(([stateName, { step, handler }]) => [
       stateName,
       async (event: unknown) => {
         taskInvocations += 1;
-        return (await HANDLERS[step](event, lambdaContext(step, executionName))) as never;
+        return (await handler(event, lambdaContext(step, executionName))) as never;
       },
     ]),
   );
+  const ownEventBridge = options.endpoints.eventBridge === undefined ? await startEventBridgeEmulator() : undefined;
   const environment = {
     ROTATOR_CONFIG: JSON.stringify(options.config),
     ADMIN_SECRET_ID: options.adminSecretId,
@@ -178,15 +241,16 @@ export async function runWorkflowLocally(options: LocalRunOptions): Promise<Loca
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_ENDPOINT_URL_SECRETS_MANAGER: options.endpoints.secretsManager,
     AWS_ENDPOINT_URL_SES: options.endpoints.ses,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: options.endpoints.eventBridge ?? ownEventBridge?.endpoint,
     POWERTOOLS_TRACE_ENABLED: 'false',
   };
-  return withEnvironment(environment, () => withCapturedLogs(options.onLogLine ?? (() => undefined), async () => {
+  return withEnvironment<LocalRunResult>(environment, () => withCapturedLogs(options.onLogLine ?? (() => undefined), async () => {
     const machine = new StateMachine(options.definition, { validationOptions: { checkArn: false } });
     const execution = machine.run(input, {
       overrides: {
         taskResourceLocalHandlers,
         // Retries still happen, without the production back-off waits.
-        retryIntervalOverrides: Object.fromEntries(Object.keys(TASK_STATE_STEPS).map((name) => [name, 0])),
+        retryIntervalOverrides: Object.fromEntries(Object.keys(tasks).map((name) => [name, 0])),
       },
       context: {
         Execution: {
@@ -214,7 +278,7 @@ export async function runWorkflowLocally(options: LocalRunOptions): Promise<Loca
       }
     })();
     try {
-      const summary = (await execution.result) as unknown as RunSummary;
+      const summary = (await execution.result) as unknown as Summary;
       await watching;
       return { status: 'SUCCEEDED', summary, transitions, taskInvocations };
     } catch (error) {
@@ -222,5 +286,5 @@ export async function runWorkflowLocally(options: LocalRunOptions): Promise<Loca
       const message = error instanceof Error ? error.message : String(error);
       return { status: 'FAILED', error: message, transitions, taskInvocations };
     }
-  }));
+  })).finally(() => ownEventBridge?.close());
 }

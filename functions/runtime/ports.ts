@@ -1,13 +1,16 @@
 /**
  * Builds the production ports from the Lambda environment. SDK clients take their endpoints from the SDK's
- * standard settings (AWS_REGION, AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL_SES), which is how local runs
+ * standard settings (AWS_REGION, AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS_ENDPOINT_URL_SES, AWS_ENDPOINT_URL_EVENTBRIDGE), which is how local runs
  * point the very same code at emulators.
  */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { z } from 'zod';
+import { consumerPolicyResolver, parseConsumerAccess } from '../core/access';
 import { ApicClient, type AdminCredentials } from '../core/apic/client';
 import { parseRotatorConfig, type RotatorConfig } from '../core/config';
+import { EventBridgePublisher, type EventPublisherPort } from '../core/events';
 import { SesMailer } from '../core/notices/ses-mailer';
 import type { ApicPort, MailerPort, SecretStorePort } from '../core/ports';
 import { SecretsManagerSecretStore } from '../core/secrets/secret-store';
@@ -18,6 +21,7 @@ export interface Ports {
   readonly apic: ApicPort;
   readonly store: SecretStorePort;
   readonly mailer: MailerPort;
+  readonly events: EventPublisherPort;
   /** Local runs only: lets a simulated clock be passed in the execution input. Never set by the construct. */
   readonly allowClockOverride: boolean;
 }
@@ -92,6 +96,7 @@ function buildPorts(): Ports {
   const allowClockOverride = process.env.ALLOW_CLOCK_OVERRIDE === 'true';
   const secretsManager = tracer.captureAWSv3Client(new SecretsManagerClient({}));
   const ses = tracer.captureAWSv3Client(new SESClient({}));
+  const eventBridge = tracer.captureAWSv3Client(new EventBridgeClient({}));
   const apic = new ApicClient({
     baseUrl: config.apicBaseUrl,
     ...(process.env.APIC_CA_BUNDLE ? { caBundle: process.env.APIC_CA_BUNDLE } : {}),
@@ -102,9 +107,11 @@ function buildPorts(): Ports {
   const store = new SecretsManagerSecretStore(secretsManager, {
     prefix: config.secretPrefix,
     ...(process.env.SECRET_KMS_KEY_ID ? { kmsKeyId: process.env.SECRET_KMS_KEY_ID } : {}),
+    ...(process.env.CONSUMER_ACCESS ? { resourcePolicyFor: consumerPolicyResolver(parseConsumerAccess(process.env.CONSUMER_ACCESS)) } : {}),
   });
   const mailer = new SesMailer(ses, config.notificationSender);
-  return { config, apic, store, mailer, allowClockOverride };
+  const events = new EventBridgePublisher(eventBridge, { eventBusName: process.env.EVENT_BUS_NAME ?? 'default' });
+  return { config, apic, store, mailer, events, allowClockOverride };
 }
 
 const ENVIRONMENT_KEYS = [
@@ -112,10 +119,13 @@ const ENVIRONMENT_KEYS = [
   'APIC_CA_BUNDLE',
   'ADMIN_SECRET_ID',
   'SECRET_KMS_KEY_ID',
+  'CONSUMER_ACCESS',
+  'EVENT_BUS_NAME',
   'ALLOW_CLOCK_OVERRIDE',
   'AWS_REGION',
   'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   'AWS_ENDPOINT_URL_SES',
+  'AWS_ENDPOINT_URL_EVENTBRIDGE',
 ];
 
 let cached: { key: string; ports: Ports } | undefined;

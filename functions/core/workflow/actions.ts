@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { OLD_CREDENTIAL_REMOVED, REPLACEMENT_READY, type EventPublisherPort, type RotationEventType } from '../events';
 import type { AppLocator, ClientSecretPair } from '../model';
 import type { ApicPort, CredentialSecretLocator, SecretStorePort } from '../ports';
-import type { RotationAction } from '../policy';
+import { isExempt, resolvePolicy, type RotationAction } from '../policy';
 import { versionToken } from '../secrets';
 import { secretLocator } from './assess';
 import type { ActionInput, ActionResult, AppContext } from './types';
@@ -9,6 +10,7 @@ import type { ActionInput, ActionResult, AppContext } from './types';
 export interface ActionDeps {
   readonly apic: ApicPort;
   readonly store: SecretStorePort;
+  readonly events: EventPublisherPort;
 }
 
 /** A step found the world not as the assessment saw it; the app is left as it is and the next run re-assesses. */
@@ -30,6 +32,46 @@ function apicLocator(app: AppContext): AppLocator {
 
 function result(action: RotationAction, outcome: string): ActionResult {
   return { kind: action.kind, base: action.base, outcome };
+}
+
+const DAY_MS = 86_400_000;
+
+/** YYYY-MM-DD from which the original may be deleted: the grace counts from the replacement's creation (now). */
+function oldCredentialRemovalDate(input: Pick<ActionInput, 'run' | 'app'>): string | undefined {
+  const settings = resolvePolicy(input.run, input.app.consumerOrg);
+  if (isExempt(settings)) return undefined;
+  return new Date(Date.parse(input.run.now) + (settings.deletionDays - settings.expiryDays) * DAY_MS).toISOString().slice(0, 10);
+}
+
+/**
+ * Tells consumers about a completed step. Runs after the step's own effect, and a failure fails the step: every
+ * action is idempotent, so the retried step finds its work done and publishes again (at least once, never before
+ * the credential is usable or gone).
+ */
+async function announce<K extends RotationAction['kind']>(
+  deps: ActionDeps,
+  input: ActionInput<K>,
+  detailType: RotationEventType,
+  clientId: string,
+): Promise<void> {
+  const locator = secretLocator(input.app, input.action.base);
+  const { arn } = await deps.store.describe(locator);
+  const removalDate = detailType === REPLACEMENT_READY ? oldCredentialRemovalDate(input) : undefined;
+  await deps.events.publish([
+    {
+      detailType,
+      detail: {
+        ...apicLocator(input.app),
+        credential: input.action.base,
+        clientId,
+        secretName: deps.store.secretName(locator),
+        ...(arn !== undefined && { secretArn: arn }),
+        cycleId: input.action.cycleId,
+        occurredAt: input.run.now,
+        ...(removalDate !== undefined && { oldCredentialRemovalDate: removalDate }),
+      },
+    },
+  ]);
 }
 
 /**
@@ -72,6 +114,7 @@ export async function createReplacement(deps: ActionDeps, input: ActionInput<'cr
     );
   }
   await applyStagedSecret(deps, app, locator, created.id, { ...staged, versionId: token });
+  await announce(deps, input, REPLACEMENT_READY, staged.clientId);
   return result(action, 'created');
 }
 
@@ -83,6 +126,7 @@ export async function finishReplacement(deps: ActionDeps, input: ActionInput<'fi
     throw new PreconditionFailedError(`no staged secret matches replacement ${action.replacement.name}`);
   }
   await applyStagedSecret(deps, apicLocator(input.app), locator, action.replacement.id, staged);
+  await announce(deps, input, REPLACEMENT_READY, staged.clientId);
   return result(action, 'finished');
 }
 
@@ -95,6 +139,7 @@ export async function repairReplacement(deps: ActionDeps, input: ActionInput<'re
     generateClientSecretPair(action.replacement.clientId),
   );
   await applyStagedSecret(deps, apicLocator(input.app), locator, action.replacement.id, { ...staged, versionId: token });
+  await announce(deps, input, REPLACEMENT_READY, staged.clientId);
   return result(action, 'repaired');
 }
 
@@ -109,14 +154,16 @@ export async function deleteOriginal(deps: ActionDeps, input: ActionInput<'delet
   if (!(await deps.apic.verifyClientSecret(app, action.replacement.id, current))) {
     throw new PreconditionFailedError(`APIC rejects the stored secret of replacement ${action.replacement.name}`);
   }
+  let outcome = 'deleted';
   try {
     // By id, never by name: after the rename the original's name belongs to the replacement.
     await deps.apic.deleteCredential(app, action.original.id);
-    return result(action, 'deleted');
   } catch (error) {
-    if (error instanceof Error && error.name === 'ApicNotFoundError') return result(action, 'already-deleted');
-    throw error;
+    if (!(error instanceof Error && error.name === 'ApicNotFoundError')) throw error;
+    outcome = 'already-deleted';
   }
+  await announce(deps, input, OLD_CREDENTIAL_REMOVED, action.replacement.clientId);
+  return result(action, outcome);
 }
 
 export async function renameReplacement(deps: ActionDeps, input: ActionInput<'rename-replacement'>): Promise<ActionResult> {

@@ -1,0 +1,9 @@
+export {
+  CONSUMER_READABLE_STAGES,
+  ConsumerAccessError,
+  consumerPolicyResolver,
+  consumerReadPolicy,
+  consumerSecretNamePrefix,
+  parseConsumerAccess,
+} from './resource-policy';
+export type { ConsumerAccess, ConsumerReadPolicyInput } from './resource-policy';

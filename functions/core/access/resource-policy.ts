@@ -1,0 +1,96 @@
+/**
+ * Who may read a credential secret besides the rotator: the consumer org's own AWS principals, as configured in
+ * `consumerAccess`. The secret's resource policy grants the read; the key policy (see the construct) limits the
+ * decrypt to that org's secrets, so a principal listed for one org cannot read another org's secret.
+ */
+import { z } from 'zod';
+import type { CatalogTarget } from '../model';
+import type { CredentialSecretLocator } from '../ports';
+import { encodeSegment } from '../secrets/naming';
+
+/** Consumer org name (as in APIC) to the IAM principal ARNs allowed to read that org's credential secrets. */
+export type ConsumerAccess = Readonly<Record<string, readonly string[]>>;
+
+/** Stages a consumer may read: the live credential and, during the grace, the one it replaces. */
+export const CONSUMER_READABLE_STAGES = ['AWSCURRENT', 'AWSPREVIOUS'] as const;
+
+export class ConsumerAccessError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConsumerAccessError';
+  }
+}
+
+export interface ConsumerReadPolicyInput {
+  readonly principals: readonly string[];
+  /** The secret the policy is attached to; `*` (the secret itself, in a resource policy) when absent. */
+  readonly secretArn?: string;
+}
+
+/**
+ * The resource policy (JSON) that lets exactly `principals` describe the secret and read its AWSCURRENT or
+ * AWSPREVIOUS value. Reads by version id are not granted: that would reach a staged (AWSPENDING) secret that APIC
+ * may not accept yet.
+ */
+export function consumerReadPolicy({ principals, secretArn }: ConsumerReadPolicyInput): string {
+  if (principals.length === 0) throw new ConsumerAccessError('a consumer read policy needs at least one principal');
+  const principal = { AWS: [...new Set(principals)].sort() };
+  const resource = secretArn ?? '*';
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'ConsumerDescribe',
+        Effect: 'Allow',
+        Principal: principal,
+        Action: 'secretsmanager:DescribeSecret',
+        Resource: resource,
+      },
+      {
+        Sid: 'ConsumerReadCurrentOrPrevious',
+        Effect: 'Allow',
+        Principal: principal,
+        Action: 'secretsmanager:GetSecretValue',
+        Resource: resource,
+        Condition: {
+          // A request without VersionStage reads AWSCURRENT, so an absent stage is allowed; a version id is not.
+          StringEqualsIfExists: { 'secretsmanager:VersionStage': [...CONSUMER_READABLE_STAGES] },
+          Null: { 'secretsmanager:VersionId': 'true' },
+        },
+      },
+    ],
+  });
+}
+
+const consumerAccessSchema = z.record(z.string().min(1), z.array(z.string().min(1)));
+
+/** Parses the `CONSUMER_ACCESS` environment value the construct sets (the config's `consumerAccess`). */
+export function parseConsumerAccess(json: string): ConsumerAccess {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch (error) {
+    throw new ConsumerAccessError('CONSUMER_ACCESS must be JSON: an object of consumer org name to principal ARNs', { cause: error });
+  }
+  const parsed = consumerAccessSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConsumerAccessError('CONSUMER_ACCESS must map each consumer org name to a list of principal ARNs', { cause: parsed.error });
+  }
+  return parsed.data;
+}
+
+/** The resource policy for a credential secret: its consumer org's principals, or none when the org has no entry. */
+export function consumerPolicyResolver(access: ConsumerAccess): (locator: CredentialSecretLocator) => string | undefined {
+  return (locator) => {
+    const principals = Object.hasOwn(access, locator.consumerOrg) ? access[locator.consumerOrg] : undefined;
+    return principals && principals.length > 0 ? consumerReadPolicy({ principals }) : undefined;
+  };
+}
+
+/**
+ * The secret-name prefix under which every credential secret of one consumer org in one catalog lives, encoded
+ * exactly as the secret store names secrets (so it is also the start of each secret's ARN resource name).
+ */
+export function consumerSecretNamePrefix(secretPrefix: string, target: CatalogTarget, consumerOrg: string): string {
+  return [secretPrefix, encodeSegment(target.providerOrg), encodeSegment(target.catalog), encodeSegment(consumerOrg), ''].join('/');
+}
