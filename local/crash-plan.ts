@@ -11,7 +11,6 @@
 import './polyfill';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { ApicPort, MailerPort, SecretStorePort } from '../functions/core/ports';
 import { secretNameFor } from '../functions/core/secrets';
 import { decoratePorts, type Ports } from '../functions/runtime/ports';
 import { startApicSimulator, type ApicSimulator, type InspectedCredential, type SimulatorOptions, type SimulatorSeed } from './apic-simulator';
@@ -47,7 +46,10 @@ export interface WorldOptions {
   readonly config?: Record<string, unknown>;
 }
 
-export type WorldRunOptions = Omit<LocalRunOptions, 'definition' | 'config' | 'endpoints' | 'adminSecretId' | 'now'>;
+export type WorldRunOptions = Omit<LocalRunOptions, 'definition' | 'config' | 'endpoints' | 'adminSecretId' | 'now'> & {
+  /** The config the handlers get for this run instead of the world's (bad-config tests; the definition stays). */
+  readonly config?: unknown;
+};
 
 export interface RotationWorld {
   readonly apic: ApicSimulator;
@@ -128,7 +130,7 @@ export async function startRotationWorld(options: WorldOptions): Promise<Rotatio
       const result = await runWorkflowLocally({
         ...runOptions,
         definition,
-        config,
+        config: runOptions.config ?? config,
         now,
         endpoints: { secretsManager: secretsManager.endpoint, ses: ses.endpoint },
         adminSecretId: LOCAL_ADMIN_SECRET_ID,
@@ -218,7 +220,10 @@ export function invariantViolations(world: RotationWorld): string[] {
     for (const credential of credentials) {
       const base = baseOf(credential.name);
       perBase.set(base, (perBase.get(base) ?? 0) + 1);
-      if (credential.name.endsWith(SUFFIX + SUFFIX)) violations.push(`${appKey(app)}: replacement of a replacement ${credential.name}`);
+      // X_new_new is a duplicate unless X_new is a credential someone else named so (then it is rotated like any other).
+      if (base.endsWith(SUFFIX) && !app.credentials.some((c) => c.name === base)) {
+        violations.push(`${appKey(app)}: replacement of a replacement ${credential.name}`);
+      }
       if (seededIds.has(credential.id)) continue;
       const holder = storedVersions(world, app, base).find(
         (v) => v.clientId === credential.clientId && (v.stages.includes(STAGE_CURRENT) || v.stages.includes(STAGE_PENDING)),
@@ -284,15 +289,12 @@ export function seededNames(world: RotationWorld): Record<string, string[]> {
 // ---------------------------------------------------------------------------------------------------------------
 // Crash points
 
-const MUTATING: { readonly apic: readonly (keyof ApicPort)[]; readonly store: readonly (keyof SecretStorePort)[]; readonly mailer: readonly (keyof MailerPort)[] } = {
-  apic: ['createCredential', 'updateCredential', 'deleteCredential', 'resetClientSecret'],
-  store: ['stagePending', 'promote', 'queueNotice', 'markNoticesSent'],
-  mailer: ['send'],
-};
+/** Port methods that only read; every other method of every port is a step boundary, new ports included. */
+const READ_ONLY = /^(list|get|describe|read|verify|secretName)/;
 
 /**
  * Counts mutating port calls across every handler invocation (ports are decorated per invocation, the count is not)
- * and, when `crashAt` is reached, lets that call take effect and then throws `SimulatedCrash`.
+ * and, when the armed point is reached, lets that call take effect and then throws `SimulatedCrash`.
  */
 export class BoundaryCounter {
   readonly boundaries: string[] = [];
@@ -303,23 +305,24 @@ export class BoundaryCounter {
     this.armed = n === undefined ? undefined : this.boundaries.length + n;
   }
 
-  decorate = (ports: Ports): Ports => ({
-    ...ports,
-    apic: this.wrap('apic', ports.apic, MUTATING.apic),
-    store: this.wrap('store', ports.store, MUTATING.store),
-    mailer: this.wrap('mailer', ports.mailer, MUTATING.mailer),
-  });
+  decorate = (ports: Ports): Ports => {
+    const decorated: Record<string, unknown> = { ...ports };
+    for (const [name, port] of Object.entries(ports)) {
+      if (name !== 'config' && typeof port === 'object' && port !== null) decorated[name] = this.wrap(name, port);
+    }
+    return decorated as unknown as Ports;
+  };
 
-  private wrap<T extends object>(port: string, target: T, mutating: readonly PropertyKey[]): T {
+  private wrap<T extends object>(port: string, target: T): T {
     return new Proxy(target, {
       get: (object, property, receiver) => {
         const value: unknown = Reflect.get(object, property, receiver);
         if (typeof value !== 'function') return value;
-        if (!mutating.includes(property)) return (value as (...args: unknown[]) => unknown).bind(object);
+        if (typeof property !== 'string' || READ_ONLY.test(property)) return (value as (...args: unknown[]) => unknown).bind(object);
         return async (...args: unknown[]) => {
           const outcome: unknown = await (value as (...args: unknown[]) => Promise<unknown>).apply(object, args);
-          this.boundaries.push(`${port}.${String(property)}`);
-          if (this.boundaries.length === this.armed) throw new SimulatedCrash(`${port}.${String(property)}`);
+          this.boundaries.push(`${port}.${property}`);
+          if (this.boundaries.length === this.armed) throw new SimulatedCrash(`${port}.${property}`);
           return outcome;
         };
       },
