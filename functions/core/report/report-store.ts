@@ -161,7 +161,17 @@ export class S3ReportStore implements ReportStorePort {
 
   private async put(key: string, body: string, contentType: string): Promise<void> {
     await this.call('PutObject', key, () =>
-      this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ...this.encryption })),
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          // Stated, not inferred: the SDK cannot infer it for an empty body and then warns about streams of unknown length.
+          ContentLength: Buffer.byteLength(body, 'utf8'),
+          ContentType: contentType,
+          ...this.encryption,
+        }),
+      ),
     );
   }
 
