@@ -5,11 +5,16 @@
  */
 import './polyfill';
 import { randomUUID } from 'node:crypto';
-import { App } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { Context } from 'aws-lambda';
 import { TASK_STATE_STEPS, type RotationStep } from '../lib/rotation-workflow';
+import { RESTORE_STEPS, RESTORE_TASK_STATE_STEPS, RestoreWorkflow, type RestoreStep } from '../lib/restore-workflow';
 import { RotationStack } from '../lib/rotation-stack';
+import { parseRotatorConfig } from '../functions/core/config';
+import type { RestoreSummary } from '../functions/core/restore';
 import { startEventBridgeEmulator } from './eventbridge-emulator';
 import type { RunSummary } from '../functions/core/workflow/types';
 import { handler as prepareRun } from '../functions/handlers/prepare-run';
@@ -77,16 +82,14 @@ export function synthesizeRestoreDefinition(config: unknown): StateMachineDefini
   const { maxConcurrentApps } = parseRotatorConfig(config);
   const app = new App();
   const stack = new Stack(app, 'LocalRestore', { env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
-  const functions = Object.fromEntries(
-    RESTORE_STEPS.map((step) => [
-      step,
-      new lambda.Function(stack, step, {
-        runtime: lambda.Runtime.NODEJS_LATEST,
-        handler: 'index.handler',
-        code: lambda.Code.fromInline('exports.handler = async () => { throw new Error("runs locally only"); };'),
-      }),
-    ]),
-  ) as Record<RestoreStep, lambda.IFunction>;
+  const functions = {} as Record<RestoreStep, lambda.IFunction>;
+  for (const step of RESTORE_STEPS) {
+    functions[step] = new lambda.Function(stack, step, {
+      runtime: lambda.Runtime.NODEJS_LATEST,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => { throw new Error("runs locally only"); };'),
+    });
+  }
   const workflow = new RestoreWorkflow(stack, 'Restore', { functions, maxConcurrentSecrets: maxConcurrentApps });
   new sfn.StateMachine(stack, 'RestoreStateMachine', { definitionBody: sfn.DefinitionBody.fromChainable(workflow.definition) });
   return definitionOf(app, stack);
@@ -244,7 +247,7 @@ export async function runDefinitionLocally<Summary>(options: LocalRunOptions, ta
     AWS_ENDPOINT_URL_EVENTBRIDGE: options.endpoints.eventBridge ?? ownEventBridge?.endpoint,
     POWERTOOLS_TRACE_ENABLED: 'false',
   };
-  return withEnvironment<LocalRunResult>(environment, () => withCapturedLogs(options.onLogLine ?? (() => undefined), async () => {
+  return withEnvironment<LocalRunResult<Summary>>(environment, () => withCapturedLogs(options.onLogLine ?? (() => undefined), async () => {
     const machine = new StateMachine(options.definition, { validationOptions: { checkArn: false } });
     const execution = machine.run(input, {
       overrides: {

@@ -1,0 +1,9 @@
+export { RESTORED_NAME_SUFFIX, RestoreDecisionError, decideRestore, holderOf, type RestoreDecision, type RestoreFacts } from './decide';
+export { finishRestore } from './finish';
+export { emptyRestoreSummary, prepareRestore, type PrepareRestoreEvent, type RestoreInput } from './input';
+export { MAX_SECRETS_PER_PAGE, listSecretsPage } from './listing';
+export { RestoreError, restoreCredential, type RestoreDeps } from './restore-credential';
+export { prepareRestoreSchema, restoreItemSchema, restoreStateSchema } from './schemas';
+export { secretsManagerFromEnvironment } from './sdk';
+export { MAX_LISTED_FAILURES, MAX_LISTED_RESULTS, reasonOf, tallyRestoreResults } from './summary';
+export * from './types';

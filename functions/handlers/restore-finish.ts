@@ -1,0 +1,15 @@
+import { finishRestore, restoreStateSchema } from '../core/restore';
+import { logger } from '../runtime/observability';
+import { stepHandler } from '../runtime/step-handler';
+
+export const handler = stepHandler({
+  step: 'FinishRestore',
+  input: restoreStateSchema.pick({ run: true, summary: true, lastResults: true }),
+  run: (_ports, state) => {
+    const summary = finishRestore(state);
+    // Names and counts only: the operator's record of what the restore did.
+    logger.info('restore finished', { summary });
+    return summary;
+  },
+  measure: (summary) => ({ RestoreFailures: summary.outcomes.failed }),
+});

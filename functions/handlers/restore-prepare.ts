@@ -1,0 +1,9 @@
+import { prepareRestore, prepareRestoreSchema } from '../core/restore';
+import { stepHandler } from '../runtime/step-handler';
+
+export const handler = stepHandler({
+  step: 'PrepareRestore',
+  input: prepareRestoreSchema,
+  run: (ports, event) => prepareRestore(ports.config, event),
+  measure: (state) => ({ RestoresStarted: 1, RestoreDryRuns: state.run.dryRun ? 1 : 0 }),
+});
