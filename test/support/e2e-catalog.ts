@@ -206,10 +206,10 @@ export class TimelineModel {
     this.schedules = catalog.credentials.map((credential) => scheduleOf(credential, horizonDays));
   }
 
-  /** Days on which something happens, the day before each (to see it has not happened early), and every 5th day. */
+  /** Days on which something happens, the day before each (to see it has not happened early), and every week. */
   runDays(): number[] {
-    const days = new Set<number>();
-    for (let day = 0; day <= this.horizonDays; day += 5) days.add(day);
+    const days = new Set<number>([this.horizonDays]);
+    for (let day = 0; day <= this.horizonDays; day += 7) days.add(day);
     for (const { cycles } of this.schedules) {
       for (const { warnDay, createDay, deleteDay } of cycles) {
         for (const day of [warnDay, createDay, deleteDay]) {

@@ -3,6 +3,7 @@
  * Manager and use against APIC, the state of the simulator and the emulators, the digest mails, and a scanner
  * that finds secrets in collected text.
  */
+import { createHash } from 'node:crypto';
 import { GetSecretValueCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
 import type { NoticeKind } from '../../functions/core/model';
 import { secretNameFor } from '../../functions/core/secrets';
@@ -119,11 +120,11 @@ const WRITE_OPERATIONS = [
   'DeleteResourcePolicy',
 ];
 
-/** Everything a run could change, as plain data that `toEqual` compares. */
+/** Everything a run could change, as plain data that `toEqual` compares; secret values only as hashes, so a failed comparison prints none. */
 export interface WorldSnapshot {
   readonly apicCredentials: Record<string, InspectedCredential[]>;
   readonly apicWrites: Record<string, number>;
-  readonly secrets: Record<string, { versions: unknown; tags: Record<string, string> }>;
+  readonly secrets: Record<string, { versions: Array<{ versionId: string; stages: string[]; valueSha256?: string }>; tags: Record<string, string> }>;
   readonly secretWrites: Record<string, number>;
   readonly mails: number;
 }
@@ -140,7 +141,17 @@ export async function snapshotWorld(stack: LocalStack): Promise<WorldSnapshot> {
   );
   const { inspect } = stack.secretsManager;
   const secrets = Object.fromEntries(
-    inspect.secretNames().map((name) => [name, { versions: inspect.versions(name), tags: inspect.tags(name) }]),
+    inspect.secretNames().map((name) => [
+      name,
+      {
+        versions: inspect.versions(name).map(({ versionId, stages, value }) => ({
+          versionId,
+          stages: [...stages].sort(),
+          ...(value === undefined ? {} : { valueSha256: createHash('sha256').update(value).digest('hex') }),
+        })),
+        tags: inspect.tags(name),
+      },
+    ]),
   );
   const counts = stack.secretsManager.counts();
   const secretWrites = Object.fromEntries(WRITE_OPERATIONS.map((operation) => [operation, counts[operation] ?? 0]));
