@@ -1,0 +1,43 @@
+/**
+ * Running the restore definition against a local stack, and what the restore tests look at: APIC mutations by
+ * route, and every text a run produced (logs, state payloads, the summary) for the secret scan.
+ */
+import type { RestoreSummary } from '../../functions/core/restore';
+import { LOCAL_ADMIN_SECRET_ID, type LocalStack } from '../../local/local-stack';
+import { runRestoreLocally, type LocalRunResult } from '../../local/workflow-runner';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { CollectedText } from './e2e-observe';
+
+export class RestoreRunner {
+  /** Every log line, state payload and summary of every run so far. */
+  readonly collected: CollectedText[] = [];
+  private runs = 0;
+
+  constructor(
+    private readonly stack: LocalStack,
+    private readonly definition: StateMachineDefinition,
+  ) {}
+
+  async run(input: Record<string, unknown>): Promise<LocalRunResult<RestoreSummary>> {
+    this.runs += 1;
+    const label = `restore run ${this.runs}`;
+    const result = await runRestoreLocally({
+      definition: this.definition,
+      config: this.stack.config,
+      endpoints: { secretsManager: this.stack.secretsManager.endpoint, ses: this.stack.ses.endpoint },
+      adminSecretId: LOCAL_ADMIN_SECRET_ID,
+      input,
+      onLogLine: (text) => this.collected.push({ source: `log line of ${label}`, text }),
+      recordPayloads: (text) => this.collected.push({ source: `payload of ${label}`, text }),
+    });
+    this.collected.push({ source: `result of ${label}`, text: JSON.stringify(result) });
+    return result;
+  }
+}
+
+/** APIC calls that change something, by route: everything but reads, token requests and verify-client-secret. */
+export function apicMutations(counters: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(counters).filter(([route, count]) => count > 0 && !route.startsWith('GET ') && route !== 'POST /token' && !route.endsWith('/verify-client-secret')),
+  );
+}
