@@ -28,6 +28,8 @@ export interface S3Emulator {
   objects(bucket: string): EmulatedObject[];
   /** Creates the bucket directly; does nothing when it exists. */
   createBucket(name: string): void;
+  /** Stores objects directly, without HTTP: tests of paging need more objects than the SDK writes quickly. */
+  seed(bucket: string, objects: Iterable<{ readonly key: string; readonly body: string; readonly contentType?: string }>): void;
   close(): Promise<void>;
 }
 
@@ -135,6 +137,10 @@ function decodeAwsChunked(raw: Buffer): { body: Buffer; trailers: Map<string, st
   return { body: Buffer.concat(chunks), trailers };
 }
 
+function etagOf(body: Buffer): string {
+  return `"${createHash('md5').update(body).digest('hex')}"`;
+}
+
 function isAwsChunked(request: IncomingMessage): boolean {
   const encoding = header(request, 'content-encoding') ?? '';
   const payloadHash = header(request, 'x-amz-content-sha256') ?? '';
@@ -212,7 +218,7 @@ export async function startS3Emulator(): Promise<S3Emulator> {
     const contentType = header(request, 'content-type');
     const object: StoredObject = {
       body,
-      etag: `"${createHash('md5').update(body).digest('hex')}"`,
+      etag: etagOf(body),
       lastModified: new Date(),
       checksums,
       ...(contentType === undefined ? {} : { contentType }),
@@ -412,6 +418,19 @@ export async function startS3Emulator(): Promise<S3Emulator> {
     },
     createBucket(name) {
       if (!buckets.has(name)) buckets.set(name, new Map());
+    },
+    seed(bucketName, objects) {
+      const bucket = bucketNamed(bucketName);
+      for (const { key, body, contentType } of objects) {
+        const bytes = Buffer.from(body, 'utf8');
+        bucket.set(key, {
+          body: bytes,
+          etag: etagOf(bytes),
+          lastModified: new Date(),
+          checksums: new Map([['x-amz-checksum-crc32', crc32(bytes).toString('base64')]]),
+          ...(contentType === undefined ? {} : { contentType }),
+        });
+      }
     },
     close() {
       return new Promise<void>((resolve, reject) => {
