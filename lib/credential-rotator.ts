@@ -1,6 +1,7 @@
-import { ArnFormat, Duration, Names, Stack, TimeZone } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, Stack, TimeZone } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -9,8 +10,9 @@ import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { consumerSecretNamePrefix } from '../functions/core/access';
 import { parseRotatorConfig, type RotatorConfig, type RotatorConfigInput } from '../functions/core/config';
-import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, RotatorFunction } from './lambda-defaults';
+import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, ROTATOR_METRICS_NAMESPACE, ROTATOR_SERVICE_NAME, RotatorFunction } from './lambda-defaults';
 import { acknowledgeRotatorNagFindings } from './nag-acknowledgements';
 import { ROTATION_STEPS, RotationWorkflow, type RotationStep } from './rotation-workflow';
 
@@ -22,15 +24,21 @@ export interface CredentialRotatorProps {
   readonly config: RotatorConfigInput;
   /**
    * Key for every credential secret and every log group of the rotator.
-   * A key you pass is used as is: if it is imported, its policy must already let CloudWatch Logs use it.
+   * A key you pass is used as is: if it is imported, its policy must already let CloudWatch Logs use it and, with
+   * `consumerAccess`, let each consumer org's principals decrypt that org's secrets (see docs/consumers.md).
    * @default - a new customer-managed key with automatic rotation
    */
   readonly encryptionKey?: kms.IKey;
   /**
-   * Topic notified when a rotation run fails, times out or is aborted.
-   * @default - none; the alarm is still created
+   * Topic notified when a rotation run fails, times out or is aborted, or when any app fails in a run.
+   * @default - none; the alarms are still created
    */
   readonly alarmTopic?: sns.ITopic;
+  /**
+   * Bus that receives the `Replacement Ready` and `Old Credential Removed` events (source `apic.credential-rotator`).
+   * @default - the account's default event bus
+   */
+  readonly eventBus?: events.IEventBus;
   /**
    * Retention of the Lambda and state machine logs.
    * @default logs.RetentionDays.ONE_YEAR
@@ -52,16 +60,16 @@ export class EnvironmentTooLargeError extends Error {
 }
 
 /** What each step reads and writes beyond the run config (which every step gets); each names a binder below. */
-type StepAccess = 'apic' | 'credential-reads' | 'credential-writes' | 'notice-ledger' | 'notice-delivery';
+type StepAccess = 'apic' | 'credential-reads' | 'credential-writes' | 'notice-ledger' | 'notice-delivery' | 'rotation-events';
 
 const STEP_ACCESS: Record<RotationStep, readonly StepAccess[]> = {
   'prepare-run': [],
   'scan-page': ['apic'],
   'assess-app': ['apic', 'credential-reads'],
-  'create-replacement': ['apic', 'credential-writes'],
-  'finish-replacement': ['apic', 'credential-writes'],
-  'repair-replacement': ['apic', 'credential-writes'],
-  'delete-original': ['apic', 'credential-reads'],
+  'create-replacement': ['apic', 'credential-writes', 'rotation-events'],
+  'finish-replacement': ['apic', 'credential-writes', 'rotation-events'],
+  'repair-replacement': ['apic', 'credential-writes', 'rotation-events'],
+  'delete-original': ['apic', 'credential-reads', 'rotation-events'],
   'rename-replacement': ['apic', 'credential-reads'],
   'queue-notice': ['notice-ledger'],
   'finish-run': ['notice-delivery'],
@@ -83,9 +91,19 @@ const SECRET_WRITE_ACTIONS = [
 const NOTICE_LEDGER_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:TagResource', 'secretsmanager:UntagResource'];
 const KEY_ENCRYPT_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey'];
 
+/** Rotator metrics on the dashboard, with their labels (published by the step handlers through Powertools). */
+const DASHBOARD_METRICS: ReadonlyArray<readonly [name: string, label: string]> = [
+  ['CredentialsScanned', 'Credentials scanned'],
+  ['ReplacementsCreated', 'Replacements created'],
+  ['OriginalsDeleted', 'Originals deleted'],
+  ['AppsFailed', 'Apps failed'],
+  ['NoticesSent', 'Notices sent'],
+  ['NoticesFailed', 'Notices failed'],
+];
+
 /**
  * The whole APIC credential rotator: one Lambda per workflow step, the rotation state machine, its schedule,
- * the key for credential secrets and logs, and an alarm on failed runs.
+ * the key for credential secrets and logs, rotation events, alarms on failed runs and failed apps, and a dashboard.
  */
 export class CredentialRotator extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -94,6 +112,11 @@ export class CredentialRotator extends Construct {
   /** Starts a run on `config.schedule.cron`; present but disabled when `config.schedule.enabled` is false. */
   public readonly schedule: scheduler.Schedule;
   public readonly failedExecutionsAlarm: cloudwatch.Alarm;
+  /** In alarm when a run reports any app it could not rotate (metric `AppsFailed`). */
+  public readonly failedAppsAlarm: cloudwatch.Alarm;
+  public readonly dashboard: cloudwatch.Dashboard;
+  /** Where rotation events go. */
+  public readonly eventBus: events.IEventBus;
   /** The validated config, defaults applied. */
   public readonly config: RotatorConfig;
   /** Every credential secret lives under this ARN pattern. */
@@ -122,6 +145,8 @@ export class CredentialRotator extends Construct {
         enableKeyRotation: true,
       });
     this.allowLogsToUseKey();
+    this.allowConsumersToDecryptTheirSecrets();
+    this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
 
     const binders: Record<StepAccess, (fn: RotatorFunction) => void> = {
       apic: (fn) => this.grantApicAccess(fn),
@@ -129,6 +154,7 @@ export class CredentialRotator extends Construct {
       'credential-writes': (fn) => this.grantCredentialSecretWrites(fn),
       'notice-ledger': (fn) => this.grantNoticeLedger(fn),
       'notice-delivery': (fn) => this.grantNoticeDelivery(fn),
+      'rotation-events': (fn) => this.grantRotationEvents(fn),
     };
     const functions = {} as Record<RotationStep, RotatorFunction>;
     for (const step of ROTATION_STEPS) {
@@ -178,6 +204,8 @@ export class CredentialRotator extends Construct {
     });
 
     this.failedExecutionsAlarm = this.createFailedExecutionsAlarm(props.alarmTopic);
+    this.failedAppsAlarm = this.createFailedAppsAlarm(props.alarmTopic);
+    this.dashboard = this.createDashboard();
     acknowledgeRotatorNagFindings(this);
   }
 
@@ -238,6 +266,12 @@ export class CredentialRotator extends Construct {
     fn.addEnvironment('NOTIFICATION_SENDER', this.config.notificationSender);
   }
 
+  /** Lets `fn` publish rotation events to the bus. */
+  public grantRotationEvents(fn: RotatorFunction): void {
+    this.eventBus.grantPutEventsTo(fn);
+    fn.addEnvironment('EVENT_BUS_NAME', this.eventBus.eventBusName);
+  }
+
   private bindCredentialSecrets(fn: RotatorFunction, actions: string[]): void {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [this.credentialSecretsArn] }));
     fn.addEnvironment('SECRET_PREFIX', this.config.secretPrefix);
@@ -280,6 +314,43 @@ export class CredentialRotator extends Construct {
     );
   }
 
+  /**
+   * Cross-account consumers need the key as well as the secret's resource policy. Each consumer org's principals may
+   * decrypt only through Secrets Manager and only secrets under that org's names, so principals listed for one org
+   * cannot read another org's secret whatever their own account lets them do.
+   */
+  private allowConsumersToDecryptTheirSecrets(): void {
+    const stack = Stack.of(this);
+    const consumerOrgs = Object.entries(this.config.consumerAccess).filter(([, principals]) => principals.length > 0);
+    const added = consumerOrgs.map(([consumerOrg, principals], index) => {
+      const secretArns = this.config.targets.map((target) =>
+        stack.formatArn({
+          service: 'secretsmanager',
+          resource: 'secret',
+          resourceName: `${consumerSecretNamePrefix(this.config.secretPrefix, target, consumerOrg)}*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      );
+      const statement = new iam.PolicyStatement({
+        sid: `ConsumerOrg${index}DecryptOwnSecrets`,
+        principals: principals.map((arn) => new iam.ArnPrincipal(arn)),
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
+          StringLike: { 'kms:EncryptionContext:SecretARN': secretArns },
+        },
+      });
+      return this.encryptionKey.addToResourcePolicy(statement, true).statementAdded;
+    });
+    if (added.includes(false)) {
+      Annotations.of(this).addWarningV2(
+        'apic-rotator:consumer-key-policy',
+        'consumerAccess is set but the encryption key is imported: add the consumer decrypt statements to its key policy yourself (docs/consumers.md).',
+      );
+    }
+  }
+
   private createFailedExecutionsAlarm(alarmTopic: sns.ITopic | undefined): cloudwatch.Alarm {
     const period = Duration.minutes(5);
     // FILL: a period with, say, one failure and no timeouts would otherwise have no sum at all.
@@ -303,6 +374,58 @@ export class CredentialRotator extends Construct {
     if (alarmTopic) alarm.addAlarmAction(new SnsAction(alarmTopic));
     return alarm;
   }
+
+  private createFailedAppsAlarm(alarmTopic: sns.ITopic | undefined): cloudwatch.Alarm {
+    // An hour keeps the alarm visible for a while after the run that reported the failure.
+    const alarm = rotatorMetric('AppsFailed', Duration.hours(1)).createAlarm(this, 'FailedAppsAlarm', {
+      alarmDescription:
+        'A rotation run could not finish every app: the run summary (FinishRun output) lists each failed app and why; ' +
+        'the next run retries them.',
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (alarmTopic) alarm.addAlarmAction(new SnsAction(alarmTopic));
+    return alarm;
+  }
+
+  private createDashboard(): cloudwatch.Dashboard {
+    const period = Duration.days(1);
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(30) });
+    dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Rotator alarms', alarms: [this.failedExecutionsAlarm, this.failedAppsAlarm], width: 24, height: 3 }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Rotation runs per day',
+        left: [
+          this.stateMachine.metricSucceeded({ period, label: 'Succeeded' }),
+          this.stateMachine.metricFailed({ period, label: 'Failed' }),
+          this.stateMachine.metricTimedOut({ period, label: 'Timed out' }),
+        ],
+        width: 12,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Credentials per day',
+        left: DASHBOARD_METRICS.map(([name, label]) => rotatorMetric(name, period, label)),
+        width: 12,
+      }),
+    );
+    return dashboard;
+  }
+}
+
+/** A metric the step handlers publish (Powertools adds the `service` dimension), summed over `period`. */
+function rotatorMetric(metricName: string, period: Duration, label?: string): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: ROTATOR_METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: ROTATOR_SERVICE_NAME },
+    statistic: cloudwatch.Stats.SUM,
+    period,
+    ...(label !== undefined && { label }),
+  });
 }
 
 /** The admin secret's ARN patterns: a name gets Secrets Manager's random 6-character suffix; an ARN may be complete or partial. */

@@ -13,6 +13,11 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** Lambda rejects a function whose environment variables (names plus values) exceed 4 KB in total. */
 export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
 
+/** Powertools service name: the `service` dimension of every rotator metric. */
+export const ROTATOR_SERVICE_NAME = 'apic-credential-rotator';
+/** CloudWatch namespace of the metrics the step handlers publish. */
+export const ROTATOR_METRICS_NAMESPACE = 'ApicCredentialRotator';
+
 /** Upper bound for a value only known at deploy time (ARNs and key ids resolve to well under this). */
 const UNRESOLVED_VALUE_BYTES = 128;
 
@@ -70,8 +75,8 @@ export class RotatorFunction extends NodejsFunction {
         mainFields: ['module', 'main'],
       },
     });
-    this.addEnvironment('POWERTOOLS_SERVICE_NAME', 'apic-credential-rotator');
-    this.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', 'ApicCredentialRotator');
+    this.addEnvironment('POWERTOOLS_SERVICE_NAME', ROTATOR_SERVICE_NAME);
+    this.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', ROTATOR_METRICS_NAMESPACE);
     // The bundle carries source maps so stack traces point at the TypeScript; Node applies them only when asked.
     this.addEnvironment('NODE_OPTIONS', '--enable-source-maps');
   }

@@ -1,6 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import type { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -28,6 +30,8 @@ const APIC_CALLERS: RotationStep[] = [
   'rename-replacement',
 ];
 const SECRET_WRITERS: RotationStep[] = ['create-replacement', 'finish-replacement', 'repair-replacement'];
+const EVENT_PUBLISHERS: RotationStep[] = [...SECRET_WRITERS, 'delete-original'];
+const ROTATOR_METRIC_DIMENSIONS = [{ Name: 'service', Value: 'apic-credential-rotator' }];
 const SECRET_WRITE_ACTIONS = [
   'secretsmanager:CreateSecret',
   'secretsmanager:PutSecretValue',
@@ -67,7 +71,9 @@ function synthRotator(config: Partial<RotatorConfigInput> = {}, props: Omit<Cred
       .filter((policy) => (policy.Properties.Roles as unknown[]).some((ref) => JSON.stringify(ref) === JSON.stringify({ Ref: roleId })))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
   };
-  return { stack, rotator, template, functionProperties, statementsOf, resolve: (value: unknown) => stack.resolve(value) };
+  const alarmProperties = (alarm: 'failedExecutionsAlarm' | 'failedAppsAlarm') =>
+    template.toJSON().Resources[stack.getLogicalId(rotator[alarm].node.defaultChild as CfnAlarm)].Properties as Record<string, unknown>;
+  return { stack, rotator, template, functionProperties, statementsOf, alarmProperties, resolve: (value: unknown) => stack.resolve(value) };
 }
 
 const actionsOf = (statement: Statement) => [statement.Action].flat();
@@ -106,6 +112,7 @@ describe('CredentialRotator with a minimal config', () => {
       'SECRET_PREFIX',
       'SECRET_KMS_KEY_ID',
       'NOTIFICATION_SENDER',
+      'EVENT_BUS_NAME',
     ]);
     for (const step of ROTATION_STEPS) {
       const variables = synth.functionProperties(step).Environment.Variables;
@@ -113,6 +120,7 @@ describe('CredentialRotator with a minimal config', () => {
       expect('ADMIN_SECRET_ID' in variables, step).toBe(APIC_CALLERS.includes(step));
       expect(JSON.parse(String(variables.ROTATOR_CONFIG)), step).toMatchObject({ ...BASE_CONFIG, policy: { expiryDays: 90 } });
       expect('NOTIFICATION_SENDER' in variables, step).toBe(step === 'finish-run');
+      expect(variables.EVENT_BUS_NAME, step).toBe(EVENT_PUBLISHERS.includes(step) ? 'default' : undefined);
     }
     expect(synth.functionProperties('scan-page').Environment.Variables).toMatchObject({
       ADMIN_SECRET_ID: 'apic-rotator/admin',
@@ -220,9 +228,63 @@ describe('CredentialRotator with a minimal config', () => {
     });
   });
 
+  it('lets exactly the steps that complete a rotation step publish events, to the default bus only', () => {
+    const defaultBusArn = 'arn:<{"Ref":"AWS::Partition"}>:events:us-east-1:123456789012:event-bus/default';
+    for (const step of ROTATION_STEPS) {
+      const puts = synth.statementsOf(step).filter((s) => actionsOf(s).some((a) => a.startsWith('events:')));
+      if (!EVENT_PUBLISHERS.includes(step)) {
+        expect(puts, step).toEqual([]);
+        continue;
+      }
+      expect(puts, step).toHaveLength(1);
+      expect(actionsOf(puts[0] as Statement)).toEqual(['events:PutEvents']);
+      expect(resourcesOf(puts[0] as Statement).map(arnText)).toEqual([defaultBusArn]);
+    }
+  });
+
+  it('alarms when a run reports any failed app: AppsFailed of the rotator service, summed, at least 1', () => {
+    expect(synth.alarmProperties('failedAppsAlarm')).toMatchObject({
+      Namespace: 'ApicCredentialRotator',
+      MetricName: 'AppsFailed',
+      Dimensions: ROTATOR_METRIC_DIMENSIONS,
+      Statistic: 'Sum',
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(synth.alarmProperties('failedAppsAlarm').AlarmActions).toBeUndefined();
+  });
+
+  it('draws a dashboard with both alarms, the runs and every rotator count', () => {
+    const [dashboard] = Object.values(synth.template.findResources('AWS::CloudWatch::Dashboard'));
+    // The body is JSON text joined with tokens (alarm and state machine ARNs); a bare placeholder keeps it parseable.
+    const join = (dashboard?.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    const text = join[1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join(join[0]);
+    const body = JSON.parse(text) as {
+      widgets: Array<{ properties: { title: string; metrics?: unknown[][]; alarms?: unknown[] } }>;
+    };
+    const widget = (title: string) => body.widgets.find((w) => w.properties.title === title)?.properties;
+    expect(widget('Rotator alarms')?.alarms).toHaveLength(2);
+    const runMetrics = (widget('Rotation runs per day')?.metrics ?? []).map((metric) => metric.slice(0, 2));
+    expect(runMetrics).toEqual([
+      ['AWS/States', 'ExecutionsSucceeded'],
+      ['AWS/States', 'ExecutionsFailed'],
+      ['AWS/States', 'ExecutionsTimedOut'],
+    ]);
+    const counts = widget('Credentials per day')?.metrics ?? [];
+    expect(counts.map((metric) => metric.slice(0, 4))).toEqual(
+      ['CredentialsScanned', 'ReplacementsCreated', 'OriginalsDeleted', 'AppsFailed', 'NoticesSent', 'NoticesFailed'].map((name) => [
+        'ApicCredentialRotator',
+        name,
+        'service',
+        'apic-credential-rotator',
+      ]),
+    );
+  });
+
   it('alarms on any failed, timed-out or aborted execution, without an action when no topic is given', () => {
-    const alarm = synth.template.findResources('AWS::CloudWatch::Alarm');
-    const [properties] = Object.values(alarm).map((a) => a.Properties);
+    const properties = synth.alarmProperties('failedExecutionsAlarm');
     expect(properties).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
     expect(properties.AlarmActions).toBeUndefined();
     const metricNames = (properties.Metrics as Array<{ MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } } }>)
@@ -303,12 +365,33 @@ describe('CredentialRotator with a customised config', () => {
     expect(runConfig).not.toHaveProperty('apicCaBundle');
   });
 
-  it('sends the alarm to the topic when one is given', () => {
+  it('sends both alarms to the topic when one is given', () => {
     const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
     const stack = new Stack(app, 'WithTopic', { env: ENV });
     const topic = new sns.Topic(stack, 'Alarms');
     new CredentialRotator(stack, 'Rotator', { config: BASE_CONFIG, alarmTopic: topic });
-    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [stack.resolve(topic.topicArn)] });
+    const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms).toHaveLength(2);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([stack.resolve(topic.topicArn)]);
+  });
+
+  it('warns that an imported key needs the consumer decrypt statements added by hand', () => {
+    const warnings = Annotations.fromStack(synth.stack).findWarning('*', Match.stringLikeRegexp('consumerAccess is set but the encryption key is imported'));
+    expect(warnings).toHaveLength(1);
+  });
+
+  it('publishes events to the bus it is given', () => {
+    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const stack = new Stack(app, 'WithBus', { env: ENV });
+    const bus = new events.EventBus(stack, 'Bus');
+    const rotator = new CredentialRotator(stack, 'Rotator', { config: BASE_CONFIG, eventBus: bus });
+    const template = Template.fromStack(stack);
+    const variables = template.toJSON().Resources[stack.getLogicalId(rotator.functions['delete-original'].node.defaultChild as CfnFunction)]
+      .Properties.Environment.Variables as Record<string, unknown>;
+    expect(variables.EVENT_BUS_NAME).toEqual(stack.resolve(bus.eventBusName));
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'events:PutEvents', Resource: stack.resolve(bus.eventBusArn) })]) },
+    });
   });
 });
 
