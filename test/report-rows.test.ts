@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ApicApp, ApicCredential, CatalogTarget } from '../functions/core/model';
 import type { AppAssessment, CredentialAssessment, CredentialRef, RotationAction } from '../functions/core/policy';
-import { REPORT_COLUMNS, ownerKey, reportRows, toCsv, toJsonLines } from '../functions/core/report';
+import { REPORT_COLUMNS, ownerKey, quietAppRows, reportRows, toCsv, toJsonLines } from '../functions/core/report';
 
 const TARGET: CatalogTarget = { providerOrg: 'acme', catalog: 'prod' };
 
@@ -149,6 +149,33 @@ describe('reportRows', () => {
     expect(JSON.stringify(rows)).not.toContain(secret);
     expect(toCsv(rows)).not.toContain(secret);
     expect(toJsonLines(rows)).not.toContain(secret);
+  });
+});
+
+describe('quietAppRows', () => {
+  const settings = { expiryDays: 90, deletionDays: 120, warnDays: 14, replacementSuffix: '_new' };
+  const now = new Date('2026-02-01T12:00:00.000Z');
+
+  it('reports an app needing no attention from APIC data alone, with the next step and its date', () => {
+    const rows = quietAppRows({ target: TARGET, app: appWith([original, bystander]), now, settings });
+    expect(rows.map(({ credential, stage, ageDays, action, nextAction, nextActionDate }) => ({ credential, stage, ageDays, action, nextAction, nextActionDate }))).toEqual([
+      { credential: 'main', stage: 'active', ageDays: 31, action: '', nextAction: 'warn', nextActionDate: '2026-03-18' },
+      { credential: 'other', stage: 'active', ageDays: 31, action: '', nextAction: 'warn', nextActionDate: '2026-03-18' },
+    ]);
+  });
+
+  it('reports every credential of an exempt consumer org as exempt', () => {
+    const rows = quietAppRows({ target: TARGET, app: appWith([original, replacement]), now, settings: { exempt: true } });
+    expect(rows.map((entry) => [entry.credential, entry.stage, entry.nextAction])).toEqual([
+      ['main', 'exempt', ''],
+      ['main_new', 'exempt', ''],
+    ]);
+  });
+
+  it('refuses an app that needs attention, whose plan depends on the secret store', () => {
+    expect(() => quietAppRows({ target: TARGET, app: appWith([original, replacement]), now, settings })).toThrow(
+      'app bank/payments needs attention: report it from its full assessment',
+    );
   });
 });
 

@@ -12,4 +12,13 @@ export {
   type ReportStorePort,
   type S3ReportStoreOptions,
 } from './report-store';
-export { REPORT_COLUMNS, actionLabel, ownerKey, reportRows, type ReportRow, type ReportRowsInput } from './rows';
+export {
+  REPORT_COLUMNS,
+  actionLabel,
+  ownerKey,
+  quietAppRows,
+  reportRows,
+  type QuietAppRowsInput,
+  type ReportRow,
+  type ReportRowsInput,
+} from './rows';

@@ -4,7 +4,7 @@
  * policy's assessment; a row has no field that could hold a client secret.
  */
 import type { ApicApp, CatalogTarget } from '../model';
-import type { AppAssessment, RotationAction } from '../policy';
+import { assessApp, needsAttention, type AppAssessment, type EffectiveSettings, type RotationAction } from '../policy';
 
 export interface ReportRow {
   readonly providerOrg: string;
@@ -122,6 +122,28 @@ export function reportRows(input: ReportRowsInput): ReportRow[] {
       nextActionDate: assessed.nextActionDate ?? '',
     };
   });
+}
+
+export interface QuietAppRowsInput {
+  readonly target: CatalogTarget;
+  readonly app: ApicApp;
+  /** The run's clock. */
+  readonly now: Date;
+  readonly settings: EffectiveSettings;
+}
+
+/**
+ * The rows of an app the scan found needing no attention, without reading the secret store: no credential of such an
+ * app is near expiry or named like a replacement, so the store's view cannot change its assessment. Throws for an app
+ * that needs attention, whose rows must come from the full assessment (AssessApp).
+ */
+export function quietAppRows(input: QuietAppRowsInput): ReportRow[] {
+  const { target, app, now, settings } = input;
+  if (needsAttention(app, now, settings)) {
+    throw new RangeError(`app ${app.consumerOrg.name}/${app.name} needs attention: report it from its full assessment`);
+  }
+  const assessment = assessApp({ app, store: new Map(), now, settings, ownerEmailKnown: true });
+  return reportRows({ target, app, assessment });
 }
 
 /** The key `buildReport` looks owner e-mails up by: `<providerOrg>/<catalog>/<consumerOrg>`. */
