@@ -1,0 +1,204 @@
+/**
+ * The restore decision (pure), the execution input, the report's bounds and the RestoreCredential step over an
+ * in-memory APIC that misbehaves in the ways a rebuilt API Manager might.
+ */
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseRotatorConfig } from '../functions/core/config';
+import type { ApicCredential } from '../functions/core/model';
+import {
+  MAX_LISTED_RESULTS,
+  RestoreDecisionError,
+  decideRestore,
+  prepareRestore,
+  reasonOf,
+  restoreCredential,
+  tallyRestoreResults,
+  type RestoreItemResult,
+} from '../functions/core/restore';
+import { secretNameFor } from '../functions/core/secrets';
+import { FakeApicApp, storeHolding } from './support/restore-fakes';
+
+const STORED = { clientId: 'stored-id', clientSecret: 'stored-secret-value' };
+
+function credential(name: string, clientId: string): ApicCredential {
+  return { id: `id-${name}`, name, title: name, clientId, createdAt: '2025-01-01T00:00:00.000Z' };
+}
+
+describe('decideRestore', () => {
+  const facts = { credential: 'billing', clientId: 'stored-id' };
+
+  it('reports an app APIC does not have', () => {
+    expect(decideRestore({ ...facts, appCredentials: undefined })).toEqual({ kind: 'app-missing' });
+  });
+
+  it('keeps a credential that holds the stored client id when APIC accepts the stored secret, whatever its name', () => {
+    const holder = credential('billing_new', 'stored-id');
+    expect(decideRestore({ ...facts, appCredentials: [credential('billing', 'other-id'), holder], holderAcceptsSecret: true })).toEqual({
+      kind: 'already-present',
+      credential: holder,
+    });
+  });
+
+  it('patches the secret of a credential that holds the stored client id but refuses the stored secret', () => {
+    const holder = credential('billing', 'stored-id');
+    expect(decideRestore({ ...facts, appCredentials: [holder], holderAcceptsSecret: false })).toEqual({ kind: 'patch-secret', credential: holder });
+  });
+
+  it('refuses to decide about a holder whose secret was not verified', () => {
+    expect(() => decideRestore({ ...facts, appCredentials: [credential('billing', 'stored-id')] })).toThrow(RestoreDecisionError);
+  });
+
+  it('creates the credential under its stored name, titled the same, next to credentials the rebuild made on its own', () => {
+    expect(decideRestore({ ...facts, appCredentials: [credential('Credential-for-shop', 'auto-id')] })).toEqual({
+      kind: 'create',
+      name: 'billing',
+      title: 'billing',
+    });
+  });
+
+  it('uses <name>-restored when another credential carries the stored name', () => {
+    expect(decideRestore({ ...facts, appCredentials: [credential('billing', 'auto-id')] })).toEqual({
+      kind: 'create',
+      name: 'billing-restored',
+      title: 'billing-restored',
+    });
+  });
+
+  it('gives up when both names are taken by other credentials', () => {
+    const taken = [credential('billing', 'a'), credential('billing-restored', 'b')];
+    expect(decideRestore({ ...facts, appCredentials: taken })).toEqual({ kind: 'names-taken', names: ['billing', 'billing-restored'] });
+  });
+});
+
+describe('prepareRestore', () => {
+  const config = parseRotatorConfig({
+    targets: [
+      { providerOrg: 'acme', catalog: 'live' },
+      { providerOrg: 'acme', catalog: 'sand box' },
+    ],
+    apicBaseUrl: 'https://apic.example.com/api',
+    notificationSender: 'rotator@example.com',
+    secretPrefix: 'rot',
+  });
+  const prepare = (input: unknown) => prepareRestore(config, { input, executionName: 'restore-1' });
+
+  it('is a dry run over every configured target unless the input says otherwise', () => {
+    const state = prepare(undefined);
+    expect(state.run).toEqual({ runId: 'restore-1', dryRun: true, secretPrefix: 'rot', scopes: ['rot/acme/live/', 'rot/acme/sand+20box/'] });
+    expect(state.cursor).toEqual({ scopeIndex: 0, done: false });
+    expect(prepare({ dryRun: false }).run.dryRun).toBe(false);
+  });
+
+  it('lists only the named consumer orgs, or only the named apps that belong to them', () => {
+    expect(prepare({ targets: [{ providerOrg: 'acme', catalog: 'live' }], consumerOrgs: ['north', 'süd'] }).run.scopes).toEqual([
+      'rot/acme/live/north/',
+      'rot/acme/live/s+C3+BCd/',
+    ]);
+    expect(prepare({ targets: [{ providerOrg: 'acme', catalog: 'live' }], consumerOrgs: ['north'], apps: ['north/shop', 'south/shop'] }).run.scopes).toEqual([
+      'rot/acme/live/north/shop/',
+    ]);
+  });
+
+  it('rejects unknown keys, wrong types, unconfigured targets and filters that exclude each other, all at once', () => {
+    const problems = (input: unknown) => {
+      try {
+        prepare(input);
+      } catch (error) {
+        return error instanceof ConfigError ? error.problems : [];
+      }
+      return [];
+    };
+    expect(problems({ dryrun: false, apps: ['shop'] })).toEqual(
+      expect.arrayContaining([
+        { path: 'dryrun', message: 'unknown key; allowed keys here are: dryRun, targets, consumerOrgs, apps' },
+        { path: 'apps[0]', message: "must be written 'consumerOrg/app', e.g. 'acme-partner/billing'" },
+      ]),
+    );
+    expect(() => prepare({ dryRun: 'no' })).toThrow(/dryRun: must be true or false/);
+    expect(() => prepare({ targets: [{ providerOrg: 'acme', catalog: 'prod' }] })).toThrow(/targets\[0\]: acme\/prod is not a configured target; use one of: acme\/live, acme\/sand box/);
+    expect(() => prepare({ consumerOrgs: ['north'], apps: ['south/shop'] })).toThrow(/apps: none of these apps belongs to one of consumerOrgs/);
+  });
+});
+
+describe('the restore report', () => {
+  const run = { runId: 'r', dryRun: false, secretPrefix: 'rot', scopes: [] };
+  const empty = prepareRestore(
+    parseRotatorConfig({ targets: [{ providerOrg: 'p', catalog: 'c' }], apicBaseUrl: 'https://apic.example.com/api', notificationSender: 'r@example.com' }),
+    { input: {}, executionName: 'r' },
+  ).summary;
+  const nameOf = (index: number) => secretNameFor('rot', { providerOrg: 'p', catalog: 'c', consumerOrg: 'o', app: `app${index}`, credential: 'k' });
+
+  it('counts every result but lists a bounded number, by name', () => {
+    const results: RestoreItemResult[] = Array.from({ length: MAX_LISTED_RESULTS + 7 }, (_, index) => ({ status: 'done', secretName: nameOf(index), outcome: 'restored' }));
+    const summary = tallyRestoreResults(empty, run, results);
+    expect(summary.outcomes.restored).toBe(MAX_LISTED_RESULTS + 7);
+    expect(summary.results).toHaveLength(MAX_LISTED_RESULTS);
+    expect(summary.resultsNotListed).toBe(7);
+    expect(summary.results[0]).toEqual({ providerOrg: 'p', catalog: 'c', consumerOrg: 'o', app: 'app0', credential: 'k', outcome: 'restored' });
+  });
+
+  it('lists a failure with the error message a deployed Lambda wraps in JSON, without its stack trace', () => {
+    const cause = JSON.stringify({ errorType: 'RestoreError', errorMessage: 'APIC still rejects the stored secret', trace: ['at x (file.js:1:1)'] });
+    const summary = tallyRestoreResults(empty, run, [{ status: 'failed', secretName: nameOf(1), error: 'RestoreError', cause }]);
+    expect(summary.outcomes.failed).toBe(1);
+    expect(summary.failures).toEqual([{ secretName: nameOf(1), error: 'RestoreError', reason: 'APIC still rejects the stored secret' }]);
+    expect(reasonOf('plain message')).toBe('plain message');
+  });
+});
+
+describe('restoreCredential', () => {
+  const locator = { providerOrg: 'p', catalog: 'c', consumerOrg: 'o', app: 'shop', credential: 'billing' };
+  const item = (dryRun: boolean) => ({ dryRun, secretPrefix: 'rot', secretName: secretNameFor('rot', locator) });
+
+  it('creates the credential with the stored client id and secret, then finds it present', async () => {
+    const apic = new FakeApicApp();
+    const deps = { apic: apic.port(), store: storeHolding(STORED) };
+    expect(await restoreCredential(deps, item(false))).toEqual({ status: 'done', secretName: item(false).secretName, outcome: 'restored' });
+    expect(apic.credentials).toMatchObject([{ name: 'billing', clientId: 'stored-id', secret: 'stored-secret-value' }]);
+    expect(await restoreCredential(deps, item(false))).toMatchObject({ outcome: 'already-present' });
+    expect(apic.calls).toEqual(['create billing']);
+  });
+
+  it('in a dry run only reports, the fallback name included', async () => {
+    const apic = new FakeApicApp();
+    apic.hold('billing', { clientId: 'auto-id', clientSecret: 'auto-secret' });
+    expect(await restoreCredential({ apic: apic.port(), store: storeHolding(STORED) }, item(true))).toMatchObject({
+      outcome: 'would-restore',
+      restoredAs: 'billing-restored',
+    });
+    expect(apic.calls).toEqual([]);
+  });
+
+  it('reports a secret that holds no value yet without asking APIC', async () => {
+    const apic = new FakeApicApp();
+    expect(await restoreCredential({ apic: apic.port(), store: storeHolding(undefined) }, item(false))).toMatchObject({ outcome: 'no-value' });
+    expect(apic.calls).toEqual([]);
+  });
+
+  it('deletes what it created and fails when APIC ignores the supplied client id', async () => {
+    const apic = new FakeApicApp({ ignoresSuppliedClientId: true });
+    await expect(restoreCredential({ apic: apic.port(), store: storeHolding(STORED) }, item(false))).rejects.toThrow(
+      /does not accept supplied client ids/,
+    );
+    expect(apic.calls).toEqual(['create billing', 'delete billing']);
+    expect(apic.credentials).toEqual([]);
+  });
+
+  it('fails, naming the credential but not the secret, when APIC refuses the secret even after setting it', async () => {
+    const apic = new FakeApicApp({ rejectsEverySecret: true });
+    apic.hold('billing', { clientId: 'stored-id', clientSecret: 'old' });
+    const failure = restoreCredential({ apic: apic.port(), store: storeHolding(STORED) }, item(false));
+    await expect(failure).rejects.toThrow(/APIC still rejects the stored secret of credential billing/);
+    await expect(failure).rejects.not.toThrow(new RegExp(STORED.clientSecret));
+    expect(apic.calls).toEqual(['patch billing']);
+  });
+
+  it('fails with a way out when the stored name and the fallback are both taken', async () => {
+    const apic = new FakeApicApp();
+    apic.hold('billing', { clientId: 'a', clientSecret: 'a' });
+    apic.hold('billing-restored', { clientId: 'b', clientSecret: 'b' });
+    await expect(restoreCredential({ apic: apic.port(), store: storeHolding(STORED) }, item(true))).rejects.toThrow(
+      /other credentials named billing and billing-restored; rename or delete one/,
+    );
+  });
+});
