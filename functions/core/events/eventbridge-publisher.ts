@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import {
   PutEventsCommand,
   type EventBridgeClient,
@@ -8,6 +9,8 @@ import { ROTATION_EVENT_SOURCE, type EventPublisherPort, type RotationEvent } fr
 
 /** PutEvents accepts at most this many entries per request. */
 const MAX_ENTRIES_PER_REQUEST = 10;
+/** Attempts per entry: refused entries (throttled, internal failure) are not retried by the SDK, only whole requests. */
+const MAX_ATTEMPTS = 3;
 
 /** Some entries were refused, or the request failed. Names the failing detail types and error codes only. */
 export class EventPublishError extends Error {
@@ -24,11 +27,13 @@ export class EventPublishError extends Error {
 export interface EventBridgePublisherOptions {
   /** Bus name or ARN. */
   readonly eventBusName: string;
+  /** Wait before resending refused entries, times the attempt number. @default 200 */
+  readonly retryDelayMs?: number;
 }
 
 /**
  * Publishes rotation events with PutEvents. Entries EventBridge refuses (throttled, internal failure) are sent
- * again once; anything still refused raises `EventPublishError` so the step fails and is retried as a whole.
+ * again; anything still refused after the last attempt raises `EventPublishError`, which fails the step.
  */
 export class EventBridgePublisher implements EventPublisherPort {
   constructor(
@@ -38,15 +43,17 @@ export class EventBridgePublisher implements EventPublisherPort {
 
   async publish(events: readonly RotationEvent[]): Promise<void> {
     for (let start = 0; start < events.length; start += MAX_ENTRIES_PER_REQUEST) {
-      const entries = events.slice(start, start + MAX_ENTRIES_PER_REQUEST).map((event) => this.entryOf(event));
-      const refused = await this.put(entries);
-      if (refused.length === 0) continue;
-      const stillRefused = await this.put(refused.map(({ entry }) => entry));
-      if (stillRefused.length > 0) {
-        const reasons = stillRefused.map(({ entry, result }) => `${entry.DetailType}: ${result.ErrorCode ?? 'unknown error'}`);
+      let refused = await this.put(events.slice(start, start + MAX_ENTRIES_PER_REQUEST).map((event) => this.entryOf(event)));
+      for (let attempt = 1; attempt < MAX_ATTEMPTS && refused.length > 0; attempt += 1) {
+        await delay((this.options.retryDelayMs ?? 200) * attempt);
+        refused = await this.put(refused.map(({ entry }) => entry));
+      }
+      if (refused.length > 0) {
+        const reasons = refused.map(({ entry, result }) => `${entry.DetailType}: ${result.ErrorCode ?? 'unknown error'}`);
         throw new EventPublishError(
-          `EventBridge refused ${stillRefused.length} rotation event(s) on bus ${this.options.eventBusName}: ${[...new Set(reasons)].join('; ')}`,
-          stillRefused.length,
+          `EventBridge refused ${refused.length} rotation event(s) on bus ${this.options.eventBusName} after ${MAX_ATTEMPTS} attempts: ` +
+            [...new Set(reasons)].join('; '),
+          refused.length,
         );
       }
     }
