@@ -1,6 +1,6 @@
 /**
  * No client secret, admin secret or token ever leaves the places meant to hold it: a whole timeline is run with
- * every state payload, log line, summary, error and mail collected, failures included, and all of it is searched
+ * every state payload, log line, summary, error, mail and rotation event collected, failures included, and all of it is searched
  * for every secret the simulator issued or accepted and every secret stored in Secrets Manager.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +56,7 @@ describe('secret hygiene over a whole timeline', () => {
     for (const [index, mail] of (await stack.ses.emails()).entries()) {
       collect(`mail ${index}`)(`${mail.subject}\n${mail.text ?? ''}\n${mail.html ?? ''}`);
     }
+    for (const event of stack.eventBridge.events()) collect(`event ${event.detailType}`)(event.rawDetail);
     const { inspect } = stack.secretsManager;
     for (const name of inspect.secretNames()) collect(`tags of ${name}`)(JSON.stringify(inspect.tags(name)));
   });
@@ -68,9 +69,9 @@ describe('secret hygiene over a whole timeline', () => {
     return [...new Set([...stack.apic.issuedSecrets(), ...storedClientSecrets(stack)])];
   }
 
-  it('collects payloads, log lines, summaries, mails and the errors of failed apps and runs', () => {
-    const kinds = new Set(collected.map(({ source }) => source.split(' of ')[0]?.replace(/ \d+$/, '')));
-    expect([...kinds].sort()).toEqual(expect.arrayContaining(['error', 'log line', 'mail', 'payload', 'summary', 'tags']));
+  it('collects payloads, log lines, summaries, mails, rotation events and the errors of failed apps and runs', () => {
+    const kinds = new Set(collected.map(({ source }) => source.split(' ')[0]));
+    expect([...kinds].sort()).toEqual(['error', 'event', 'log', 'mail', 'payload', 'summary', 'tags']);
     expect(appFailures).toBeGreaterThan(0);
     expect(failedRuns).toBe(1);
     // The collected text describes the rotated credentials: their client ids are there, only their secrets are not.

@@ -268,7 +268,7 @@ describe('a dry run on a day where actions are due', () => {
     await stack?.close();
   });
 
-  it('changes nothing in APIC, Secrets Manager or SES, and plans what the real run then does', async () => {
+  it('changes nothing in APIC, Secrets Manager, SES or EventBridge, and plans what the real run then does', async () => {
     const before = await snapshotWorld(stack);
     const dry = await runOn(stack, DRY_DAY, { dryRun: true });
     const after = await snapshotWorld(stack);
@@ -284,7 +284,9 @@ describe('a dry run on a day where actions are due', () => {
     expect(real.summary?.actions).toEqual(dry.summary?.actions);
     expect(dry.summary?.appsPlanned).toBe(real.summary?.appsDone);
     expect(dry.summary?.appsPlanned).toBeGreaterThan(0);
-    expect((await snapshotWorld(stack)).apicCredentials).not.toEqual(before.apicCredentials);
+    const afterReal = await snapshotWorld(stack);
+    expect(afterReal.apicCredentials).not.toEqual(before.apicCredentials);
+    expect(afterReal.rotationEvents).toBeGreaterThan(before.rotationEvents);
   });
 });
 

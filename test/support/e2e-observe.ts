@@ -127,6 +127,7 @@ export interface WorldSnapshot {
   readonly secrets: Record<string, { versions: Array<{ versionId: string; stages: string[]; valueSha256?: string }>; tags: Record<string, string> }>;
   readonly secretWrites: Record<string, number>;
   readonly mails: number;
+  readonly rotationEvents: number;
 }
 
 export async function snapshotWorld(stack: LocalStack): Promise<WorldSnapshot> {
@@ -155,7 +156,14 @@ export async function snapshotWorld(stack: LocalStack): Promise<WorldSnapshot> {
   );
   const counts = stack.secretsManager.counts();
   const secretWrites = Object.fromEntries(WRITE_OPERATIONS.map((operation) => [operation, counts[operation] ?? 0]));
-  return { apicCredentials, apicWrites, secrets, secretWrites, mails: (await stack.ses.emails()).length };
+  return {
+    apicCredentials,
+    apicWrites,
+    secrets,
+    secretWrites,
+    mails: (await stack.ses.emails()).length,
+    rotationEvents: stack.eventBridge.events().length,
+  };
 }
 
 export interface DigestNotice {
