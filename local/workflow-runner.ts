@@ -191,21 +191,30 @@ function withEnvironment<T>(variables: Record<string, string | undefined>, body:
   return body().finally(() => apply(saved));
 }
 
-/** Powertools writes JSON lines to stdout; anything else (the caller's own progress output) passes through. */
+/**
+ * Powertools writes JSON lines to stdout (and errors to stderr); those go to `onLogLine`. Anything else, such as the
+ * caller's own progress output, passes through.
+ */
 async function withCapturedLogs<T>(onLogLine: (line: string) => void, body: () => Promise<T>): Promise<T> {
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    if (!text.startsWith('{')) return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
-    for (const line of text.split('\n')) if (line) onLogLine(line);
-    const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
-    callback?.();
-    return true;
-  }) as typeof process.stdout.write;
+  const streams = [process.stdout, process.stderr];
+  const originals = streams.map((stream) => stream.write.bind(stream));
+  streams.forEach((stream, index) => {
+    const write = originals[index] as (...args: unknown[]) => boolean;
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      if (!text.startsWith('{')) return write(chunk, ...rest);
+      for (const line of text.split('\n')) if (line) onLogLine(line);
+      const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+      callback?.();
+      return true;
+    }) as typeof stream.write;
+  });
   try {
     return await body();
   } finally {
-    process.stdout.write = write;
+    streams.forEach((stream, index) => {
+      stream.write = originals[index] as typeof stream.write;
+    });
   }
 }
 

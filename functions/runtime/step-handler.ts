@@ -37,7 +37,13 @@ export function stepHandler<Schema extends z.ZodType, Output>(definition: StepDe
     if (!parsed.success) throw new InvalidStepInputError(definition.step, parsed.error);
     const ports = currentPorts();
     if (ports.allowClockOverride) useRunClock(runClockOf(parsed.data));
-    const output = await definition.run(ports, parsed.data);
+    let output: Output;
+    try {
+      output = await definition.run(ports, parsed.data);
+    } catch (error) {
+      metrics.addMetric('StepsFailed', MetricUnit.Count, 1);
+      throw error;
+    }
     for (const [name, value] of Object.entries(definition.measure(output))) {
       metrics.addMetric(name, MetricUnit.Count, value);
     }
