@@ -40,7 +40,8 @@ export interface RestoreWorkflowProps {
  * PrepareRestore → ListSecretsPage → HasSecrets? ─yes→ ForEachSecret (Map) → MoreSecretPages?
  *                                                └no─────────────────────→ MoreSecretPages?
  * MoreSecretPages? ─more→ ListSecretsPage ; ─done→ FinishRestore
- * ForEachSecret child: RestoreCredential → SecretDone ; any failure → SecretFailed (Catch; the run goes on)
+ * ForEachSecret child: RestoreCredential (reports a lasting failure as the secret's result) ; an error it could not
+ *   report, e.g. a timeout or retries exhausted → SecretFailed (Catch; the run goes on)
  * ```
  * State names are part of the contract with the local runner (`RESTORE_TASK_STATE_STEPS`).
  */
@@ -78,10 +79,9 @@ export class RestoreWorkflow extends Construct {
       'secretPrefix.$': '$.secretPrefix',
       'secretName.$': '$.secretName',
     });
+    // The Cause is left out: a Lambda's carries the stack trace, and this result travels in every later payload.
     restoreCredential.addCatch(
-      new sfn.Pass(this, 'SecretFailed', {
-        parameters: { status: 'failed', 'secretName.$': '$.secretName', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
-      }),
+      new sfn.Pass(this, 'SecretFailed', { parameters: { status: 'failed', 'secretName.$': '$.secretName', 'error.$': '$.error.Error' } }),
       { errors: ['States.ALL'], resultPath: '$.error' },
     );
 

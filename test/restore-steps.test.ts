@@ -6,12 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, parseRotatorConfig } from '../functions/core/config';
 import type { ApicCredential } from '../functions/core/model';
 import {
+  MAX_LISTED_FAILURES,
   MAX_LISTED_RESULTS,
+  MAX_REASON_CHARS,
   RestoreDecisionError,
   decideRestore,
   prepareRestore,
-  reasonOf,
   restoreCredential,
+  restoreCredentialReported,
   tallyRestoreResults,
   type RestoreItemResult,
 } from '../functions/core/restore';
@@ -137,12 +139,18 @@ describe('the restore report', () => {
     expect(summary.results[0]).toEqual({ providerOrg: 'p', catalog: 'c', consumerOrg: 'o', app: 'app0', credential: 'k', outcome: 'restored' });
   });
 
-  it('lists a failure with the error message a deployed Lambda wraps in JSON, without its stack trace', () => {
-    const cause = JSON.stringify({ errorType: 'RestoreError', errorMessage: 'APIC still rejects the stored secret', trace: ['at x (file.js:1:1)'] });
-    const summary = tallyRestoreResults(empty, run, [{ status: 'failed', secretName: nameOf(1), error: 'RestoreError', cause }]);
-    expect(summary.outcomes.failed).toBe(1);
-    expect(summary.failures).toEqual([{ secretName: nameOf(1), error: 'RestoreError', reason: 'APIC still rejects the stored secret' }]);
-    expect(reasonOf('plain message')).toBe('plain message');
+  it('lists failures by secret name with their reason, and counts the ones past the bound', () => {
+    const failed: RestoreItemResult[] = Array.from({ length: MAX_LISTED_FAILURES + 2 }, (_, index) => ({
+      status: 'failed',
+      secretName: nameOf(index),
+      error: 'RestoreError',
+      ...(index === 0 ? { cause: 'APIC still rejects the stored secret' } : {}),
+    }));
+    const summary = tallyRestoreResults(empty, run, failed);
+    expect(summary.outcomes.failed).toBe(MAX_LISTED_FAILURES + 2);
+    expect(summary.failures[0]).toEqual({ secretName: nameOf(0), error: 'RestoreError', reason: 'APIC still rejects the stored secret' });
+    expect(summary.failures[1]).toEqual({ secretName: nameOf(1), error: 'RestoreError' });
+    expect(summary.failuresNotListed).toBe(2);
   });
 });
 
@@ -191,6 +199,18 @@ describe('restoreCredential', () => {
     await expect(failure).rejects.toThrow(/APIC still rejects the stored secret of credential billing/);
     await expect(failure).rejects.not.toThrow(new RegExp(STORED.clientSecret));
     expect(apic.calls).toEqual(['patch billing']);
+  });
+
+  it('reports a lasting failure as the secret\'s result, reason cut short, and leaves a transient one to the workflow\'s Retry', async () => {
+    const apic = new FakeApicApp();
+    apic.hold('billing', { clientId: 'a', clientSecret: 'a' });
+    apic.hold('billing-restored', { clientId: 'b', clientSecret: 'b' });
+    const reported = await restoreCredentialReported({ apic: apic.port(), store: storeHolding(STORED) }, item(false));
+    expect(reported).toMatchObject({ status: 'failed', secretName: item(false).secretName, error: 'RestoreError' });
+    expect(reported.status === 'failed' && reported.cause?.length).toBeLessThanOrEqual(MAX_REASON_CHARS);
+    const throttled = Object.assign(new Error('429'), { name: 'ApicThrottledError', retryable: true });
+    const port = { ...apic.port(), getApp: () => Promise.reject(throttled) };
+    await expect(restoreCredentialReported({ apic: port, store: storeHolding(STORED) }, item(false))).rejects.toBe(throttled);
   });
 
   it('fails with a way out when the stored name and the fallback are both taken', async () => {

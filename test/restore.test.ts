@@ -59,6 +59,26 @@ async function storedSecrets(stack: LocalStack): Promise<StoredSecret[]> {
   );
 }
 
+/** Stores a credential secret as the rotator would, for a credential APIC never had. */
+async function storeSecret(stack: LocalStack, locator: typeof GHOST): Promise<void> {
+  await stack.secretsManagerClient.send(
+    new CreateSecretCommand({
+      Name: secretNameFor(PREFIX, locator),
+      SecretString: JSON.stringify({
+        client_id: randomBytes(16).toString('hex'),
+        client_secret: randomBytes(24).toString('base64url'),
+        provider_org: locator.providerOrg,
+        catalog: locator.catalog,
+        consumer_org: locator.consumerOrg,
+        app: locator.app,
+        credential: locator.credential,
+        cycle_id: 'seeded',
+        issued_at: TIMELINE_START.toISOString(),
+      }),
+    }),
+  );
+}
+
 describe('restoring credentials on a rebuilt APIC from Secrets Manager', () => {
   let stack: LocalStack;
   let runner: RestoreRunner;
@@ -99,22 +119,7 @@ describe('restoring credentials on a rebuilt APIC from Secrets Manager', () => {
       rotationsSucceeded.push(rotation.status === 'SUCCEEDED' && rotation.summary?.appsFailed === 0);
     }
     // A secret whose app the rebuilt APIC does not have.
-    const ghostValue = { client_id: randomBytes(16).toString('hex'), client_secret: randomBytes(24).toString('base64url') };
-    await stack.secretsManagerClient.send(
-      new CreateSecretCommand({
-        Name: secretNameFor(PREFIX, GHOST),
-        SecretString: JSON.stringify({
-          ...ghostValue,
-          provider_org: GHOST.providerOrg,
-          catalog: GHOST.catalog,
-          consumer_org: GHOST.consumerOrg,
-          app: GHOST.app,
-          credential: GHOST.credential,
-          cycle_id: 'seeded',
-          issued_at: TIMELINE_START.toISOString(),
-        }),
-      }),
-    );
+    await storeSecret(stack, GHOST);
     secrets = await storedSecrets(stack);
     beforeWipe = allCredentials(stack);
 
@@ -264,6 +269,24 @@ describe('restoring credentials on a rebuilt APIC from Secrets Manager', () => {
     expect(unknownKey.error).toMatch(/dryrun: unknown key; allowed keys here are: dryRun, targets, consumerOrgs, apps/);
     const otherTarget = await runner.run({ targets: [{ providerOrg: 'elsewhere', catalog: 'live' }] });
     expect(otherTarget.error).toMatch(/targets\[0\]: elsewhere\/live is not a configured target/);
+  });
+
+  it('reports a credential it cannot restore with the reason, and goes on with the others', async () => {
+    const blocked = { ...TARGET, consumerOrg: 'east-trade', app: 'tracker', credential: 'blocked' };
+    await storeSecret(stack, blocked);
+    stack.apic.seed({
+      catalogs: [{ ...TARGET, consumerOrgs: [{ name: 'east-trade', apps: [{ name: 'tracker', credentials: [{ name: 'blocked' }, { name: 'blocked-restored' }] }] }] }],
+    });
+    const result = await runner.run({ dryRun: false, apps: ['east-trade/tracker'] });
+    expect(result.status).toBe('SUCCEEDED');
+    expect(result.summary?.outcomes).toMatchObject({ 'already-present': 1, failed: 1 });
+    expect(result.summary?.failures).toEqual([
+      {
+        secretName: secretNameFor(PREFIX, blocked),
+        error: 'RestoreError',
+        reason: expect.stringMatching(/other credentials named blocked and blocked-restored; rename or delete one of them in APIC/),
+      },
+    ]);
   });
 
   it('never puts a client secret, password or token into a log line, a state payload or the report', () => {

@@ -1,4 +1,4 @@
-import { restoreCredential, restoreItemSchema, type RestoreOutcome } from '../core/restore';
+import { restoreCredentialReported, restoreItemSchema, type RestoreOutcome } from '../core/restore';
 import { stepHandler } from '../runtime/step-handler';
 
 const METRICS: Record<Exclude<RestoreOutcome, 'failed'>, string> = {
@@ -14,6 +14,6 @@ const METRICS: Record<Exclude<RestoreOutcome, 'failed'>, string> = {
 export const handler = stepHandler({
   step: 'RestoreCredential',
   input: restoreItemSchema,
-  run: (ports, item) => restoreCredential(ports, item),
-  measure: (result) => (result.status === 'done' ? { [METRICS[result.outcome]]: 1 } : {}),
+  run: (ports, item) => restoreCredentialReported(ports, item),
+  measure: (result) => ({ [result.status === 'done' ? METRICS[result.outcome] : 'CredentialRestoreFailures']: 1 }),
 });

@@ -2,8 +2,8 @@ export { RESTORED_NAME_SUFFIX, RestoreDecisionError, decideRestore, holderOf, ty
 export { finishRestore } from './finish';
 export { emptyRestoreSummary, prepareRestore, type PrepareRestoreEvent, type RestoreInput } from './input';
 export { MAX_SECRETS_PER_PAGE, listSecretsPage } from './listing';
-export { RestoreError, restoreCredential, type RestoreDeps } from './restore-credential';
+export { RestoreError, restoreCredential, restoreCredentialReported, type RestoreDeps } from './restore-credential';
 export { prepareRestoreSchema, restoreItemSchema, restoreStateSchema } from './schemas';
 export { secretsManagerFromEnvironment } from './sdk';
-export { MAX_LISTED_FAILURES, MAX_LISTED_RESULTS, reasonOf, tallyRestoreResults } from './summary';
+export { MAX_LISTED_FAILURES, MAX_LISTED_RESULTS, MAX_REASON_CHARS, tallyRestoreResults } from './summary';
 export * from './types';

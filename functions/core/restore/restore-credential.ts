@@ -6,6 +6,7 @@ import type { ApicApp, AppLocator, ClientSecretPair } from '../model';
 import type { ApicPort, CredentialSecretLocator, SecretStorePort } from '../ports';
 import { parseSecretName } from '../secrets/naming';
 import { decideRestore, holderOf } from './decide';
+import { MAX_REASON_CHARS } from './summary';
 import type { RestoreItem, RestoreItemResult } from './types';
 
 export interface RestoreDeps {
@@ -40,6 +41,25 @@ async function ensureSecretAccepted(apic: ApicPort, app: AppLocator, credentialI
   await apic.updateCredential(app, credentialId, { clientSecret: pair.clientSecret });
   if (!(await apic.verifyClientSecret(app, credentialId, pair))) {
     throw new RestoreError(`APIC still rejects the stored secret of credential ${name} (client id ${pair.clientId}) after setting it`);
+  }
+}
+
+/** Failures another attempt may cure; they are left to the workflow's Retry (and, at last, its Catch). */
+function isTransient(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (error as { retryable?: unknown }).retryable === true || /Throttl/.test(error.name) || /Throttl/.test((error as { awsErrorName?: string }).awsErrorName ?? '');
+}
+
+/**
+ * `restoreCredential`, with a lasting failure reported as this secret's result: the reason stays short (a Lambda
+ * error's Cause would carry the stack trace into every later payload) and the run goes on.
+ */
+export async function restoreCredentialReported(deps: RestoreDeps, item: RestoreItem): Promise<RestoreItemResult> {
+  try {
+    return await restoreCredential(deps, item);
+  } catch (error) {
+    if (isTransient(error) || !(error instanceof Error)) throw error;
+    return { status: 'failed', secretName: item.secretName, error: error.name, cause: error.message.slice(0, MAX_REASON_CHARS) };
   }
 }
 

@@ -4,23 +4,8 @@ import type { RestoreFailure, RestoreItemResult, RestoreReportEntry, RestoreRun,
 /** Bounds that keep the summary small whatever the names look like; counts cover everything. */
 export const MAX_LISTED_RESULTS = 50;
 export const MAX_LISTED_FAILURES = 25;
-const MAX_REASON_CHARS = 500;
-
-/**
- * The failure's message. A deployed Lambda's Cause is JSON with `errorMessage` (and a stack trace, left out);
- * the local interpreter passes the message itself.
- */
-export function reasonOf(cause: string | undefined): string | undefined {
-  if (cause === undefined) return undefined;
-  let message = cause;
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === 'string') message = parsed.errorMessage;
-  } catch {
-    // Not JSON: the message as it came.
-  }
-  return message.slice(0, MAX_REASON_CHARS);
-}
+/** A failure's reason is cut to this length by the step that reports it. */
+export const MAX_REASON_CHARS = 500;
 
 /** Folds one page of per-secret results (the Map state's output) into the running summary. */
 export function tallyRestoreResults(summary: RestoreSummary, run: RestoreRun, results: readonly RestoreItemResult[]): RestoreSummary {
@@ -31,8 +16,9 @@ export function tallyRestoreResults(summary: RestoreSummary, run: RestoreRun, re
   for (const result of results) {
     if (result.status === 'failed') {
       outcomes.failed += 1;
-      const reason = reasonOf(result.cause);
-      if (failures.length < MAX_LISTED_FAILURES) failures.push({ secretName: result.secretName, error: result.error, ...(reason ? { reason } : {}) });
+      if (failures.length < MAX_LISTED_FAILURES) {
+        failures.push({ secretName: result.secretName, error: result.error, ...(result.cause ? { reason: result.cause } : {}) });
+      }
       else failuresNotListed += 1;
       continue;
     }

@@ -52,7 +52,14 @@ export type RestoreItemResult =
       /** Set when the stored name was taken by another credential and the credential got another name. */
       readonly restoredAs?: string;
     }
-  | { readonly status: 'failed'; readonly secretName: string; readonly error: string; readonly cause?: string };
+  | {
+      readonly status: 'failed';
+      readonly secretName: string;
+      /** The error's name. */
+      readonly error: string;
+      /** Its message, cut short; absent when the step could not report the failure itself (e.g. a timeout). */
+      readonly cause?: string;
+    };
 
 export interface RestoreReportEntry {
   readonly providerOrg: string;
