@@ -25,5 +25,13 @@ export class RotationStack extends Stack {
       description: 'Executions of the rotation state machine',
       value: `https://${this.region}.console.aws.amazon.com/states/home?region=${this.region}#/statemachines/view/${stateMachineArn}`,
     });
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'Runs, rotated credentials, failed apps and notices at a glance',
+      value: `https://${this.region}.console.aws.amazon.com/cloudwatch/home?region=${this.region}#dashboards/dashboard/${this.rotator.dashboard.dashboardName}`,
+    });
+    new CfnOutput(this, 'EventBusName', {
+      description: 'Bus of the Replacement Ready and Old Credential Removed events (source apic.credential-rotator)',
+      value: this.rotator.eventBus.eventBusName,
+    });
   }
 }

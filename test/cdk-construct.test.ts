@@ -429,7 +429,7 @@ describe('invalid config', () => {
 });
 
 describe('RotationStack', () => {
-  it('outputs the state machine ARN, the key ARN and a console link', () => {
+  it('outputs the state machine ARN, the key ARN, console links and the event bus', () => {
     const stack = new RotationStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Rotation', { env: ENV, config: BASE_CONFIG });
     const outputs = Template.fromStack(stack).findOutputs('*');
     expect(outputs.StateMachineArn?.Value).toEqual(stack.resolve(stack.rotator.stateMachine.stateMachineArn));
@@ -437,6 +437,10 @@ describe('RotationStack', () => {
     expect(arnText(outputs.StateMachineConsoleUrl?.Value)).toMatch(
       /^https:\/\/us-east-1\.console\.aws\.amazon\.com\/states\/home\?region=us-east-1#\/statemachines\/view\//,
     );
+    expect(arnText(outputs.DashboardUrl?.Value)).toBe(
+      `https://us-east-1.console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/${arnText(stack.resolve(stack.rotator.dashboard.dashboardName))}`,
+    );
+    expect(outputs.EventBusName?.Value).toBe('default');
   });
 });
 
