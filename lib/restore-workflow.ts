@@ -1,8 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { lambdaStep } from './rotation-workflow';
 
 /** The Lambda behind each task state of the restore workflow; keys are the handler file names in `functions/handlers/`. */
 export const RESTORE_STEPS = ['restore-prepare', 'restore-list-page', 'restore-credential', 'restore-finish'] as const;
@@ -15,18 +14,6 @@ export const RESTORE_TASK_STATE_STEPS: Record<string, RestoreStep> = {
   RestoreCredential: 'restore-credential',
   FinishRestore: 'restore-finish',
 };
-
-/** Lambda's own hiccups, APIC throttling/outages and Secrets Manager throttling are worth another attempt. */
-const TRANSIENT_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.ClientExecutionTimeoutException',
-  'Lambda.TooManyRequestsException',
-  'ApicUnavailableError',
-  'ApicThrottledError',
-  'SecretStoreThrottledError',
-];
 
 export interface RestoreWorkflowProps {
   readonly functions: Record<RestoreStep, IFunction>;
@@ -50,24 +37,8 @@ export class RestoreWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: RestoreWorkflowProps) {
     super(scope, id);
-    const task = (stateName: string, step: RestoreStep, payload: Record<string, unknown>) => {
-      const invoke = new tasks.LambdaInvoke(this, stateName, {
-        stateName,
-        lambdaFunction: props.functions[step],
-        payloadResponseOnly: true,
-        payload: sfn.TaskInput.fromObject(payload),
-        retryOnServiceExceptions: false,
-      });
-      invoke.addRetry({
-        errors: TRANSIENT_ERRORS,
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts: 4,
-        maxDelay: Duration.seconds(60),
-        jitterStrategy: sfn.JitterType.FULL,
-      });
-      return invoke;
-    };
+    const task = (stateName: string, step: RestoreStep, payload: Record<string, unknown>) =>
+      lambdaStep(this, stateName, props.functions[step], payload);
     const state = { 'run.$': '$.run', 'cursor.$': '$.cursor', 'summary.$': '$.summary', 'lastResults.$': '$.lastResults' };
 
     const prepare = task('PrepareRestore', 'restore-prepare', { 'input.$': '$', 'executionName.$': '$$.Execution.Name' });

@@ -52,8 +52,38 @@ const TRANSIENT_ERRORS = [
   'Lambda.TooManyRequestsException',
   'ApicUnavailableError',
   'ApicThrottledError',
-  'SecretStoreThrottledError',
+  'SecretStoreUnavailableError',
 ];
+
+/**
+ * A task state calling one Lambda, retried with jittered back-off on transient errors only (business errors go to
+ * the Catch). Without `resultPath` the result replaces the state, ASL's default for an absent ResultPath.
+ */
+export function lambdaStep(
+  scope: Construct,
+  stateName: string,
+  lambdaFunction: IFunction,
+  payload: Record<string, unknown>,
+  resultPath?: string,
+): tasks.LambdaInvoke {
+  const invoke = new tasks.LambdaInvoke(scope, stateName, {
+    stateName,
+    lambdaFunction,
+    payloadResponseOnly: true,
+    payload: sfn.TaskInput.fromObject(payload),
+    ...(resultPath ? { resultPath } : {}),
+    retryOnServiceExceptions: false,
+  });
+  invoke.addRetry({
+    errors: TRANSIENT_ERRORS,
+    interval: Duration.seconds(2),
+    backoffRate: 2,
+    maxAttempts: 4,
+    maxDelay: Duration.seconds(60),
+    jitterStrategy: sfn.JitterType.FULL,
+  });
+  return invoke;
+}
 
 export interface RotationWorkflowProps {
   readonly functions: Record<RotationStep, IFunction>;
@@ -70,26 +100,8 @@ export class RotationWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: RotationWorkflowProps) {
     super(scope, id);
-    // A task without `resultPath` replaces the state with its result (ASL's default for an absent ResultPath).
-    const task = (stateName: string, step: RotationStep, payload: Record<string, unknown>, resultPath?: string) => {
-      const invoke = new tasks.LambdaInvoke(this, stateName, {
-        stateName,
-        lambdaFunction: props.functions[step],
-        payloadResponseOnly: true,
-        payload: sfn.TaskInput.fromObject(payload),
-        ...(resultPath ? { resultPath } : {}),
-        retryOnServiceExceptions: false,
-      });
-      invoke.addRetry({
-        errors: TRANSIENT_ERRORS,
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts: 4,
-        maxDelay: Duration.seconds(60),
-        jitterStrategy: sfn.JitterType.FULL,
-      });
-      return invoke;
-    };
+    const task = (stateName: string, step: RotationStep, payload: Record<string, unknown>, resultPath?: string) =>
+      lambdaStep(this, stateName, props.functions[step], payload, resultPath);
 
     const prepareRun = task(
       'PrepareRun',

@@ -55,6 +55,18 @@ export function versionToken(...parts: string[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');
 }
 
+/** Errors the Secrets Manager documentation lists as worth retrying, once the SDK's own retries are spent. */
+const TRANSIENT_AWS_ERRORS = new Set([
+  'ThrottlingException',
+  'TooManyRequestsException',
+  'LimitExceededException',
+  'InternalServiceError',
+  'InternalServiceErrorException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'PriorRequestNotComplete',
+]);
+
 /** Names the operation and the secret; the message never holds a secret value. */
 export class SecretStoreError extends Error {
   /** The AWS error name (e.g. `ThrottlingException`) when the SDK raised one. */
@@ -67,8 +79,9 @@ export class SecretStoreError extends Error {
     options?: ErrorOptions,
   ) {
     super(message, options);
-    this.name = 'SecretStoreError';
     if (options?.cause instanceof Error) this.awsErrorName = options.cause.name;
+    // Step Functions retries by error name: throttling and service hiccups get their own name so they are retried.
+    this.name = TRANSIENT_AWS_ERRORS.has(this.awsErrorName ?? '') ? 'SecretStoreUnavailableError' : 'SecretStoreError';
   }
 
   static wrap(operation: string, secretId: string, cause: unknown): SecretStoreError {
