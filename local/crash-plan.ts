@@ -195,6 +195,15 @@ export function storedVersions(world: RotationWorld, app: SeededApp, base: strin
   });
 }
 
+/**
+ * The stored versions that may hold a credential's secret: under its own name (an original, or a renamed
+ * replacement) and under the name without the suffix (a replacement in flight).
+ */
+function versionsFor(world: RotationWorld, app: SeededApp, credentialName: string): StoredVersionValue[] {
+  const base = baseOf(credentialName);
+  return [credentialName, ...(base === credentialName ? [] : [base])].flatMap((name) => storedVersions(world, app, name));
+}
+
 function accepted(world: RotationWorld, app: SeededApp, version: StoredVersionValue): boolean {
   return world.apic.inspect.accepts(app.providerOrg, app.catalog, app.consumerOrg, app.app, version.clientId, version.clientSecret);
 }
@@ -225,7 +234,7 @@ export function invariantViolations(world: RotationWorld): string[] {
         violations.push(`${appKey(app)}: replacement of a replacement ${credential.name}`);
       }
       if (seededIds.has(credential.id)) continue;
-      const holder = storedVersions(world, app, base).find(
+      const holder = versionsFor(world, app, credential.name).find(
         (v) => v.clientId === credential.clientId && (v.stages.includes(STAGE_CURRENT) || v.stages.includes(STAGE_PENDING)),
       );
       if (!holder) violations.push(`${appKey(app)}: lost secret: ${credential.name} (client id ${credential.clientId}) has no stored secret`);
@@ -267,9 +276,9 @@ export function endState(world: RotationWorld): EndState {
     apps[appKey(app)] = credentials.map((c) => `${c.name} | ${c.title}`).sort();
     unrotated[appKey(app)] = credentials.filter((c) => app.credentials.some((s) => s.id === c.id)).length;
     for (const credential of credentials) {
-      const versions = storedVersions(world, app, baseOf(credential.name));
-      const current = versions.find((v) => v.stages.includes(STAGE_CURRENT));
-      if (!current || current.clientId !== credential.clientId || !accepted(world, app, current)) {
+      const versions = versionsFor(world, app, credential.name);
+      const current = versions.find((v) => v.stages.includes(STAGE_CURRENT) && v.clientId === credential.clientId);
+      if (!current || !accepted(world, app, current)) {
         withoutAcceptedCurrent.push(`${appKey(app)}/${credential.name}`);
       }
       if (versions.some((v) => v.stages.includes(STAGE_PENDING))) pendingVersions.push(`${appKey(app)}/${credential.name}`);
