@@ -5,6 +5,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -14,6 +15,7 @@ import { consumerSecretNamePrefix } from '../functions/core/access';
 import { parseRotatorConfig, type RotatorConfig, type RotatorConfigInput } from '../functions/core/config';
 import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, ROTATOR_METRICS_NAMESPACE, ROTATOR_SERVICE_NAME, RotatorFunction } from './lambda-defaults';
 import { acknowledgeRotatorNagFindings } from './nag-acknowledgements';
+import { RESTORE_STEPS, RestoreWorkflow, type RestoreStep } from './restore-workflow';
 import { ROTATION_STEPS, RotationWorkflow, type RotationStep } from './rotation-workflow';
 
 export interface CredentialRotatorProps {
@@ -60,12 +62,21 @@ export class EnvironmentTooLargeError extends Error {
 }
 
 /** What each step reads and writes beyond the run config (which every step gets); each names a binder below. */
-type StepAccess = 'apic' | 'credential-reads' | 'credential-writes' | 'notice-ledger' | 'notice-delivery' | 'rotation-events';
+type StepAccess =
+  | 'apic'
+  | 'credential-reads'
+  | 'credential-writes'
+  | 'notice-ledger'
+  | 'notice-delivery'
+  | 'rotation-events'
+  | 'report-parts'
+  | 'report-build'
+  | 'secret-listing';
 
-const STEP_ACCESS: Record<RotationStep, readonly StepAccess[]> = {
+const STEP_ACCESS: Record<RotationStep | RestoreStep, readonly StepAccess[]> = {
   'prepare-run': [],
-  'scan-page': ['apic'],
-  'assess-app': ['apic', 'credential-reads'],
+  'scan-page': ['apic', 'report-parts'],
+  'assess-app': ['apic', 'credential-reads', 'report-parts'],
   'create-replacement': ['apic', 'credential-writes', 'rotation-events'],
   'finish-replacement': ['apic', 'credential-writes', 'rotation-events'],
   'repair-replacement': ['apic', 'credential-writes', 'rotation-events'],
@@ -73,10 +84,20 @@ const STEP_ACCESS: Record<RotationStep, readonly StepAccess[]> = {
   'rename-replacement': ['apic', 'credential-reads'],
   'queue-notice': ['notice-ledger'],
   'finish-run': ['notice-delivery'],
+  'build-report': ['apic', 'report-build'],
+  'restore-prepare': [],
+  'restore-list-page': ['secret-listing'],
+  'restore-credential': ['apic', 'credential-reads', 'credential-writes'],
+  'restore-finish': [],
 };
 
-/** Steps that page through whole catalogs or send every digest of a run. */
-const LONG_RUNNING_STEPS: ReadonlySet<RotationStep> = new Set(['scan-page', 'finish-run']);
+/** Steps that page through whole catalogs, send every digest of a run or assemble its report. */
+const LONG_RUNNING_STEPS: ReadonlySet<RotationStep | RestoreStep> = new Set([
+  'scan-page',
+  'finish-run',
+  'build-report',
+  'restore-list-page',
+]);
 
 /** Config that only the synth or specific binders need; left out of `ROTATOR_CONFIG` to keep it small. */
 const OUTSIDE_RUN_CONFIG: ReadonlySet<string> = new Set(['consumerAccess', 'apicCaBundle']);
@@ -121,6 +142,11 @@ export class CredentialRotator extends Construct {
   public readonly config: RotatorConfig;
   /** Every credential secret lives under this ARN pattern. */
   public readonly credentialSecretsArn: string;
+  /** Holds each run's inventory report (`reports/<date>/<run>/report.csv|json`), kept `reportRetentionDays`. */
+  public readonly reportBucket: s3.Bucket;
+  /** Started by hand after an API Manager rebuild: re-creates credentials from their secrets (dry run by default). */
+  public readonly restoreStateMachine: sfn.StateMachine;
+  public readonly restoreFunctions: Record<RestoreStep, RotatorFunction>;
 
   private readonly logGroupPrefix: string;
 
@@ -147,6 +173,7 @@ export class CredentialRotator extends Construct {
     this.allowLogsToUseKey();
     this.allowConsumersToDecryptTheirSecrets();
     this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
+    this.reportBucket = this.createReportBucket();
 
     const binders: Record<StepAccess, (fn: RotatorFunction) => void> = {
       apic: (fn) => this.grantApicAccess(fn),
@@ -155,43 +182,40 @@ export class CredentialRotator extends Construct {
       'notice-ledger': (fn) => this.grantNoticeLedger(fn),
       'notice-delivery': (fn) => this.grantNoticeDelivery(fn),
       'rotation-events': (fn) => this.grantRotationEvents(fn),
+      'report-parts': (fn) => this.grantReportWrites(fn),
+      'report-build': (fn) => this.grantReportBuild(fn),
+      'secret-listing': (fn) => this.grantCredentialSecretListing(fn),
     };
-    const functions = {} as Record<RotationStep, RotatorFunction>;
-    for (const step of ROTATION_STEPS) {
-      const fn = new RotatorFunction(this, pascalCase(step), {
-        handlerName: step,
-        logGroupName: `${this.logGroupPrefix}/${step}`,
-        logRetention,
-        encryptionKey: this.encryptionKey,
-        timeout: LONG_RUNNING_STEPS.has(step) ? Duration.minutes(5) : Duration.seconds(60),
-      });
-      this.bindRunConfig(fn);
-      for (const access of STEP_ACCESS[step]) binders[access](fn);
-      assertEnvironmentFits(step, fn);
-      functions[step] = fn;
-    }
-    this.functions = functions;
+    const createFunctions = <Step extends RotationStep | RestoreStep>(steps: readonly Step[]) => {
+      const functions = {} as Record<Step, RotatorFunction>;
+      for (const step of steps) {
+        const fn = new RotatorFunction(this, pascalCase(step), {
+          handlerName: step,
+          logGroupName: `${this.logGroupPrefix}/${step}`,
+          logRetention,
+          encryptionKey: this.encryptionKey,
+          timeout: LONG_RUNNING_STEPS.has(step) ? Duration.minutes(5) : Duration.seconds(60),
+        });
+        this.bindRunConfig(fn);
+        for (const access of STEP_ACCESS[step]) binders[access](fn);
+        assertEnvironmentFits(step, fn);
+        functions[step] = fn;
+      }
+      return functions;
+    };
+    this.functions = createFunctions(ROTATION_STEPS);
+    this.restoreFunctions = createFunctions(RESTORE_STEPS);
 
     const workflow = new RotationWorkflow(this, 'Workflow', {
-      functions,
+      functions: this.functions,
       maxConcurrentApps: this.config.maxConcurrentApps,
     });
-    this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(workflow.definition),
-      timeout: props.stateMachineTimeout ?? Duration.hours(12),
-      tracingEnabled: true,
-      logs: {
-        destination: new logs.LogGroup(this, 'StateMachineLogGroup', {
-          logGroupName: `${this.logGroupPrefix}/state-machine`,
-          retention: logRetention,
-          encryptionKey: this.encryptionKey,
-        }),
-        level: sfn.LogLevel.ERROR,
-        // Errors are enough to find the failing state; the payloads are in the execution history.
-        includeExecutionData: false,
-      },
+    this.stateMachine = this.createStateMachine('StateMachine', workflow.definition, 'state-machine', props.stateMachineTimeout ?? Duration.hours(12), logRetention);
+    const restore = new RestoreWorkflow(this, 'RestoreWorkflow', {
+      functions: this.restoreFunctions,
+      maxConcurrentSecrets: this.config.maxConcurrentApps,
     });
+    this.restoreStateMachine = this.createStateMachine('RestoreStateMachine', restore.definition, 'restore-state-machine', Duration.hours(6), logRetention);
 
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       description: 'Starts the APIC credential rotation run',
@@ -254,8 +278,7 @@ export class CredentialRotator extends Construct {
   /** Lets `fn` find secrets with queued notices, send the digests from the configured sender and mark them sent. */
   public grantNoticeDelivery(fn: RotatorFunction): void {
     this.bindCredentialSecrets(fn, NOTICE_LEDGER_ACTIONS);
-    // ListSecrets cannot be scoped to resources; it returns names and tags only, never values.
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }));
+    this.grantCredentialSecretListing(fn);
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions: ['ses:SendEmail', 'ses:SendRawEmail'],
@@ -266,10 +289,69 @@ export class CredentialRotator extends Construct {
     fn.addEnvironment('NOTIFICATION_SENDER', this.config.notificationSender);
   }
 
+  /** Lets `fn` write report parts of a run (objects under `reports/` only). */
+  public grantReportWrites(fn: RotatorFunction): void {
+    this.reportBucket.grantPut(fn, 'reports/*');
+    fn.addEnvironment('REPORT_BUCKET', this.reportBucket.bucketName);
+  }
+
+  /** Lets `fn` read a run's report parts and write the assembled report. */
+  public grantReportBuild(fn: RotatorFunction): void {
+    this.grantReportWrites(fn);
+    this.reportBucket.grantRead(fn, 'reports/*');
+  }
+
+  /** Lets `fn` list credential secrets by name and tags (never values). */
+  public grantCredentialSecretListing(fn: RotatorFunction): void {
+    // ListSecrets cannot be scoped to resources; it returns names and tags only, never values.
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }));
+    fn.addEnvironment('SECRET_PREFIX', this.config.secretPrefix);
+  }
+
   /** Lets `fn` publish rotation events to the bus. */
   public grantRotationEvents(fn: RotatorFunction): void {
     this.eventBus.grantPutEventsTo(fn);
     fn.addEnvironment('EVENT_BUS_NAME', this.eventBus.eventBusName);
+  }
+
+  private createStateMachine(id: string, definition: sfn.IChainable, logName: string, timeout: Duration, retention: logs.RetentionDays) {
+    return new sfn.StateMachine(this, id, {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      timeout,
+      tracingEnabled: true,
+      logs: {
+        destination: new logs.LogGroup(this, `${id}LogGroup`, {
+          logGroupName: `${this.logGroupPrefix}/${logName}`,
+          retention,
+          encryptionKey: this.encryptionKey,
+        }),
+        level: sfn.LogLevel.ERROR,
+        // Errors are enough to find the failing state; the payloads are in the execution history.
+        includeExecutionData: false,
+      },
+    });
+  }
+
+  /** Private, encrypted with the rotator's key, TLS only, expiring after `reportRetentionDays`, with access logs. */
+  private createReportBucket(): s3.Bucket {
+    const accessLogs = new s3.Bucket(this, 'ReportAccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(this.config.reportRetentionDays) }],
+    });
+    return new s3.Bucket(this, 'Reports', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.encryptionKey,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'reports/',
+      lifecycleRules: [{ prefix: 'reports/', expiration: Duration.days(this.config.reportRetentionDays) }],
+    });
   }
 
   private bindCredentialSecrets(fn: RotatorFunction, actions: string[]): void {
@@ -441,7 +523,7 @@ function adminSecretArns(stack: Stack, nameOrArn: string): string[] {
   ];
 }
 
-function assertEnvironmentFits(step: RotationStep, fn: RotatorFunction): void {
+function assertEnvironmentFits(step: RotationStep | RestoreStep, fn: RotatorFunction): void {
   const { totalBytes, variables } = fn.environmentFootprint();
   if (totalBytes <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return;
   const largest = variables

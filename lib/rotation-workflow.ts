@@ -16,6 +16,7 @@ export const ROTATION_STEPS = [
   'rename-replacement',
   'queue-notice',
   'finish-run',
+  'build-report',
 ] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
 
@@ -41,6 +42,7 @@ export const TASK_STATE_STEPS: Record<string, RotationStep> = {
   RenameReplacement: 'rename-replacement',
   QueueNotice: 'queue-notice',
   FinishRun: 'finish-run',
+  BuildReport: 'build-report',
 };
 
 /** Errors worth another attempt: Lambda's own hiccups, APIC throttling/outages, Secrets Manager throttling. */
@@ -53,6 +55,8 @@ const TRANSIENT_ERRORS = [
   'ApicUnavailableError',
   'ApicThrottledError',
   'SecretStoreUnavailableError',
+  // Every action is idempotent, so publishing a refused event again by re-running the step is safe.
+  'EventPublishError',
 ];
 
 /**
@@ -121,7 +125,9 @@ export class RotationWorkflow extends Construct {
       'FinishRun',
       'finish-run',
       { 'run.$': '$.run', 'summary.$': '$.summary', 'lastResults.$': '$.lastResults' },
+      '$.summary',
     );
+    finishRun.next(task('BuildReport', 'build-report', { 'run.$': '$.run', 'summary.$': '$.summary' }));
 
     const appFailed = new sfn.Pass(this, 'AppFailed', {
       parameters: {

@@ -6,8 +6,9 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { startApicSimulator, type ApicSimulator, type SimulatorOptions } from './apic-simulator';
 import { startEventBridgeEmulator, type EventBridgeEmulator } from './eventbridge-emulator';
 import { startSecretsManagerEmulator, type SecretsManagerEmulator } from './secrets-manager-emulator';
+import { startS3Emulator, type S3Emulator } from './s3-emulator';
 import { startSesEmulator, type SesEmulator } from './ses-emulator';
-import { runWorkflowLocally, synthesizeDefinition, type LocalRunOptions, type LocalRunResult } from './workflow-runner';
+import { LOCAL_REPORT_BUCKET, runWorkflowLocally, synthesizeDefinition, type LocalRunOptions, type LocalRunResult } from './workflow-runner';
 
 export const LOCAL_ADMIN_SECRET_ID = 'apic-rotator/admin';
 
@@ -24,6 +25,8 @@ export interface LocalStack {
   readonly ses: SesEmulator;
   /** Receives the rotation events the action steps publish. */
   readonly eventBridge: EventBridgeEmulator;
+  /** Holds the inventory reports in bucket `LOCAL_REPORT_BUCKET`. */
+  readonly s3: S3Emulator;
   readonly config: Record<string, unknown>;
   readonly secretsManagerClient: SecretsManagerClient;
   run(options: Omit<LocalRunOptions, 'definition' | 'config' | 'endpoints' | 'adminSecretId'>): Promise<LocalRunResult>;
@@ -41,6 +44,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   });
   const ses = await startSesEmulator();
   const eventBridge = await startEventBridgeEmulator();
+  const s3 = await startS3Emulator();
+  s3.createBucket(LOCAL_REPORT_BUCKET);
   const secretsManagerClient = new SecretsManagerClient(localSdkConfig(secretsManager.endpoint));
   await secretsManagerClient.send(
     new CreateSecretCommand({ Name: LOCAL_ADMIN_SECRET_ID, SecretString: JSON.stringify(apic.admin) }),
@@ -59,6 +64,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     secretsManager,
     ses,
     eventBridge,
+    s3,
     config,
     secretsManagerClient,
     run: (runOptions) =>
@@ -66,12 +72,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...runOptions,
         definition,
         config,
-        endpoints: { secretsManager: secretsManager.endpoint, ses: ses.endpoint, eventBridge: eventBridge.endpoint },
+        endpoints: {
+          secretsManager: secretsManager.endpoint,
+          ses: ses.endpoint,
+          eventBridge: eventBridge.endpoint,
+          s3: { endpoint: s3.endpoint, bucket: LOCAL_REPORT_BUCKET },
+        },
         adminSecretId: LOCAL_ADMIN_SECRET_ID,
       }),
     close: async () => {
       secretsManagerClient.destroy();
-      await Promise.all([apic.close(), secretsManager.close(), ses.close(), eventBridge.close()]);
+      await Promise.all([apic.close(), secretsManager.close(), ses.close(), eventBridge.close(), s3.close()]);
     },
   };
 }

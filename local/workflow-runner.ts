@@ -5,17 +5,19 @@
  */
 import './polyfill';
 import { randomUUID } from 'node:crypto';
-import { App, Stack } from 'aws-cdk-lib';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { App } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { Context } from 'aws-lambda';
 import { TASK_STATE_STEPS, type RotationStep } from '../lib/rotation-workflow';
-import { RESTORE_STEPS, RESTORE_TASK_STATE_STEPS, RestoreWorkflow, type RestoreStep } from '../lib/restore-workflow';
+import { RESTORE_TASK_STATE_STEPS, type RestoreStep } from '../lib/restore-workflow';
 import { RotationStack } from '../lib/rotation-stack';
-import { parseRotatorConfig } from '../functions/core/config';
 import type { RestoreSummary } from '../functions/core/restore';
 import { startEventBridgeEmulator } from './eventbridge-emulator';
+import { startS3Emulator } from './s3-emulator';
+
+/** The bucket local runs write their inventory reports to. */
+export const LOCAL_REPORT_BUCKET = 'apic-rotator-reports';
 import type { RunSummary } from '../functions/core/workflow/types';
 import { handler as prepareRun } from '../functions/handlers/prepare-run';
 import { handler as scanPage } from '../functions/handlers/scan-page';
@@ -27,6 +29,7 @@ import { handler as deleteOriginal } from '../functions/handlers/delete-original
 import { handler as renameReplacement } from '../functions/handlers/rename-replacement';
 import { handler as queueNotice } from '../functions/handlers/queue-notice';
 import { handler as finishRun } from '../functions/handlers/finish-run';
+import { handler as buildReport } from '../functions/handlers/build-report';
 import { handler as restorePrepare } from '../functions/handlers/restore-prepare';
 import { handler as restoreListPage } from '../functions/handlers/restore-list-page';
 import { handler as restoreCredential } from '../functions/handlers/restore-credential';
@@ -45,6 +48,7 @@ const HANDLERS: Record<RotationStep, LambdaHandler> = {
   'rename-replacement': renameReplacement,
   'queue-notice': queueNotice,
   'finish-run': finishRun,
+  'build-report': buildReport,
 } as Record<RotationStep, LambdaHandler>;
 
 const RESTORE_HANDLERS: Record<RestoreStep, LambdaHandler> = {
@@ -67,41 +71,29 @@ export const RESTORE_TASK_HANDLERS = taskHandlers(RESTORE_TASK_STATE_STEPS, REST
 const LOCAL_ACCOUNT = '123456789012';
 const LOCAL_REGION = 'us-east-1';
 
-/** Synthesizes the stack (without bundling) and returns its state machine definition with ARNs filled in. */
-export function synthesizeDefinition(config: unknown): StateMachineDefinition {
+/** Synthesizes the stack (without bundling) once per config and returns both state machine definitions. */
+function synthesizeStack(config: unknown): { rotation: StateMachineDefinition; restore: StateMachineDefinition } {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new RotationStack(app, 'LocalRotation', { config, env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
-  return definitionOf(app, stack);
-}
-
-/**
- * The restore state machine definition, built around `RestoreWorkflow` in a throwaway stack whose functions are
- * placeholders: locally every task state runs the real handler in-process, so only the states matter.
- */
-export function synthesizeRestoreDefinition(config: unknown): StateMachineDefinition {
-  const { maxConcurrentApps } = parseRotatorConfig(config);
-  const app = new App();
-  const stack = new Stack(app, 'LocalRestore', { env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
-  const functions = {} as Record<RestoreStep, lambda.IFunction>;
-  for (const step of RESTORE_STEPS) {
-    functions[step] = new lambda.Function(stack, step, {
-      runtime: lambda.Runtime.NODEJS_LATEST,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline('exports.handler = async () => { throw new Error("runs locally only"); };'),
-    });
-  }
-  const workflow = new RestoreWorkflow(stack, 'Restore', { functions, maxConcurrentSecrets: maxConcurrentApps });
-  new sfn.StateMachine(stack, 'RestoreStateMachine', { definitionBody: sfn.DefinitionBody.fromChainable(workflow.definition) });
-  return definitionOf(app, stack);
-}
-
-function definitionOf(app: App, stack: Stack): StateMachineDefinition {
   const template = app.synth().getStackByName(stack.stackName).template as {
     Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
   };
-  const machines = Object.values(template.Resources).filter((r) => r.Type === 'AWS::StepFunctions::StateMachine');
-  if (machines.length !== 1) throw new Error(`expected one state machine in the stack, found ${machines.length}`);
-  return JSON.parse(resolveIntrinsics(machines[0]?.Properties.DefinitionString)) as StateMachineDefinition;
+  const definitionOf = (machine: sfn.StateMachine) => {
+    const resource = template.Resources[stack.getLogicalId(machine.node.defaultChild as sfn.CfnStateMachine)];
+    if (!resource) throw new Error(`state machine ${machine.node.path} is missing from the synthesized template`);
+    return JSON.parse(resolveIntrinsics(resource.Properties.DefinitionString)) as StateMachineDefinition;
+  };
+  return { rotation: definitionOf(stack.rotator.stateMachine), restore: definitionOf(stack.rotator.restoreStateMachine) };
+}
+
+/** The rotation state machine definition of the stack, with ARNs filled in. */
+export function synthesizeDefinition(config: unknown): StateMachineDefinition {
+  return synthesizeStack(config).rotation;
+}
+
+/** The restore state machine definition of the stack, with ARNs filled in. */
+export function synthesizeRestoreDefinition(config: unknown): StateMachineDefinition {
+  return synthesizeStack(config).restore;
 }
 
 /** Resolves the few intrinsics a definition string holds (Fn::Join, Fn::GetAtt, Ref) into local stand-ins. */
@@ -128,6 +120,8 @@ export interface LocalEndpoints {
   readonly ses: string;
   /** Where the action steps publish rotation events; a throwaway emulator for this run when absent. */
   readonly eventBridge?: string;
+  /** S3 endpoint and bucket for the run's inventory report; a private emulator is started when absent. */
+  readonly s3?: { readonly endpoint: string; readonly bucket: string };
 }
 
 export interface LocalRunOptions {
@@ -243,6 +237,9 @@ export async function runDefinitionLocally<Summary>(options: LocalRunOptions, ta
     ]),
   );
   const ownEventBridge = options.endpoints.eventBridge === undefined ? await startEventBridgeEmulator() : undefined;
+  const ownS3 = options.endpoints.s3 === undefined ? await startS3Emulator() : undefined;
+  ownS3?.createBucket(LOCAL_REPORT_BUCKET);
+  const s3 = options.endpoints.s3 ?? { endpoint: ownS3?.endpoint ?? '', bucket: LOCAL_REPORT_BUCKET };
   const environment = {
     ROTATOR_CONFIG: JSON.stringify(options.config),
     ADMIN_SECRET_ID: options.adminSecretId,
@@ -254,6 +251,8 @@ export async function runDefinitionLocally<Summary>(options: LocalRunOptions, ta
     AWS_ENDPOINT_URL_SECRETS_MANAGER: options.endpoints.secretsManager,
     AWS_ENDPOINT_URL_SES: options.endpoints.ses,
     AWS_ENDPOINT_URL_EVENTBRIDGE: options.endpoints.eventBridge ?? ownEventBridge?.endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    REPORT_BUCKET: s3.bucket,
     POWERTOOLS_TRACE_ENABLED: 'false',
   };
   return withEnvironment<LocalRunResult<Summary>>(environment, () => withCapturedLogs(options.onLogLine ?? (() => undefined), async () => {
@@ -298,5 +297,5 @@ export async function runDefinitionLocally<Summary>(options: LocalRunOptions, ta
       const message = error instanceof Error ? error.message : String(error);
       return { status: 'FAILED', error: message, transitions, taskInvocations };
     }
-  })).finally(() => ownEventBridge?.close());
+  })).finally(() => Promise.all([ownEventBridge?.close(), ownS3?.close()]));
 }

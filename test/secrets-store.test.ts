@@ -255,6 +255,15 @@ describe('notice ledger', () => {
 });
 
 describe('errors', () => {
+  it('names a refusal that no retry can cure SecretStoreError', async () => {
+    const locator = freshLocator();
+    emulator.faults.failNext('PutSecretValue', 1, 'AccessDeniedException');
+    const error = await store.stagePending(locator, versionToken('denied'), 'denied', pairGenerator('denied')).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(SecretStoreError);
+    expect((error as SecretStoreError).name).toBe('SecretStoreError');
+    expect((error as SecretStoreError).awsErrorName).toBe('AccessDeniedException');
+  });
+
   it('wraps SDK failures in a SecretStoreError naming operation and secret, never the secret value', async () => {
     const locator = freshLocator();
     emulator.faults.failNext('PutSecretValue', 3);
@@ -262,7 +271,8 @@ describe('errors', () => {
     const error = await store.stagePending(locator, versionToken('f'), 'f', generate).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(SecretStoreError);
     const storeError = error as SecretStoreError;
-    expect(storeError.name).toBe('SecretStoreError');
+    // A service error outlasting the SDK's retries is named for Step Functions to retry the step.
+    expect(storeError.name).toBe('SecretStoreUnavailableError');
     expect(storeError.operation).toBe('PutSecretValue');
     expect(storeError.awsErrorName).toBe('InternalServiceError');
     expect(storeError.message).toContain(store.secretName(locator));

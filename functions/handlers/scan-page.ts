@@ -6,6 +6,6 @@ import { stepHandler } from '../runtime/step-handler';
 export const handler = stepHandler({
   step: 'ScanPage',
   input: scanStateSchema,
-  run: (ports, state) => scanPage(ports.apic, state as ScanState),
+  run: (ports, state) => scanPage(ports, state as ScanState),
   measure: (output) => ({ AppsNeedingAttention: output.items.length }),
 });

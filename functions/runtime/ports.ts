@@ -4,6 +4,7 @@
  * point the very same code at emulators.
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import { z } from 'zod';
@@ -11,6 +12,7 @@ import { consumerPolicyResolver, parseConsumerAccess } from '../core/access';
 import { ApicClient, type AdminCredentials } from '../core/apic/client';
 import { parseRotatorConfig, type RotatorConfig } from '../core/config';
 import { EventBridgePublisher, type EventPublisherPort } from '../core/events';
+import { S3ReportStore, type ReportStorePort } from '../core/report';
 import { SesMailer } from '../core/notices/ses-mailer';
 import type { ApicPort, MailerPort, SecretStorePort } from '../core/ports';
 import { SecretsManagerSecretStore } from '../core/secrets/secret-store';
@@ -22,6 +24,9 @@ export interface Ports {
   readonly store: SecretStorePort;
   readonly mailer: MailerPort;
   readonly events: EventPublisherPort;
+  readonly reports: ReportStorePort;
+  /** Bucket of the inventory reports (objects are encrypted by the bucket's default key). */
+  readonly reportBucket: string;
   /** Local runs only: lets a simulated clock be passed in the execution input. Never set by the construct. */
   readonly allowClockOverride: boolean;
 }
@@ -111,7 +116,11 @@ function buildPorts(): Ports {
   });
   const mailer = new SesMailer(ses, config.notificationSender);
   const events = new EventBridgePublisher(eventBridge, { eventBusName: process.env.EVENT_BUS_NAME ?? 'default' });
-  return { config, apic, store, mailer, events, allowClockOverride };
+  const reportBucket = process.env.REPORT_BUCKET ?? '';
+  // A custom S3 endpoint (a local emulator) has no per-bucket host names: address buckets by path there.
+  const s3 = tracer.captureAWSv3Client(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }));
+  const reports = new S3ReportStore(s3, { bucket: reportBucket });
+  return { config, apic, store, mailer, events, reports, reportBucket, allowClockOverride };
 }
 
 const ENVIRONMENT_KEYS = [
@@ -126,6 +135,8 @@ const ENVIRONMENT_KEYS = [
   'AWS_ENDPOINT_URL_SECRETS_MANAGER',
   'AWS_ENDPOINT_URL_SES',
   'AWS_ENDPOINT_URL_EVENTBRIDGE',
+  'AWS_ENDPOINT_URL_S3',
+  'REPORT_BUCKET',
 ];
 
 let cached: { key: string; ports: Ports } | undefined;

@@ -1,11 +1,13 @@
 import type { ApicApp } from '../model';
 import type { ApicPort, CredentialSecretLocator, SecretStorePort, StoredCredentialState } from '../ports';
 import { assessApp as decide, candidateBaseNames, resolvePolicy, type AppAssessment } from '../policy';
+import { reportRows, type ReportStorePort } from '../report';
 import type { AppContext, Assessment, RunContext, WorkItem } from './types';
 
 export interface AssessDeps {
   readonly apic: ApicPort;
   readonly store: SecretStorePort;
+  readonly reports: ReportStorePort;
 }
 
 export interface AppStateReading {
@@ -57,9 +59,16 @@ export async function readAppState(deps: AssessDeps, run: RunContext, item: Work
   return { context, app, assessment };
 }
 
-/** The AssessApp step: the actions for one app, with the owner's e-mail when a notice will be queued. */
+/**
+ * The AssessApp step: the actions for one app, with the owner's e-mail when a notice will be queued. The app's
+ * credentials go into the run's inventory report with what this run does (or, in a dry run, would do) to each.
+ */
 export async function assessApp(deps: AssessDeps, run: RunContext, item: WorkItem): Promise<Assessment> {
-  const { context, assessment } = await readAppState(deps, run, item);
+  const { context, app, assessment } = await readAppState(deps, run, item);
+  if (app) {
+    const target = { providerOrg: context.providerOrg, catalog: context.catalog };
+    await deps.reports.putPart(run.runId, `app/${item.targetIndex}/${item.consumerOrg}/${item.app}`, reportRows({ target, app, assessment }));
+  }
   const needsOwner = assessment.actions.some((action) => action.kind === 'queue-notice');
   const ownerEmail = needsOwner
     ? (await deps.apic.getConsumerOrg(context, context.consumerOrg)).ownerEmail

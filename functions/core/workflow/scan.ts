@@ -1,6 +1,7 @@
 import type { ApicApp, CatalogTarget } from '../model';
 import type { ApicPort } from '../ports';
 import { needsAttention, resolvePolicy } from '../policy';
+import { quietAppRows, type ReportRow, type ReportStorePort } from '../report';
 import { tallyResults } from './summary';
 import type { RunContext, ScanCursor, ScanOutput, ScanState, WorkItem } from './types';
 
@@ -80,11 +81,23 @@ async function assertConsumerOrgsExist(apic: ApicPort, run: RunContext): Promise
   if (unknown.length > 0) throw new UnknownConsumerOrgError(unknown);
 }
 
+export interface ScanDeps {
+  readonly apic: ApicPort;
+  readonly reports: ReportStorePort;
+}
+
+/** Names the report part after where this scan started, so a retried scan overwrites its own part. */
+function reportPartName(cursor: ScanCursor): string {
+  return `scan/${cursor.targetIndex}/${cursor.offset}/${cursor.consumerOrgIndex}`;
+}
+
 /**
  * Reads APIC listings from the cursor on and returns the apps that need attention, decided from APIC data alone,
- * so a scan where nothing is due costs one APIC call per page and no other reads.
+ * so a scan where nothing is due costs one APIC call per page and no other reads. The apps that need nothing go
+ * straight into the run's inventory report; AssessApp reports the others with its full assessment.
  */
-export async function scanPage(apic: ApicPort, state: ScanState): Promise<ScanOutput> {
+export async function scanPage(deps: ScanDeps, state: ScanState): Promise<ScanOutput> {
+  const { apic } = deps;
   const { run } = state;
   let summary = tallyResults(state.summary, run, state.lastResults);
   if (summary.pages === 0 && state.cursor.targetIndex === 0 && state.cursor.offset === 0) {
@@ -93,6 +106,7 @@ export async function scanPage(apic: ApicPort, state: ScanState): Promise<ScanOu
   const appFilter = run.filter.apps ? new Set(run.filter.apps) : undefined;
   const now = new Date(run.now);
   const items: WorkItem[] = [];
+  const quietRows: ReportRow[] = [];
   let cursor = state.cursor;
   let budget = ITEM_BUDGET_BYTES;
   let pages = 0;
@@ -107,7 +121,8 @@ export async function scanPage(apic: ApicPort, state: ScanState): Promise<ScanOu
     for (const [index, app] of batch.apps.entries()) {
       const item: WorkItem = { targetIndex: cursor.targetIndex, consumerOrg: app.consumerOrg.name, app: app.name };
       const wanted = !appFilter || appFilter.has(`${item.consumerOrg}/${item.app}`);
-      const due = wanted && needsAttention(app, now, resolvePolicy(run, item.consumerOrg));
+      const settings = resolvePolicy(run, item.consumerOrg);
+      const due = wanted && needsAttention(app, now, settings);
       const size = due ? Buffer.byteLength(JSON.stringify(item)) : 0;
       if (size > budget) {
         // Resume at this app next time: the listing is read again from here.
@@ -116,6 +131,7 @@ export async function scanPage(apic: ApicPort, state: ScanState): Promise<ScanOu
       }
       budget -= size;
       if (due) items.push(item);
+      if (wanted && !due) quietRows.push(...quietAppRows({ target, app, now, settings }));
       if (wanted) {
         appsScanned += 1;
         credentialsScanned += app.credentials.length;
@@ -124,6 +140,7 @@ export async function scanPage(apic: ApicPort, state: ScanState): Promise<ScanOu
     cursor = batch.next;
   }
 
+  if (quietRows.length > 0) await deps.reports.putPart(run.runId, reportPartName(state.cursor), quietRows);
   summary = {
     ...summary,
     pages: summary.pages + pages,

@@ -120,3 +120,5 @@ export function actionInputSchema<K extends z.infer<typeof rotationActionSchema>
     action: rotationActionSchema.refine((action) => action.kind === kind, `must be a ${kind} action`),
   });
 }
+
+export const buildReportSchema = z.object({ run: runContextSchema, summary });

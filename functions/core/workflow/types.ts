@@ -87,6 +87,8 @@ export interface RunSummary {
   readonly failures: readonly AppFailure[];
   readonly failuresNotListed: number;
   readonly notices: { readonly sent: number; readonly failed: number; readonly undeliverable: number };
+  /** Where the run's inventory report was written (set by BuildReport). */
+  readonly report?: { readonly bucket: string; readonly csvKey: string; readonly jsonKey: string; readonly manifestKey: string; readonly rows: number };
 }
 
 export interface ScanState {

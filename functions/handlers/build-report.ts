@@ -1,0 +1,10 @@
+import { buildReportSchema } from '../core/workflow/schemas';
+import { buildRunReport, type BuildReportInput } from '../core/workflow/report';
+import { stepHandler } from '../runtime/step-handler';
+
+export const handler = stepHandler({
+  step: 'BuildReport',
+  input: buildReportSchema,
+  run: (ports, input) => buildRunReport(ports, input as BuildReportInput),
+  measure: (summary) => ({ ReportRows: summary.report?.rows ?? 0 }),
+});
