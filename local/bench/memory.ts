@@ -1,4 +1,9 @@
-/** Peak memory of the process during one phase, sampled periodically (a peak between samples may be missed). */
+import { getHeapStatistics } from 'node:v8';
+
+/**
+ * Peak memory during one phase, sampled periodically (a peak between samples may be missed). Heap is this thread's
+ * V8 heap (a worker has its own); RSS is the whole process's.
+ */
 export interface MemoryPeak {
   readonly peakRssBytes: number;
   readonly peakHeapBytes: number;
@@ -17,10 +22,9 @@ export class MemorySampler {
   /** Starts a phase: peaks are reset and sampled until `stop`. */
   start(): void {
     this.stop();
-    const { rss, heapUsed } = process.memoryUsage();
-    this.baselineHeap = heapUsed;
-    this.peakRss = rss;
-    this.peakHeap = heapUsed;
+    this.baselineHeap = getHeapStatistics().used_heap_size;
+    this.peakRss = process.memoryUsage.rss();
+    this.peakHeap = this.baselineHeap;
     this.timer = setInterval(() => this.sample(), SAMPLE_INTERVAL_MS);
     this.timer.unref();
   }
@@ -35,8 +39,7 @@ export class MemorySampler {
   }
 
   private sample(): void {
-    const { rss, heapUsed } = process.memoryUsage();
-    this.peakRss = Math.max(this.peakRss, rss);
-    this.peakHeap = Math.max(this.peakHeap, heapUsed);
+    this.peakRss = Math.max(this.peakRss, process.memoryUsage.rss());
+    this.peakHeap = Math.max(this.peakHeap, getHeapStatistics().used_heap_size);
   }
 }
