@@ -6,6 +6,7 @@
 import { checkConsumers } from './consumer-check';
 import { SAMPLE_CATALOG, SAMPLE_PROVIDER_ORG, sampleCatalog } from './apic-simulator/sample';
 import { startLocalStack } from './local-stack';
+import { saveReport } from './report-files';
 
 const DAY_MS = 86_400_000;
 const START = new Date('2026-01-05T03:00:00Z');
@@ -71,6 +72,14 @@ async function main(): Promise<void> {
       const mails = (await stack.ses.emails()).slice(mailsBefore);
       for (const mail of mails) out(`  mail to ${mail.to.join(', ')}: "${mail.subject}"`);
       if (summary.notices.undeliverable) out(`  ${summary.notices.undeliverable} notices have no recipient (no owner e-mail, no operator e-mail)`);
+      if (summary.report) {
+        const saved = await saveReport(stack.s3, summary.report, `out/demo/day-${step.day}${step.dryRun ? '-dry-run' : ''}`);
+        out(`  inventory report: s3://${summary.report.bucket}/${summary.report.csvKey} (${summary.report.rows} rows), copied to ${saved.csvPath}`);
+        if (index === 0) {
+          out('  first rows:');
+          for (const line of saved.csv.trimEnd().split('\r\n').slice(0, 6)) out(`    ${line}`);
+        }
+      }
 
       const consumers = await checkConsumers(stack.apic, stack.secretsManagerClient, TARGET, { replacementSuffix: POLICY.replacementSuffix });
       for (const status of consumers) {

@@ -11,8 +11,10 @@ import { startApicSimulator, type ApicSimulator } from './apic-simulator';
 import { sampleCatalog } from './apic-simulator/sample';
 import { LOCAL_ADMIN_SECRET_ID, localSdkConfig } from './local-stack';
 import { startSecretsManagerEmulator, type SecretsManagerEmulator } from './secrets-manager-emulator';
+import { saveReport } from './report-files';
+import { startS3Emulator, type S3Emulator } from './s3-emulator';
 import { startSesEmulator, type SesEmulator } from './ses-emulator';
-import { runWorkflowLocally, synthesizeDefinition } from './workflow-runner';
+import { LOCAL_REPORT_BUCKET, runWorkflowLocally, synthesizeDefinition } from './workflow-runner';
 
 const USAGE = `Usage: npm run local-run -- --config <file.json> [options]
 
@@ -26,6 +28,7 @@ const USAGE = `Usage: npm run local-run -- --config <file.json> [options]
   --simulator                  run against the embedded APIC simulator with its sample catalog
   --summary <file>             where to write the run summary (default out/run-summary.json)
   --log <file>                 where to write the handlers' log lines (default out/run.log)
+  --report-dir <dir>           where to copy the inventory report (default out/report)
 `;
 
 class UsageError extends Error {
@@ -61,6 +64,7 @@ async function main(): Promise<number> {
       simulator: { type: 'boolean', default: false },
       summary: { type: 'string', default: 'out/run-summary.json' },
       log: { type: 'string', default: 'out/run.log' },
+      'report-dir': { type: 'string', default: 'out/report' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -82,7 +86,7 @@ async function main(): Promise<number> {
   if (now && Number.isNaN(now.getTime())) throw new UsageError('--now must be an ISO-8601 date, e.g. 2026-12-01T03:00:00Z');
 
   let config = values.config ? await readJson(values.config, 'config') : {};
-  const started: Array<ApicSimulator | SecretsManagerEmulator | SesEmulator> = [];
+  const started: Array<ApicSimulator | SecretsManagerEmulator | SesEmulator | S3Emulator> = [];
   try {
     let adminCredentials = values['admin-credentials'] ? await readJson(values['admin-credentials'], 'admin credentials') : undefined;
     if (values.simulator) {
@@ -117,6 +121,10 @@ async function main(): Promise<number> {
       sesEndpoint = ses.endpoint;
     }
 
+    const s3 = await startS3Emulator();
+    started.push(s3);
+    s3.createBucket(LOCAL_REPORT_BUCKET);
+
     const definition = synthesizeDefinition(config);
     const logLines: string[] = [];
     const dryRun = !values.execute;
@@ -125,7 +133,7 @@ async function main(): Promise<number> {
     const result = await runWorkflowLocally({
       definition,
       config,
-      endpoints: { secretsManager: secretsManagerEndpoint, ses: sesEndpoint },
+      endpoints: { secretsManager: secretsManagerEndpoint, ses: sesEndpoint, s3: { endpoint: s3.endpoint, bucket: LOCAL_REPORT_BUCKET } },
       adminSecretId: String(config.adminSecretName ?? LOCAL_ADMIN_SECRET_ID),
       input: { ...input, dryRun },
       ...(now ? { now } : {}),
@@ -146,6 +154,10 @@ async function main(): Promise<number> {
     process.stdout.write(`${JSON.stringify(result.summary ?? { status: result.status, error: result.error }, null, 2)}\n`);
     for (const mail of (await ses?.emails()) ?? []) process.stdout.write(`mail to ${mail.to.join(', ')}: ${mail.subject}\n`);
     process.stderr.write(`Summary written to ${summaryPath}; handler logs to ${logPath}\n`);
+    if (result.summary?.report) {
+      const saved = await saveReport(s3, result.summary.report, values['report-dir']);
+      process.stderr.write(`Inventory report (${result.summary.report.rows} rows): ${saved.csvPath} and ${saved.jsonPath}\n`);
+    }
     return result.status === 'SUCCEEDED' ? 0 : 1;
   } finally {
     await Promise.all(started.map((service) => service.close()));
