@@ -14,7 +14,14 @@ import { startSecretsManagerEmulator, type SecretsManagerEmulator } from './secr
 import { saveReport } from './report-files';
 import { startS3Emulator, type S3Emulator } from './s3-emulator';
 import { startSesEmulator, type SesEmulator } from './ses-emulator';
-import { LOCAL_REPORT_BUCKET, runWorkflowLocally, synthesizeDefinition } from './workflow-runner';
+import {
+  LOCAL_REPORT_BUCKET,
+  runRestoreLocally,
+  runWorkflowLocally,
+  synthesizeDefinition,
+  synthesizeRestoreDefinition,
+  type LocalRunOptions,
+} from './workflow-runner';
 
 const USAGE = `Usage: npm run local-run -- --config <file.json> [options]
 
@@ -24,7 +31,9 @@ const USAGE = `Usage: npm run local-run -- --config <file.json> [options]
   --ca-bundle <file>           PEM bundle that signs the APIC certificate (TLS verification stays on)
   --input <json>               execution input, e.g. '{"consumerOrgs":["acme"]}' (see README "Manual runs")
   --now <iso-date>             simulated current time (local runs only)
-  --execute                    really rotate; without it the run is a dry run that writes nothing
+  --execute                    really rotate (or restore); without it the run is a dry run that writes nothing
+  --restore                    run the restore workflow instead: re-create credentials in a rebuilt APIC from
+                               the secrets in Secrets Manager (point AWS_ENDPOINT_URL_SECRETS_MANAGER at them)
   --simulator                  run against the embedded APIC simulator with its sample catalog
   --summary <file>             where to write the run summary (default out/run-summary.json)
   --log <file>                 where to write the handlers' log lines (default out/run.log)
@@ -61,6 +70,7 @@ async function main(): Promise<number> {
       input: { type: 'string' },
       now: { type: 'string' },
       execute: { type: 'boolean', default: false },
+      restore: { type: 'boolean', default: false },
       simulator: { type: 'boolean', default: false },
       summary: { type: 'string', default: 'out/run-summary.json' },
       log: { type: 'string', default: 'out/run.log' },
@@ -125,25 +135,26 @@ async function main(): Promise<number> {
     started.push(s3);
     s3.createBucket(LOCAL_REPORT_BUCKET);
 
-    const definition = synthesizeDefinition(config);
     const logLines: string[] = [];
     const dryRun = !values.execute;
-    process.stderr.write(`${dryRun ? 'Dry run (nothing is written; --execute to rotate)' : 'Rotating'} against ${String(config.apicBaseUrl)}\n`);
+    const action = values.restore ? 'Restoring' : 'Rotating';
+    process.stderr.write(`${dryRun ? `Dry run (nothing is written; --execute to apply)` : action} against ${String(config.apicBaseUrl)}\n`);
     let states = 0;
-    const result = await runWorkflowLocally({
-      definition,
+    const runOptions: Omit<LocalRunOptions, 'definition'> = {
       config,
       endpoints: { secretsManager: secretsManagerEndpoint, ses: sesEndpoint, s3: { endpoint: s3.endpoint, bucket: LOCAL_REPORT_BUCKET } },
       adminSecretId: String(config.adminSecretName ?? LOCAL_ADMIN_SECRET_ID),
       input: { ...input, dryRun },
-      ...(now ? { now } : {}),
       ...(values['ca-bundle'] ? { caBundle: await readFile(values['ca-bundle'], 'utf8') } : {}),
       onLogLine: (line) => logLines.push(line),
       onStateEntered: (state) => {
         states += 1;
-        if (state === 'ScanPage' || states % 50 === 0) process.stderr.write(`  ${states} states, now at ${state}\n`);
+        if (state === 'ScanPage' || state === 'ListSecretsPage' || states % 50 === 0) process.stderr.write(`  ${states} states, now at ${state}\n`);
       },
-    });
+    };
+    const result = values.restore
+      ? await runRestoreLocally({ ...runOptions, definition: synthesizeRestoreDefinition(config) })
+      : await runWorkflowLocally({ ...runOptions, definition: synthesizeDefinition(config), ...(now ? { now } : {}) });
 
     const summaryPath = resolve(values.summary);
     await mkdir(dirname(summaryPath), { recursive: true });
@@ -154,9 +165,10 @@ async function main(): Promise<number> {
     process.stdout.write(`${JSON.stringify(result.summary ?? { status: result.status, error: result.error }, null, 2)}\n`);
     for (const mail of (await ses?.emails()) ?? []) process.stdout.write(`mail to ${mail.to.join(', ')}: ${mail.subject}\n`);
     process.stderr.write(`Summary written to ${summaryPath}; handler logs to ${logPath}\n`);
-    if (result.summary?.report) {
-      const saved = await saveReport(s3, result.summary.report, values['report-dir']);
-      process.stderr.write(`Inventory report (${result.summary.report.rows} rows): ${saved.csvPath} and ${saved.jsonPath}\n`);
+    const report = result.summary && 'report' in result.summary ? result.summary.report : undefined;
+    if (report) {
+      const saved = await saveReport(s3, report, values['report-dir']);
+      process.stderr.write(`Inventory report (${report.rows} rows): ${saved.csvPath} and ${saved.jsonPath}\n`);
     }
     return result.status === 'SUCCEEDED' ? 0 : 1;
   } finally {
