@@ -5,10 +5,19 @@
  * converges to the clean end state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApicClient } from '../functions/core/apic/client';
+import { ApicClient, type RequestInfo } from '../functions/core/apic/client';
 import { decoratePorts } from '../functions/runtime/ports';
-import type { RotationWorld } from '../local/crash-plan';
-import { cleanReference, runFaultTimeline, type FaultPlan, type FaultTimeline, type Reference } from './support/faults-timeline';
+import { invariantViolations, startRotationWorld, type RotationWorld } from '../local/crash-plan';
+import { scanTexts, secretsOf, textsOf } from './support/faults-secrets';
+import {
+  START,
+  cleanReference,
+  faultCatalog,
+  runFaultTimeline,
+  type FaultPlan,
+  type FaultTimeline,
+  type Reference,
+} from './support/faults-timeline';
 
 const CREATE = 'POST /apps/:porg/:catalog/:corg/:app/credentials';
 const UPDATE = 'PATCH /apps/:porg/:catalog/:corg/:app/credentials/:cred';
@@ -61,9 +70,11 @@ describe('a rotation timeline under faults', () => {
   it('honours Retry-After through 429 bursts and finishes every app on time', async () => {
     const plan: FaultPlan = {
       before: (world) => {
+        // A burst of two on the route that matters most, one on each of the others: every wait is a real second.
         for (const route of [LIST_APPS, GET_APP, CREATE, UPDATE, DELETE]) {
-          world.apic.faults.throttleNext({ route }, { count: 2, retryAfterSeconds: 1 });
-          count('apic 429 with Retry-After', 2);
+          const burst = route === CREATE ? 2 : 1;
+          world.apic.faults.throttleNext({ route }, { count: burst, retryAfterSeconds: 1 });
+          count('apic 429 with Retry-After', burst);
         }
       },
     };
@@ -71,19 +82,23 @@ describe('a rotation timeline under faults', () => {
     expect(daysMatchingReference(timeline)).toEqual([0, 10, 11, 21, 22]);
   });
 
-  it('survives slow answers and request timeouts (a 250 ms client timeout against up to 400 ms of latency)', async () => {
+  it('survives slow answers and request timeouts (a 200 ms client timeout against up to 320 ms of latency)', async () => {
     let timedOutClient: ApicClient | undefined;
+    let timeouts = 0;
     const plan: FaultPlan = {
       before: (world) => {
-        world.apic.faults.set({ latencyMs: 0, latencyJitterMs: 400 });
-        timedOutClient ??= impatientClient(world);
+        world.apic.faults.set({ latencyMs: 0, latencyJitterMs: 320 });
+        timedOutClient ??= impatientClient(world, (info) => {
+          if (info.status === undefined) timeouts += 1;
+        });
         const client = timedOutClient;
         decoratePorts((ports) => ({ ...ports, apic: client }));
       },
       stop: () => decoratePorts(undefined),
     };
-    const timeline = await survives(plan);
-    count('apic request timeouts (≈ 37 % of calls)', Math.round(timeline.apicCalls * 0.375));
+    await survives(plan);
+    expect(timeouts).toBeGreaterThan(0);
+    count('apic request timeouts', timeouts);
   });
 
   it('refreshes an expired token mid-run and finishes every app on time', async () => {
@@ -127,21 +142,25 @@ describe('a rotation timeline under faults', () => {
     const plan: FaultPlan = {
       before: (world, day) => {
         if (day !== 0) return;
-        // A few throttles are absorbed by the SDK's retries. Promotion fails for every app of the day (three SDK
-        // attempts each, five apps): the replacements exist in APIC with their secrets staged, not current.
+        // Throttles and 500s are retried (by the SDK, then by the workflow). A refused promotion is not: it fails the
+        // apps it hits, leaving their replacements in APIC with the secrets staged, not current.
         world.secretsManager.faults.throttleNext('PutSecretValue', 2);
-        world.secretsManager.faults.failNext('UpdateSecretVersionStage', 15);
+        world.secretsManager.faults.failNext('CreateSecret', 3);
+        world.secretsManager.faults.failNext('UpdateSecretVersionStage', 4, 'AccessDeniedException');
         count('secrets manager throttling', 2);
-        count('secrets manager failed write', 15);
+        count('secrets manager failed write (500, retried)', 3);
+        count('secrets manager failed write (refused)', 4);
       },
     };
     const timeline = await survives(plan);
     const day0 = timeline.runs[0]?.result.summary;
-    expect(day0?.failures.map((f) => `${f.consumerOrg}/${f.app}`).sort()).toEqual(['bank/mobile', 'bank/web', 'legacy/sync', 'shop/store']);
-    for (const failure of day0?.failures ?? []) expect(failure.cause).toMatch(/Secrets Manager UpdateSecretVersionStage failed for apic-rotator\/acme\/prod\//);
+    expect(day0?.failures.length).toBeGreaterThan(0);
+    for (const failure of day0?.failures ?? []) {
+      expect(failure.cause).toMatch(/Secrets Manager UpdateSecretVersionStage failed for apic-rotator\/acme\/prod\/.*AccessDeniedException/);
+    }
   });
 
-  it('retries a Secrets Manager throttling burst longer than the SDK retries (the workflow Retry names SecretStoreThrottledError)', async () => {
+  it('retries a Secrets Manager throttling burst longer than the SDK retries in the workflow, failing no app', async () => {
     const plan: FaultPlan = {
       before: (world, day) => {
         if (day !== 0) return;
@@ -184,15 +203,47 @@ describe('a rotation timeline under faults', () => {
   });
 });
 
+describe('the checks themselves', () => {
+  it('find a planted secret, a credential nobody holds the secret of, and a replacement of a replacement', async () => {
+    const world = await startRotationWorld({ seed: faultCatalog(), start: START });
+    try {
+      await world.runDay(0);
+      const secrets = secretsOf(world);
+      const texts = await textsOf(world);
+      expect(scanTexts(texts, secrets).hits).toEqual([]);
+      const planted = secrets.find((secret) => secret.length >= 32);
+      expect(planted).toBeDefined();
+      expect(scanTexts([...texts, `{"msg":"oops","detail":"${planted}"}`], secrets).hits).toHaveLength(1);
+
+      world.apic.seed({
+        catalogs: [
+          {
+            providerOrg: 'acme',
+            catalog: 'prod',
+            consumerOrgs: [{ name: 'bank', apps: [{ name: 'mobile', credentials: [{ name: 'key-a_new_new', ageDays: 0 }] }] }],
+          },
+        ],
+      });
+      expect(invariantViolations(world)).toEqual([
+        'bank/mobile: replacement of a replacement key-a_new_new',
+        expect.stringMatching(/^bank\/mobile: lost secret: key-a_new_new/),
+      ]);
+    } finally {
+      await world.close();
+    }
+  });
+});
+
 /** The real client with a short timeout, so latency turns into timeouts within a test's time. */
-function impatientClient(world: RotationWorld): ApicClient {
+function impatientClient(world: RotationWorld, onRequest: (info: RequestInfo) => void): ApicClient {
   const admin = world.apic.admin;
   return new ApicClient({
     baseUrl: world.apic.baseUrl,
     credentials: async () => ({ grantType: 'password', ...admin }),
-    requestTimeoutMs: 250,
+    requestTimeoutMs: 200,
     baseDelayMs: 20,
     maxDelayMs: 100,
     now: () => world.apic.clock.now(),
+    onRequest,
   });
 }
