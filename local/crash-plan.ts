@@ -87,7 +87,7 @@ function definitionFor(config: Record<string, unknown>): StateMachineDefinition 
   return definition;
 }
 
-export function localConfig(apicBaseUrl: string, seed: SimulatorSeed, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+function localConfig(apicBaseUrl: string, seed: SimulatorSeed, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     targets: seed.catalogs.map(({ providerOrg, catalog }) => ({ providerOrg, catalog })),
     apicBaseUrl,
@@ -185,7 +185,7 @@ function secretNameOf(app: SeededApp, credential: string): string {
 }
 
 /** The versions of a credential's secret that hold a value, with their labels. */
-export function storedVersions(world: RotationWorld, app: SeededApp, base: string): StoredVersionValue[] {
+function storedVersions(world: RotationWorld, app: SeededApp, base: string): StoredVersionValue[] {
   const name = secretNameOf(app, base);
   if (!world.secretsManager.inspect.secretNames().includes(name)) return [];
   return world.secretsManager.inspect.versions(name).flatMap((version) => {
@@ -288,11 +288,6 @@ export function endState(world: RotationWorld): EndState {
     .secretNames()
     .filter((name) => world.secretsManager.inspect.tags(name)['rotator:notice-pending'] !== undefined);
   return { apps, unrotated, withoutAcceptedCurrent, pendingVersions, unsentNotices };
-}
-
-/** The names and titles the seed gave, which a finished rotation restores. */
-export function seededNames(world: RotationWorld): Record<string, string[]> {
-  return Object.fromEntries(world.initial.map((app) => [appKey(app), app.credentials.map((c) => `${c.name} | ${c.title}`).sort()]));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
