@@ -13,6 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { consumerSecretNamePrefix } from '../functions/core/access';
 import { parseRotatorConfig, type RotatorConfig, type RotatorConfigInput } from '../functions/core/config';
+import { REPORT_PREFIX } from '../functions/core/report/report-store';
 import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, ROTATOR_METRICS_NAMESPACE, ROTATOR_SERVICE_NAME, RotatorFunction } from './lambda-defaults';
 import { acknowledgeRotatorNagFindings } from './nag-acknowledgements';
 import { RESTORE_STEPS, RestoreWorkflow, type RestoreStep } from './restore-workflow';
@@ -87,7 +88,8 @@ const STEP_ACCESS: Record<RotationStep | RestoreStep, readonly StepAccess[]> = {
   'build-report': ['apic', 'report-build'],
   'restore-prepare': [],
   'restore-list-page': ['secret-listing'],
-  'restore-credential': ['apic', 'credential-reads', 'credential-writes'],
+  // Reads the stored pair and gives it back to APIC; the secrets themselves stay as they are.
+  'restore-credential': ['apic', 'credential-reads'],
   'restore-finish': [],
 };
 
@@ -291,14 +293,23 @@ export class CredentialRotator extends Construct {
 
   /** Lets `fn` write report parts of a run (objects under `reports/` only). */
   public grantReportWrites(fn: RotatorFunction): void {
-    this.reportBucket.grantPut(fn, 'reports/*');
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.reportBucket.arnForObjects(`${REPORT_PREFIX}*`)] }));
+    this.grantKeyUse(fn, ['kms:GenerateDataKey'], 's3');
     fn.addEnvironment('REPORT_BUCKET', this.reportBucket.bucketName);
   }
 
-  /** Lets `fn` read a run's report parts and write the assembled report. */
+  /** Lets `fn` list and read a run's report parts and write the assembled report. */
   public grantReportBuild(fn: RotatorFunction): void {
     this.grantReportWrites(fn);
-    this.reportBucket.grantRead(fn, 'reports/*');
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.reportBucket.arnForObjects(`${REPORT_PREFIX}*`)] }));
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.reportBucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': `${REPORT_PREFIX}*` } },
+      }),
+    );
+    this.grantKeyUse(fn, ['kms:Decrypt'], 's3');
   }
 
   /** Lets `fn` list credential secrets by name and tags (never values). */
@@ -350,7 +361,7 @@ export class CredentialRotator extends Construct {
       enforceSSL: true,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'reports/',
-      lifecycleRules: [{ prefix: 'reports/', expiration: Duration.days(this.config.reportRetentionDays) }],
+      lifecycleRules: [{ prefix: REPORT_PREFIX, expiration: Duration.days(this.config.reportRetentionDays) }],
     });
   }
 
@@ -360,13 +371,13 @@ export class CredentialRotator extends Construct {
     fn.addEnvironment('SECRET_KMS_KEY_ID', this.encryptionKey.keyArn);
   }
 
-  /** Key use only through Secrets Manager, so the grant cannot be used to decrypt anything else with the key. */
-  private grantKeyUse(fn: RotatorFunction, actions: string[]): void {
+  /** Key use only through the one service that needs it, so the grant cannot be used to decrypt anything else with the key. */
+  private grantKeyUse(fn: RotatorFunction, actions: string[], viaService: 'secretsmanager' | 's3' = 'secretsmanager'): void {
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         actions,
         resources: [this.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+        conditions: { StringEquals: { 'kms:ViaService': `${viaService}.${Stack.of(this).region}.amazonaws.com` } },
       }),
     );
   }

@@ -1,6 +1,9 @@
 import { Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
+import { REPORT_PREFIX } from '../functions/core/report/report-store';
 import type { CredentialRotator } from './credential-rotator';
 
 /**
@@ -10,13 +13,13 @@ import type { CredentialRotator } from './credential-rotator';
  */
 export function acknowledgeRotatorNagFindings(rotator: CredentialRotator): void {
   const stack = Stack.of(rotator);
-  const stateMachine = rotator.stateMachine;
+  const functions = [...Object.values(rotator.functions), ...Object.values(rotator.restoreFunctions)];
 
   const functionWildcards = new Map<unknown, string>([
     [
       '*',
       'X-Ray PutTraceSegments/PutTelemetryRecords have no resource-level permissions; neither has ListSecrets ' +
-        '(finish-run), which returns names and tags, never values.',
+        '(finish-run, restore-list-page), which returns names and tags, never values.',
     ],
     [rotator.credentialSecretsArn, 'One secret per APIC credential, named at run time; the grant is limited to the rotator prefix.'],
     [
@@ -24,16 +27,25 @@ export function acknowledgeRotatorNagFindings(rotator: CredentialRotator): void 
       'SES authorizes against the verified identity (domain or address) of the sender; the statement is conditioned ' +
         'on ses:FromAddress equal to the configured sender.',
     ],
+    [
+      rotator.reportBucket.arnForObjects(`${REPORT_PREFIX}*`),
+      'Report parts and reports are objects named per run at run time; the grant is limited to the reports/ prefix ' +
+        'of the rotator\'s own bucket.',
+    ],
   ]);
-  for (const fn of Object.values(rotator.functions)) {
+  for (const fn of functions) {
     if (fn.role) acknowledgeKnownWildcards(fn.role.node.tryFindChild('DefaultPolicy'), functionWildcards);
   }
 
+  acknowledgeStateMachineFindings(rotator.stateMachine, Object.values(rotator.functions));
+  acknowledgeStateMachineFindings(rotator.restoreStateMachine, Object.values(rotator.restoreFunctions));
+}
+
+/** A state machine's role (invoking `functions`, its steps), its Distributed Map policy and its logging level. */
+function acknowledgeStateMachineFindings(stateMachine: sfn.StateMachine, functions: readonly IFunction[]): void {
   const stateMachineWildcards = new Map<unknown, string>([
     ['*', 'X-Ray tracing and CloudWatch Logs delivery (logs:CreateLogDelivery and related) have no resource-level permissions.'],
-    ...Object.values(rotator.functions).map(
-      (fn) => [`${fn.functionArn}:*`, 'CDK lets the state machine invoke any version or alias of its own step functions.'] as const,
-    ),
+    ...functions.map((fn) => [`${fn.functionArn}:*`, 'CDK lets the state machine invoke any version or alias of its own step functions.'] as const),
   ]);
   acknowledgeKnownWildcards(stateMachine.role.node.tryFindChild('DefaultPolicy'), stateMachineWildcards);
 

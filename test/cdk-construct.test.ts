@@ -1,7 +1,9 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IConstruct } from 'constructs';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
@@ -9,6 +11,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, type RotatorConfigInput } from '../functions/core/config';
 import { CredentialRotator, EnvironmentTooLargeError, type CredentialRotatorProps } from '../lib/credential-rotator';
+import { RESTORE_STEPS, type RestoreStep } from '../lib/restore-workflow';
 import { RotationStack } from '../lib/rotation-stack';
 import { ROTATION_STEPS, type RotationStep } from '../lib/rotation-workflow';
 
@@ -20,7 +23,9 @@ const BASE_CONFIG = {
   notificationSender: SENDER,
 } satisfies RotatorConfigInput;
 
-const APIC_CALLERS: RotationStep[] = [
+type Step = RotationStep | RestoreStep;
+const EVERY_STEP: readonly Step[] = [...ROTATION_STEPS, ...RESTORE_STEPS];
+const APIC_CALLERS: Step[] = [
   'scan-page',
   'assess-app',
   'create-replacement',
@@ -28,9 +33,14 @@ const APIC_CALLERS: RotationStep[] = [
   'repair-replacement',
   'delete-original',
   'rename-replacement',
+  'build-report',
+  'restore-credential',
 ];
-const SECRET_WRITERS: RotationStep[] = ['create-replacement', 'finish-replacement', 'repair-replacement'];
-const EVENT_PUBLISHERS: RotationStep[] = [...SECRET_WRITERS, 'delete-original'];
+const SECRET_WRITERS: Step[] = ['create-replacement', 'finish-replacement', 'repair-replacement'];
+const EVENT_PUBLISHERS: Step[] = [...SECRET_WRITERS, 'delete-original'];
+const REPORT_WRITERS: Step[] = ['scan-page', 'assess-app', 'build-report'];
+const REPORT_READERS: Step[] = ['build-report'];
+const LONG_RUNNING_STEPS: Step[] = ['scan-page', 'finish-run', 'build-report', 'restore-list-page'];
 const ROTATOR_METRIC_DIMENSIONS = [{ Name: 'service', Value: 'apic-credential-rotator' }];
 const SECRET_WRITE_ACTIONS = [
   'secretsmanager:CreateSecret',
@@ -57,23 +67,55 @@ function synthRotator(config: Partial<RotatorConfigInput> = {}, props: Omit<Cred
   const rotator = new CredentialRotator(stack, 'Rotator', { ...props, config: { ...BASE_CONFIG, ...config } });
   const template = Template.fromStack(stack);
 
-  const functionProperties = (step: RotationStep) => {
-    const logicalId = stack.getLogicalId(rotator.functions[step].node.defaultChild as CfnFunction);
+  const functionOf = (step: Step) => (isRestoreStep(step) ? rotator.restoreFunctions[step] : rotator.functions[step]);
+  const functionProperties = (step: Step) => {
+    const logicalId = stack.getLogicalId(functionOf(step).node.defaultChild as CfnFunction);
     return template.toJSON().Resources[logicalId].Properties as {
       Environment: { Variables: Record<string, unknown> };
     };
   };
-  const statementsOf = (step: RotationStep): Statement[] => {
-    const role = rotator.functions[step].role;
-    if (!role) throw new Error(`${step} has no role`);
+  const statementsOfRole = (role: IConstruct | undefined): Statement[] => {
+    if (!role) throw new Error('no role');
     const roleId = stack.getLogicalId(role.node.defaultChild as CfnRole);
     return Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((policy) => (policy.Properties.Roles as unknown[]).some((ref) => JSON.stringify(ref) === JSON.stringify({ Ref: roleId })))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
   };
+  const statementsOf = (step: Step): Statement[] => statementsOfRole(functionOf(step).role);
+  const resourceProperties = (construct: IConstruct) =>
+    template.toJSON().Resources[stack.getLogicalId(construct.node.defaultChild as CfnElement)].Properties as Record<string, unknown>;
+  const definition = (stateMachine: StateMachine) => parseDefinition(resourceProperties(stateMachine).DefinitionString);
   const alarmProperties = (alarm: 'failedExecutionsAlarm' | 'failedAppsAlarm') =>
     template.toJSON().Resources[stack.getLogicalId(rotator[alarm].node.defaultChild as CfnAlarm)].Properties as Record<string, unknown>;
-  return { stack, rotator, template, functionProperties, statementsOf, alarmProperties, resolve: (value: unknown) => stack.resolve(value) };
+  return {
+    stack,
+    rotator,
+    template,
+    functionProperties,
+    statementsOf,
+    statementsOfRole,
+    resourceProperties,
+    definition,
+    alarmProperties,
+    everyStatement: () =>
+      Object.values(template.findResources('AWS::IAM::Policy')).flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]),
+    resolve: (value: unknown) => stack.resolve(value),
+  };
+}
+
+const BLOCK_ALL_PUBLIC_ACCESS = { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true };
+
+/** The bucket the report bucket's server access logs go to, found through its logging configuration. */
+function accessLogsBucketOf(synth: ReturnType<typeof synthRotator>): { id: string; Properties: Record<string, unknown> } {
+  const logging = synth.resourceProperties(synth.rotator.reportBucket).LoggingConfiguration as { DestinationBucketName: { Ref: string } };
+  const id = logging.DestinationBucketName.Ref;
+  const resource = synth.template.toJSON().Resources[id] as { Type: string; Properties: Record<string, unknown> };
+  expect(resource.Type).toBe('AWS::S3::Bucket');
+  return { id, Properties: resource.Properties };
+}
+
+function isRestoreStep(step: Step): step is RestoreStep {
+  return (RESTORE_STEPS as readonly string[]).includes(step);
 }
 
 const actionsOf = (statement: Statement) => [statement.Action].flat();
@@ -89,15 +131,15 @@ const arnText = (value: unknown): string => {
 describe('CredentialRotator with a minimal config', () => {
   const synth = synthRotator();
 
-  it('runs every step on arm64 Node.js 24 with active tracing, 512 MB and the step timeouts', () => {
-    for (const step of ROTATION_STEPS) {
+  it('runs every step of both workflows on arm64 Node.js 24 with active tracing, 512 MB and the step timeouts', () => {
+    for (const step of EVERY_STEP) {
       const props = synth.functionProperties(step) as unknown as Record<string, unknown>;
-      expect(props).toMatchObject({
+      expect(props, step).toMatchObject({
         Architectures: ['arm64'],
         Runtime: 'nodejs24.x',
         TracingConfig: { Mode: 'Active' },
         MemorySize: 512,
-        Timeout: step === 'scan-page' || step === 'finish-run' ? 300 : 60,
+        Timeout: LONG_RUNNING_STEPS.includes(step) ? 300 : 60,
       });
     }
   });
@@ -113,15 +155,19 @@ describe('CredentialRotator with a minimal config', () => {
       'SECRET_KMS_KEY_ID',
       'NOTIFICATION_SENDER',
       'EVENT_BUS_NAME',
+      'REPORT_BUCKET',
     ]);
-    for (const step of ROTATION_STEPS) {
+    const bucketName = synth.resolve(synth.rotator.reportBucket.bucketName);
+    for (const step of EVERY_STEP) {
       const variables = synth.functionProperties(step).Environment.Variables;
       for (const name of Object.keys(variables)) expect(allowed, `${step}: ${name}`).toContain(name);
       expect('ADMIN_SECRET_ID' in variables, step).toBe(APIC_CALLERS.includes(step));
       expect(JSON.parse(String(variables.ROTATOR_CONFIG)), step).toMatchObject({ ...BASE_CONFIG, policy: { expiryDays: 90 } });
       expect('NOTIFICATION_SENDER' in variables, step).toBe(step === 'finish-run');
       expect(variables.EVENT_BUS_NAME, step).toBe(EVENT_PUBLISHERS.includes(step) ? 'default' : undefined);
+      expect(variables.REPORT_BUCKET, step).toEqual(REPORT_WRITERS.includes(step) ? bucketName : undefined);
     }
+    expect(synth.functionProperties('restore-list-page').Environment.Variables.SECRET_PREFIX).toBe('apic-rotator');
     expect(synth.functionProperties('scan-page').Environment.Variables).toMatchObject({
       ADMIN_SECRET_ID: 'apic-rotator/admin',
       POWERTOOLS_SERVICE_NAME: 'apic-credential-rotator',
@@ -140,10 +186,9 @@ describe('CredentialRotator with a minimal config', () => {
       expect(actionsOf(writes[0] as Statement)).not.toContain('secretsmanager:PutResourcePolicy');
       expect(resourcesOf(writes[0] as Statement).map(arnText)).toEqual([prefixArn]);
     }
-    const everyStatement = Object.values(synth.template.findResources('AWS::IAM::Policy')).flatMap(
-      (policy) => policy.Properties.PolicyDocument.Statement as Statement[],
-    );
-    for (const statement of everyStatement.filter((s) => resourcesOf(s).includes('*'))) {
+    const wildcardStatements = synth.everyStatement().filter((s) => resourcesOf(s).includes('*'));
+    expect(wildcardStatements.flatMap(actionsOf)).toContain('secretsmanager:ListSecrets');
+    for (const statement of wildcardStatements) {
       expect(actionsOf(statement).filter((action) => SECRET_WRITE_ACTIONS.includes(action))).toEqual([]);
     }
   });
@@ -158,26 +203,31 @@ describe('CredentialRotator with a minimal config', () => {
   });
 
   it('conditions SES sending on the configured sender and grants it to finish-run only', () => {
-    const sesStatements = (step: RotationStep) => synth.statementsOf(step).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
+    const sesStatements = (step: Step) => synth.statementsOf(step).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
     const [send] = sesStatements('finish-run');
     expect(send).toMatchObject({
       Action: ['ses:SendEmail', 'ses:SendRawEmail'],
       Condition: { StringEquals: { 'ses:FromAddress': SENDER } },
     });
     expect(resourcesOf(send as Statement).map(arnText)).toEqual(['arn:<{"Ref":"AWS::Partition"}>:ses:us-east-1:123456789012:identity/*']);
-    for (const step of ROTATION_STEPS.filter((s) => s !== 'finish-run')) expect(sesStatements(step), step).toEqual([]);
+    for (const step of EVERY_STEP.filter((s) => s !== 'finish-run')) expect(sesStatements(step), step).toEqual([]);
   });
 
-  it('uses the key only through Secrets Manager, encrypting only in functions that write secrets', () => {
+  it('uses the key only through Secrets Manager or S3, encrypting only where secrets or reports are written', () => {
     const keyArn = synth.resolve(synth.rotator.encryptionKey.keyArn);
-    for (const step of ROTATION_STEPS) {
+    const viaService = (service: string) => ({ StringEquals: { 'kms:ViaService': `${service}.us-east-1.amazonaws.com` } });
+    for (const step of EVERY_STEP) {
       const keyStatements = synth.statementsOf(step).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
       for (const statement of keyStatements) {
         expect(statement.Resource).toEqual(keyArn);
-        expect(statement.Condition).toEqual({ StringEquals: { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' } });
+        expect([viaService('secretsmanager'), viaService('s3')]).toContainEqual(statement.Condition);
       }
-      const encrypts = keyStatements.flatMap(actionsOf).includes('kms:GenerateDataKey');
-      expect(encrypts, step).toBe(SECRET_WRITERS.includes(step) || step === 'queue-notice');
+      const actionsThrough = (service: string) =>
+        keyStatements.filter((s) => JSON.stringify(s.Condition) === JSON.stringify(viaService(service))).flatMap(actionsOf);
+      expect(actionsThrough('secretsmanager').includes('kms:GenerateDataKey'), step).toBe(SECRET_WRITERS.includes(step) || step === 'queue-notice');
+      expect(actionsThrough('s3').sort(), step).toEqual(
+        [...(REPORT_READERS.includes(step) ? ['kms:Decrypt'] : []), ...(REPORT_WRITERS.includes(step) ? ['kms:GenerateDataKey'] : [])],
+      );
     }
   });
 
@@ -196,23 +246,124 @@ describe('CredentialRotator with a minimal config', () => {
     });
   });
 
-  it('encrypts every log group with the key and keeps logs one year', () => {
+  it('encrypts every log group of both workflows with the key and keeps logs one year', () => {
     const keyArn = synth.resolve(synth.rotator.encryptionKey.keyArn);
     const logGroups = Object.values(synth.template.findResources('AWS::Logs::LogGroup'));
-    expect(logGroups).toHaveLength(ROTATION_STEPS.length + 1);
+    expect(logGroups).toHaveLength(EVERY_STEP.length + 2);
     for (const logGroup of logGroups) {
       expect(logGroup.Properties).toMatchObject({ KmsKeyId: keyArn, RetentionInDays: 365 });
       expect(logGroup.Properties.LogGroupName).toMatch(/^\/aws\/vendedlogs\/apic-credential-rotator\//);
     }
   });
 
-  it('logs the state machine at ERROR without execution data, traced, with a 12 hour timeout', () => {
-    synth.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+  it.each([
+    ['rotation', 'stateMachine', 'state-machine', 12],
+    ['restore', 'restoreStateMachine', 'restore-state-machine', 6],
+  ] as const)('logs the %s state machine to its own log group at ERROR without execution data, traced, with its timeout', (_kind, member, logName, hours) => {
+    const properties = synth.resourceProperties(synth.rotator[member]);
+    expect(properties).toMatchObject({
       StateMachineType: 'STANDARD',
       LoggingConfiguration: { Level: 'ERROR', IncludeExecutionData: false },
       TracingConfiguration: { Enabled: true },
     });
-    expect(definitionOf(synth.template).TimeoutSeconds).toBe(12 * 3600);
+    const [destination] = (properties.LoggingConfiguration as { Destinations: Array<{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [string] } } }> })
+      .Destinations;
+    const logGroup = synth.template.toJSON().Resources[destination?.CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0] ?? ''];
+    expect(logGroup?.Properties.LogGroupName).toMatch(new RegExp(`^/aws/vendedlogs/apic-credential-rotator/[^/]+/${logName}$`));
+    expect(synth.definition(synth.rotator[member]).TimeoutSeconds).toBe(hours * 3600);
+  });
+
+  it('starts a restore only by hand: no schedule or rule targets it, and only its own role may start its executions', () => {
+    const restoreId = synth.stack.getLogicalId(synth.rotator.restoreStateMachine.node.defaultChild as CfnElement);
+    const triggers = { ...synth.template.findResources('AWS::Scheduler::Schedule'), ...synth.template.findResources('AWS::Events::Rule') };
+    expect(Object.keys(triggers).length).toBeGreaterThan(0);
+    expect(JSON.stringify(triggers)).not.toContain(restoreId);
+    const starts = synth
+      .everyStatement()
+      .filter((s) => actionsOf(s).includes('states:StartExecution') && JSON.stringify(s.Resource).includes(restoreId));
+    expect(starts.length).toBeGreaterThan(0);
+    const ownStatements = synth.statementsOfRole(synth.rotator.restoreStateMachine.role);
+    for (const statement of starts) expect(ownStatements).toContainEqual(statement);
+  });
+
+  it('lets restore-list-page only list secrets, restore-credential only read them, and the other restore steps nothing', () => {
+    const permissions = (step: Step) => synth.statementsOf(step).filter((s) => !actionsOf(s).every((a) => /^(logs|xray):/.test(a)));
+    expect(permissions('restore-list-page')).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:ListSecrets', Resource: '*' }]);
+    expect(permissions('restore-prepare')).toEqual([]);
+    expect(permissions('restore-finish')).toEqual([]);
+    const restoreCredential = permissions('restore-credential');
+    expect([...new Set(restoreCredential.flatMap(actionsOf))].sort()).toEqual([
+      'kms:Decrypt',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
+    const secretArns = restoreCredential.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:'))).flatMap(resourcesOf).map(arnText);
+    expect(secretArns.sort()).toEqual([
+      'arn:<{"Ref":"AWS::Partition"}>:secretsmanager:us-east-1:123456789012:secret:apic-rotator/*',
+      'arn:<{"Ref":"AWS::Partition"}>:secretsmanager:us-east-1:123456789012:secret:apic-rotator/admin-??????',
+    ]);
+  });
+
+  it('keeps reports in a private bucket encrypted with the key (bucket key on), expiring after reportRetentionDays', () => {
+    const bucket = synth.resourceProperties(synth.rotator.reportBucket);
+    expect(bucket.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [
+        {
+          BucketKeyEnabled: true,
+          ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: synth.resolve(synth.rotator.encryptionKey.keyArn) },
+        },
+      ],
+    });
+    expect(bucket.PublicAccessBlockConfiguration).toEqual(BLOCK_ALL_PUBLIC_ACCESS);
+    expect(bucket.LifecycleConfiguration).toEqual({ Rules: [{ Prefix: 'reports/', ExpirationInDays: 400, Status: 'Enabled' }] });
+  });
+
+  it('logs access to the report bucket into a private, S3-encrypted bucket of its own, kept as long as the reports', () => {
+    const accessLogs = accessLogsBucketOf(synth);
+    expect(accessLogs.Properties).toMatchObject({
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      PublicAccessBlockConfiguration: BLOCK_ALL_PUBLIC_ACCESS,
+      LifecycleConfiguration: { Rules: [{ ExpirationInDays: 400, Status: 'Enabled' }] },
+    });
+  });
+
+  it('refuses requests without TLS to the report bucket and to its access-log bucket', () => {
+    const reportsId = synth.stack.getLogicalId(synth.rotator.reportBucket.node.defaultChild as CfnElement);
+    for (const bucketId of [reportsId, accessLogsBucketOf(synth).id]) {
+      const [policy] = Object.values(synth.template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: bucketId } } }));
+      const bucketArn = { 'Fn::GetAtt': [bucketId, 'Arn'] };
+      expect(policy?.Properties.PolicyDocument.Statement, bucketId).toContainEqual({
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:*',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        Resource: [bucketArn, { 'Fn::Join': ['', [bucketArn, '/*']] }],
+      });
+    }
+  });
+
+  it('lets only scan-page, assess-app and build-report write reports (under reports/ only), and only build-report read them', () => {
+    const bucketArn = synth.resolve(synth.rotator.reportBucket.bucketArn);
+    const reportObjects = synth.resolve(synth.rotator.reportBucket.arnForObjects('reports/*'));
+    const s3Statements = (statements: Statement[]) => statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+    let granted = 0;
+    for (const step of EVERY_STEP) {
+      const statements = s3Statements(synth.statementsOf(step));
+      granted += statements.length;
+      const expected = [
+        ...(REPORT_WRITERS.includes(step) ? [{ Effect: 'Allow', Action: 's3:PutObject', Resource: reportObjects }] : []),
+        ...(REPORT_READERS.includes(step)
+          ? [
+              { Effect: 'Allow', Action: 's3:GetObject', Resource: reportObjects },
+              { Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn, Condition: { StringLike: { 's3:prefix': 'reports/*' } } },
+            ]
+          : []),
+      ];
+      expect(statements, step).toHaveLength(expected.length);
+      expect(statements, step).toEqual(expect.arrayContaining(expected));
+    }
+    // No other role of the stack (state machines, schedule) touches S3.
+    expect(s3Statements(synth.everyStatement())).toHaveLength(granted);
   });
 
   it('schedules the run daily at 03:00 UTC with the schedule trigger and two retries', () => {
@@ -230,7 +381,7 @@ describe('CredentialRotator with a minimal config', () => {
 
   it('lets exactly the steps that complete a rotation step publish events, to the default bus only', () => {
     const defaultBusArn = 'arn:<{"Ref":"AWS::Partition"}>:events:us-east-1:123456789012:event-bus/default';
-    for (const step of ROTATION_STEPS) {
+    for (const step of EVERY_STEP) {
       const puts = synth.statementsOf(step).filter((s) => actionsOf(s).some((a) => a.startsWith('events:')));
       if (!EVENT_PUBLISHERS.includes(step)) {
         expect(puts, step).toEqual([]);
@@ -302,6 +453,7 @@ describe('CredentialRotator with a customised config', () => {
   const synth = synthRotator(
     {
       maxConcurrentApps: 7,
+      reportRetentionDays: 30,
       schedule: { enabled: false, cron: 'cron(30 2 ? * MON *)', timeZone: 'Europe/Paris' },
       adminSecretName: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:apic/admin',
       consumerAccess: { 'partner-org': ['arn:aws:iam::210987654321:role/partner-app'] },
@@ -311,7 +463,7 @@ describe('CredentialRotator with a customised config', () => {
   );
 
   it('runs apps in a Distributed Map bounded by maxConcurrentApps, catching failures into AppFailed', () => {
-    const forEachApp = definitionOf(synth.template).States.ForEachApp as {
+    const forEachApp = synth.definition(synth.rotator.stateMachine).States.ForEachApp as {
       Type: string;
       MaxConcurrency: number;
       ItemProcessor: { ProcessorConfig: { Mode: string }; States: Record<string, { Catch?: Array<{ ErrorEquals: string[]; Next: string }> }> };
@@ -324,6 +476,23 @@ describe('CredentialRotator with a customised config', () => {
     }
   });
 
+  it('restores secrets in a Distributed Map bounded by maxConcurrentApps, catching failures into SecretFailed', () => {
+    const forEachSecret = synth.definition(synth.rotator.restoreStateMachine).States.ForEachSecret as {
+      ItemProcessor: { States: Record<string, { Catch?: unknown[] }> };
+    };
+    expect(forEachSecret).toMatchObject({ Type: 'Map', MaxConcurrency: 7, ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } } });
+    expect(forEachSecret.ItemProcessor.States.RestoreCredential?.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'SecretFailed' }),
+    ]);
+  });
+
+  it('expires reports and their access logs after the configured reportRetentionDays', () => {
+    expect(synth.resourceProperties(synth.rotator.reportBucket).LifecycleConfiguration).toEqual({
+      Rules: [{ Prefix: 'reports/', ExpirationInDays: 30, Status: 'Enabled' }],
+    });
+    expect(accessLogsBucketOf(synth).Properties.LifecycleConfiguration).toEqual({ Rules: [{ ExpirationInDays: 30, Status: 'Enabled' }] });
+  });
+
   it('keeps a disabled schedule with the configured cron and time zone', () => {
     synth.template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(30 2 ? * MON *)',
@@ -334,6 +503,11 @@ describe('CredentialRotator with a customised config', () => {
 
   it('uses the given key and creates none', () => {
     synth.template.resourceCountIs('AWS::KMS::Key', 0);
+    expect(synth.resourceProperties(synth.rotator.reportBucket).BucketEncryption).toMatchObject({
+      ServerSideEncryptionConfiguration: [
+        { ServerSideEncryptionByDefault: { KMSMasterKeyID: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' } },
+      ],
+    });
     synth.template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' });
     expect(synth.functionProperties('create-replacement').Environment.Variables.SECRET_KMS_KEY_ID).toBe(
       'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
@@ -355,7 +529,7 @@ describe('CredentialRotator with a customised config', () => {
         'partner-org': ['arn:aws:iam::210987654321:role/partner-app'],
       });
     }
-    for (const step of ROTATION_STEPS) {
+    for (const step of EVERY_STEP) {
       const variables = synth.functionProperties(step).Environment.Variables;
       expect('APIC_CA_BUNDLE' in variables, step).toBe(APIC_CALLERS.includes(step));
       expect('CONSUMER_ACCESS' in variables, step).toBe(SECRET_WRITERS.includes(step));
@@ -453,10 +627,9 @@ function captureError(action: () => unknown): unknown {
   throw new Error('expected an error');
 }
 
-/** The state machine definition as JSON, with every CloudFormation token replaced by a placeholder string. */
-function definitionOf(template: Template): { TimeoutSeconds?: number; States: Record<string, unknown> } {
-  const [stateMachine] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
-  const definition = stateMachine?.Properties.DefinitionString as string | { 'Fn::Join': [string, unknown[]] };
+/** A state machine definition as JSON, with every CloudFormation token replaced by a placeholder string. */
+function parseDefinition(definitionString: unknown): { TimeoutSeconds?: number; States: Record<string, unknown> } {
+  const definition = definitionString as string | { 'Fn::Join': [string, unknown[]] };
   const text = typeof definition === 'string' ? definition : definition['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('');
   return JSON.parse(text);
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -78,5 +78,17 @@ describe('AwsSolutions checks', () => {
       'AwsSolutions-IAM5[Resource::*]',
     ]);
     for (const violation of violations) expect(violation.constructPaths).toEqual(['Rotation/TooPowerful/DefaultPolicy/Resource']);
+  });
+
+  it('still fail the synth on a rotator function given the whole report bucket, though reports/ is acknowledged', () => {
+    const { app, outdir } = appWithNag();
+    const stack = new RotationStack(app, 'Rotation', { env: ENV, config: CONFIG });
+    stack.rotator.reportBucket.grantRead(stack.rotator.restoreFunctions['restore-finish']);
+
+    expect(() => app.synth()).toThrow(/AwsSolutions/);
+    const violations = violationsIn(outdir);
+    const bucketId = stack.getLogicalId(stack.rotator.reportBucket.node.defaultChild as CfnElement);
+    expect(violations.map((violation) => violation.ruleName)).toContain(`AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/*]`);
+    for (const violation of violations) expect(violation.constructPaths).toEqual(['Rotation/Rotator/RestoreFinishRole/DefaultPolicy/Resource']);
   });
 });
