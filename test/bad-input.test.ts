@@ -114,7 +114,7 @@ describe('invalid execution input', () => {
 });
 
 describe('malformed APIC data', () => {
-  // One malformed credential stops the whole scan: nothing is decided from data the rotator cannot read.
+  // An app with malformed data is skipped and reported: nothing is decided from data the rotator cannot read.
   const tamperings: Array<[string, (credential: Record<string, unknown>) => void, RegExp]> = [
     ['a credential without created_at', (c) => delete c.created_at, /created_at of credential "key-bad" of app "mobile".* is missing/],
     ['an unparseable created_at', (c) => (c.created_at = 'last tuesday'), /created_at of credential "key-bad" .*is not an ISO-8601 timestamp/],
@@ -132,10 +132,53 @@ describe('malformed APIC data', () => {
       tried['apic data'] = (tried['apic data'] ?? 0) + 1;
       const result = await world.runDay(0, { config: { ...world.config, apicBaseUrl: proxy.baseUrl } });
       expect(await snapshot(world), 'changes nothing').toBe(before);
-      const said = result.status === 'FAILED' ? (result.error ?? '') : JSON.stringify(result.summary?.failures);
-      expect(said).toMatch(message);
+      expect(result.status).toBe('SUCCEEDED');
+      const failure = result.summary?.failures.find((entry) => entry.app === 'mobile');
+      expect(failure?.error).toBe('ApicDataError');
+      expect(failure?.cause).toMatch(message);
     } finally {
       await proxy.close();
+    }
+  });
+});
+
+describe('one app with malformed data among healthy ones', () => {
+  it('skips and reports that app while the rest of the catalog rotates', async () => {
+    const mixed = await startRotationWorld({
+      seed: {
+        catalogs: [
+          {
+            providerOrg: 'acme',
+            catalog: 'prod',
+            consumerOrgs: [
+              {
+                name: 'bank',
+                owner: { email: 'owner@bank.example.com' },
+                apps: [
+                  { name: 'mobile', credentials: [{ name: 'key-bad', ageDays: 95 }] },
+                  { name: 'web', credentials: [{ name: 'key-web', ageDays: 95 }] },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+      start: START,
+    });
+    const proxy = await startTamperingProxy(mixed.apic.baseUrl, (node) => {
+      if (node.name === 'key-bad' && 'client_id' in node) delete node.created_at;
+    });
+    try {
+      tried['apic data'] = (tried['apic data'] ?? 0) + 1;
+      const result = await mixed.runDay(0, { config: { ...mixed.config, apicBaseUrl: proxy.baseUrl } });
+      expect(result.summary?.appsFailed).toBe(1);
+      expect(result.summary?.failures.map((failure) => `${failure.consumerOrg}/${failure.app} ${failure.error}`)).toEqual(['bank/mobile ApicDataError']);
+      expect(mixed.apic.inspect.credentials('acme', 'prod', 'bank', 'mobile').map((c) => c.name)).toEqual(['key-bad']);
+      expect(mixed.apic.inspect.credentials('acme', 'prod', 'bank', 'web').map((c) => c.name)).toEqual(['key-web', 'key-web_new']);
+      expect(invariantViolations(mixed)).toEqual([]);
+    } finally {
+      await proxy.close();
+      await mixed.close();
     }
   });
 });

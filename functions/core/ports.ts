@@ -12,9 +12,22 @@ import type {
   NoticeKind,
 } from './model';
 
+/** An app of a listing whose data could not be trusted; the rest of the page is still usable. */
+export interface RejectedApp {
+  /** As far as APIC's data tells: the names, or a position in the listing when even those are unusable. */
+  readonly consumerOrg: string;
+  readonly app: string;
+  /** Names the malformed field (an `ApicDataError` message; never holds a secret). */
+  readonly reason: string;
+  /** Its offset in the listing. */
+  readonly position: number;
+}
+
 /** One page of a catalog-wide app listing. */
 export interface AppPage {
   readonly apps: readonly ApicApp[];
+  /** Apps left out because their data is malformed, so one bad record cannot stop a whole catalog's run. */
+  readonly rejected?: readonly RejectedApp[];
   /** Offset of the next page, or undefined after the last page. */
   readonly nextOffset?: number;
   readonly totalResults: number;

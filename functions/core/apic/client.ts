@@ -21,7 +21,7 @@
  *   `catalogs/{porg}/{catalog}/credentials`: that listing is not ordered by app, so joining one page of apps would
  *   mean reading the whole catalog's credentials for every page of a scan.
  */
-import type { ApicPort, AppPage, NewCredential } from '../ports';
+import type { ApicPort, AppPage, NewCredential, RejectedApp } from '../ports';
 import type { ApicApp, ApicCredential, AppLocator, CatalogTarget, ClientSecretPair, ConsumerOrg } from '../model';
 import {
   ApicAuthError,
@@ -192,14 +192,25 @@ export class ApicClient implements ApicPort {
       offset,
       limit,
     );
-    const apps = await this.completeApps(
-      envelope.results.map((item) => toRawApp(item, source)),
-      target,
-      source,
-    );
+    const apps: ApicApp[] = [];
+    const rejected: RejectedApp[] = [];
+    const completed = await mapWithConcurrency(envelope.results, CREDENTIAL_FALLBACK_CONCURRENCY, async (item, index) => {
+      try {
+        const [app] = await this.completeApps([toRawApp(item, source)], target, source);
+        return { app };
+      } catch (error) {
+        if (!(error instanceof ApicDataError)) throw error;
+        return { rejected: { ...namesForRejection(item, offset + index), reason: error.message, position: offset + index } };
+      }
+    });
+    for (const entry of completed) {
+      if (entry.app) apps.push(entry.app);
+      if (entry.rejected) rejected.push(entry.rejected);
+    }
     const next = offset + envelope.results.length;
     const more = envelope.results.length > 0 && next < envelope.totalResults;
-    return more ? { apps, nextOffset: next, totalResults: envelope.totalResults } : { apps, totalResults: envelope.totalResults };
+    const page = { apps, totalResults: envelope.totalResults, ...(rejected.length > 0 ? { rejected } : {}) };
+    return more ? { ...page, nextOffset: next } : page;
   }
 
   listConsumerOrgApps(target: CatalogTarget, consumerOrg: string): Promise<ApicApp[]> {
@@ -643,17 +654,31 @@ export function apicMessageOf(body: string): string | undefined {
   return text;
 }
 
-async function mapWithConcurrency<T, R>(items: readonly T[], limit: number, map: (item: T) => Promise<R>): Promise<R[]> {
+async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  map: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length) {
       const index = next++;
-      results[index] = await map(items[index] as T);
+      results[index] = await map(items[index] as T, index);
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/** The names a malformed listing entry still offers, so the run summary can point at it. */
+function namesForRejection(item: unknown, position: number): { consumerOrg: string; app: string } {
+  const raw = isJsonObject(item) ? item : {};
+  const consumerOrg = isJsonObject(raw.consumer_org) ? raw.consumer_org.name : undefined;
+  return {
+    consumerOrg: typeof consumerOrg === 'string' && consumerOrg ? consumerOrg : '(unknown consumer org)',
+    app: typeof raw.name === 'string' && raw.name ? raw.name : `(app at position ${position} of the listing)`,
+  };
 }
 
 function positive(name: string, value: number): number {

@@ -1,8 +1,8 @@
 import type { ApicApp, CatalogTarget } from '../model';
-import type { ApicPort } from '../ports';
+import type { ApicPort, RejectedApp } from '../ports';
 import { needsAttention, resolvePolicy } from '../policy';
 import { quietAppRows, type ReportRow, type ReportStorePort } from '../report';
-import { tallyResults } from './summary';
+import { recordRejectedApps, tallyResults } from './summary';
 import type { RunContext, ScanCursor, ScanOutput, ScanState, WorkItem } from './types';
 
 /**
@@ -24,9 +24,10 @@ export class UnknownConsumerOrgError extends Error {
 }
 
 interface Batch {
-  readonly apps: readonly ApicApp[];
-  /** Offset of `apps[0]` within the listing it came from. */
-  readonly offset: number;
+  /** The usable apps, each with its offset in the listing it came from. */
+  readonly apps: ReadonlyArray<{ readonly app: ApicApp; readonly position: number }>;
+  /** Apps whose data APIC got wrong: reported as failed, skipped so the rest of the catalog still rotates. */
+  readonly rejected: readonly RejectedApp[];
   /** Where the scan goes after this batch, if all of it is consumed. */
   readonly next: ScanCursor;
 }
@@ -36,21 +37,35 @@ function advanceTarget(run: RunContext, cursor: ScanCursor): ScanCursor {
   return { targetIndex, offset: 0, consumerOrgIndex: 0, done: targetIndex >= run.targets.length };
 }
 
+/** Pairs each usable app with its listing offset, skipping the offsets of rejected ones. */
+function positioned(apps: readonly ApicApp[], rejected: readonly RejectedApp[], offset: number): Batch['apps'] {
+  const skipped = new Set(rejected.map((entry) => entry.position));
+  const result: Array<{ app: ApicApp; position: number }> = [];
+  let position = offset;
+  for (const app of apps) {
+    while (skipped.has(position)) position += 1;
+    result.push({ app, position });
+    position += 1;
+  }
+  return result;
+}
+
 async function readBatch(apic: ApicPort, run: RunContext, target: CatalogTarget, cursor: ScanCursor): Promise<Batch> {
   const consumerOrgs = run.filter.consumerOrgs;
   if (!consumerOrgs) {
     const page = await apic.listAppsPage(target, cursor.offset, run.pageSize);
     const next =
       page.nextOffset === undefined ? advanceTarget(run, cursor) : { ...cursor, offset: page.nextOffset };
-    return { apps: page.apps, offset: cursor.offset, next };
+    const rejected = page.rejected ?? [];
+    return { apps: positioned(page.apps, rejected, cursor.offset), rejected, next };
   }
   const consumerOrg = consumerOrgs[cursor.consumerOrgIndex];
   const nextOrg = cursor.consumerOrgIndex + 1;
   const next =
     nextOrg >= consumerOrgs.length ? advanceTarget(run, cursor) : { ...cursor, offset: 0, consumerOrgIndex: nextOrg };
-  if (consumerOrg === undefined) return { apps: [], offset: 0, next };
+  if (consumerOrg === undefined) return { apps: [], rejected: [], next };
   const apps = await listIfPresent(() => apic.listConsumerOrgApps(target, consumerOrg));
-  return { apps: apps.slice(cursor.offset), offset: cursor.offset, next };
+  return { apps: positioned(apps, [], 0).slice(cursor.offset), rejected: [], next };
 }
 
 async function listIfPresent(list: () => Promise<ApicApp[]>): Promise<ApicApp[]> {
@@ -107,27 +122,28 @@ export async function scanPage(deps: ScanDeps, state: ScanState): Promise<ScanOu
   const now = new Date(run.now);
   const items: WorkItem[] = [];
   const quietRows: ReportRow[] = [];
+  const rejected: Array<RejectedApp & CatalogTarget> = [];
   let cursor = state.cursor;
   let budget = ITEM_BUDGET_BYTES;
   let pages = 0;
   let appsScanned = 0;
   let credentialsScanned = 0;
 
-  scanning: while (!cursor.done && pages < MAX_PAGES_PER_SCAN) {
+  while (!cursor.done && pages < MAX_PAGES_PER_SCAN) {
     const target = run.targets[cursor.targetIndex];
     if (!target) break;
     const batch = await readBatch(apic, run, target, cursor);
     pages += 1;
-    for (const [index, app] of batch.apps.entries()) {
+    let resumeAt: number | undefined;
+    for (const { app, position } of batch.apps) {
       const item: WorkItem = { targetIndex: cursor.targetIndex, consumerOrg: app.consumerOrg.name, app: app.name };
       const wanted = !appFilter || appFilter.has(`${item.consumerOrg}/${item.app}`);
       const settings = resolvePolicy(run, item.consumerOrg);
       const due = wanted && needsAttention(app, now, settings);
       const size = due ? Buffer.byteLength(JSON.stringify(item)) : 0;
       if (size > budget) {
-        // Resume at this app next time: the listing is read again from here.
-        cursor = { ...cursor, offset: batch.offset + index };
-        break scanning;
+        resumeAt = position;
+        break;
       }
       budget -= size;
       if (due) items.push(item);
@@ -136,6 +152,14 @@ export async function scanPage(deps: ScanDeps, state: ScanState): Promise<ScanOu
         appsScanned += 1;
         credentialsScanned += app.credentials.length;
       }
+    }
+    for (const entry of batch.rejected) {
+      if (resumeAt === undefined || entry.position < resumeAt) rejected.push({ ...target, ...entry });
+    }
+    if (resumeAt !== undefined) {
+      // Resume at this app next time: the listing is read again from here.
+      cursor = { ...cursor, offset: resumeAt };
+      break;
     }
     cursor = batch.next;
   }
@@ -148,5 +172,6 @@ export async function scanPage(deps: ScanDeps, state: ScanState): Promise<ScanOu
     credentialsScanned: summary.credentialsScanned + credentialsScanned,
     appsNeedingAttention: summary.appsNeedingAttention + items.length,
   };
+  summary = recordRejectedApps(summary, rejected);
   return { run, cursor, summary, lastResults: [], items };
 }

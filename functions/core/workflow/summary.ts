@@ -1,3 +1,5 @@
+import type { CatalogTarget } from '../model';
+import type { RejectedApp } from '../ports';
 import type { AppFailure, AppResult, RunContext, RunSummary } from './types';
 
 /** Enough failures to act on in the console; the rest are counted (the report lists every one). */
@@ -24,31 +26,56 @@ export function emptySummary(run: RunContext): RunSummary {
   };
 }
 
+function withFailure(summary: RunSummary, failure: AppFailure): RunSummary {
+  const listed = summary.failures.length < MAX_LISTED_FAILURES;
+  return {
+    ...summary,
+    appsFailed: summary.appsFailed + 1,
+    failures: listed ? [...summary.failures, { ...failure, ...(failure.cause ? { cause: failure.cause.slice(0, MAX_CAUSE_CHARS) } : {}) }] : summary.failures,
+    failuresNotListed: summary.failuresNotListed + (listed ? 0 : 1),
+  };
+}
+
+/** Apps the scan had to skip because APIC's data about them is malformed count as failed apps of the run. */
+export function recordRejectedApps(summary: RunSummary, rejected: ReadonlyArray<RejectedApp & CatalogTarget>): RunSummary {
+  return rejected.reduce(
+    (current, entry) =>
+      withFailure(current, {
+        providerOrg: entry.providerOrg,
+        catalog: entry.catalog,
+        consumerOrg: entry.consumerOrg,
+        app: entry.app,
+        error: 'ApicDataError',
+        cause: entry.reason,
+      }),
+    summary,
+  );
+}
+
 /** Folds one page of per-app results (the Map state's output) into the running summary. */
 export function tallyResults(summary: RunSummary, run: RunContext, results: readonly AppResult[]): RunSummary {
-  const actions: Record<string, number> = { ...summary.actions };
-  const failures: AppFailure[] = [...summary.failures];
-  let { appsDone, appsPlanned, appsFailed, failuresNotListed } = summary;
+  let tallied = summary;
   for (const result of results) {
     if (result.status === 'failed') {
-      appsFailed += 1;
       const target = run.targets[result.item.targetIndex];
-      if (failures.length < MAX_LISTED_FAILURES && target) {
-        failures.push({
-          ...target,
-          consumerOrg: result.item.consumerOrg,
-          app: result.item.app,
-          error: result.error,
-          ...(result.cause ? { cause: result.cause.slice(0, MAX_CAUSE_CHARS) } : {}),
-        });
-      } else {
-        failuresNotListed += 1;
-      }
+      const location = target ?? { providerOrg: '(unknown)', catalog: '(unknown)' };
+      tallied = withFailure(tallied, {
+        ...location,
+        consumerOrg: result.item.consumerOrg,
+        app: result.item.app,
+        error: result.error,
+        ...(result.cause ? { cause: result.cause } : {}),
+      });
       continue;
     }
-    if (result.status === 'done') appsDone += 1;
-    else appsPlanned += 1;
+    const actions: Record<string, number> = { ...tallied.actions };
     for (const action of result.actions) actions[action.kind] = (actions[action.kind] ?? 0) + 1;
+    tallied = {
+      ...tallied,
+      actions,
+      appsDone: tallied.appsDone + (result.status === 'done' ? 1 : 0),
+      appsPlanned: tallied.appsPlanned + (result.status === 'planned' ? 1 : 0),
+    };
   }
-  return { ...summary, actions, failures, appsDone, appsPlanned, appsFailed, failuresNotListed };
+  return tallied;
 }
