@@ -39,7 +39,8 @@ export interface RotatorFunctionProps {
 /**
  * A `NodejsFunction` with the house defaults: latest Node.js runtime on arm64, active tracing, an encrypted log group
  * with retention, a role that may write to that log group only (not AWSLambdaBasicExecutionRole's `logs:*` on every
- * group), and an ESM bundle that keeps class names (Step Functions matches Retry/Catch on error names).
+ * group), and a minified ESM bundle. Step Functions matches Retry/Catch on the `errorType` Lambda reports, which is the
+ * error's `name` property; every rotator error sets it as a literal, so minified class names do not change it.
  * It also keeps account of its environment so an oversized one fails at synth rather than at deploy.
  */
 export class RotatorFunction extends NodejsFunction {
@@ -69,10 +70,18 @@ export class RotatorFunction extends NodejsFunction {
         target: 'node22',
         minify: true,
         sourceMap: true,
-        keepNames: true,
+        // keepNames would wrap every function and class of every dependency to pin its name: about 19 KB per bundle
+        // for nothing, since error names are set explicitly (see above).
+        keepNames: false,
         externalModules: ['@aws-sdk/*'],
         banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
         mainFields: ['module', 'main'],
+        esbuildArgs: {
+          // The X-Ray SDK (under the Powertools Tracer) requires all of semver (30 KB) for one `semver.gte` call that
+          // only its AWS SDK v2 patcher makes. The rotator uses SDK v3 (`captureAWSv3Client`) and never that patcher,
+          // so semver is swapped for its `gte` module alone; calling `captureAWS` with SDK v2 would now throw.
+          '--alias': 'semver=semver/functions/gte',
+        },
       },
     });
     this.addEnvironment('POWERTOOLS_SERVICE_NAME', ROTATOR_SERVICE_NAME);

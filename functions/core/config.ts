@@ -3,7 +3,7 @@
  * Parsing reports every problem at once, each naming the field path and how to fix it, so a bad config fails
  * at synth or at the start of a run rather than half way through a rotation.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CatalogTarget } from './model';
 
 export interface ConfigProblem {

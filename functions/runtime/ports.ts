@@ -7,7 +7,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
-import { z } from 'zod';
+import * as z from 'zod';
 import { consumerPolicyResolver, parseConsumerAccess } from '../core/access';
 import { ApicClient, type AdminCredentials } from '../core/apic/client';
 import { parseRotatorConfig, type RotatorConfig } from '../core/config';

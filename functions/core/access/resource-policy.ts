@@ -3,7 +3,7 @@
  * `consumerAccess`. The secret's resource policy grants the read; the key policy (see the construct) limits the
  * decrypt to that org's secrets, so a principal listed for one org cannot read another org's secret.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { CatalogTarget } from '../model';
 import type { CredentialSecretLocator } from '../ports';
 import { encodeSegment } from '../secrets/naming';

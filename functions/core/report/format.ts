@@ -2,7 +2,7 @@
  * Report encodings: CSV for people (opened in spreadsheets, so guarded against formula injection) and JSON Lines
  * for the parts the workflow steps write and the report build reads back.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { REPORT_COLUMNS, type ReportRow } from './rows';
 
 const reportRowSchema = z.strictObject({

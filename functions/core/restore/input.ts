@@ -2,7 +2,7 @@
  * The restore workflow's execution input and the PrepareRestore step. A restore is started by hand after an API
  * Manager rebuild, so it is a dry run unless the input says `dryRun: false`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError, type ConfigProblem, type RotatorConfig } from '../config';
 import type { CatalogTarget } from '../model';
 import { encodeSegment } from '../secrets/naming';

@@ -1,5 +1,5 @@
 /** Boundary validation of every restore step's input: a malformed payload fails with the field named. */
-import { z } from 'zod';
+import * as z from 'zod';
 import { RESTORE_OUTCOMES } from './types';
 
 const name = z.string().min(1);

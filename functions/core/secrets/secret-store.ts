@@ -22,7 +22,7 @@ import {
   type SecretsManagerClient,
   type Tag,
 } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { NOTICE_KINDS, type ClientSecretPair, type NoticeKind } from '../model';
 import type {
   Clock,

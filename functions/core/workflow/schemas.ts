@@ -2,7 +2,7 @@
  * Boundary validation of every step's input. A malformed payload (a hand-edited redrive, a definition drift)
  * fails fast with the field named, before anything is read or written.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { NOTICE_KINDS } from '../model';
 
 const name = z.string().min(1);
