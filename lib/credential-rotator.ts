@@ -75,7 +75,7 @@ type StepAccess =
   | 'secret-listing';
 
 const STEP_ACCESS: Record<RotationStep | RestoreStep, readonly StepAccess[]> = {
-  'prepare-run': [],
+  'prepare-run': ['apic'],
   'scan-page': ['apic', 'report-parts'],
   'assess-app': ['apic', 'credential-reads', 'report-parts'],
   'create-replacement': ['apic', 'credential-writes', 'rotation-events'],

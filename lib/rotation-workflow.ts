@@ -97,7 +97,16 @@ export interface RotationWorkflowProps {
 
 /**
  * Builds the rotation state machine body (JSONPath, so the same definition runs in the local interpreter).
- * State names are part of the contract with the local runner (`TASK_STATE_STEPS`).
+ *
+ * ```
+ * PrepareRun → ForEachSegment (Distributed Map, one child execution per segment of the app listings) → FinishRun → BuildReport
+ * segment child: ScanPage → HasItems? ─yes→ ForEachApp (Distributed Map, one child execution per app) → ScanPage
+ *                                    └no──→ MorePages? ─more→ ScanPage ; ─done→ SegmentDone (its summary)
+ * app child:     AssessApp → IsDryRun? ─yes→ AppPlanned ; ─no→ ExecuteActions (inline Map, one at a time) → AppDone
+ *                any failure → AppFailed (Catch; the run goes on)
+ * ```
+ * Each segment's loop runs in its own execution, so the run's history holds a constant number of events whatever the
+ * catalog size. State names are part of the contract with the local runner (`TASK_STATE_STEPS`).
  */
 export class RotationWorkflow extends Construct {
   public readonly definition: sfn.IChainable;
@@ -107,38 +116,70 @@ export class RotationWorkflow extends Construct {
     const task = (stateName: string, step: RotationStep, payload: Record<string, unknown>, resultPath?: string) =>
       lambdaStep(this, stateName, props.functions[step], payload, resultPath);
 
-    const prepareRun = task(
-      'PrepareRun',
-      'prepare-run',
-      {
-        'input.$': '$',
-        'executionName.$': '$$.Execution.Name',
-        'executionStartTime.$': '$$.Execution.StartTime',
-      },
-    );
-    const scanPage = task(
-      'ScanPage',
-      'scan-page',
-      { 'run.$': '$.run', 'cursor.$': '$.cursor', 'summary.$': '$.summary', 'lastResults.$': '$.lastResults' },
-    );
+    const prepareRun = task('PrepareRun', 'prepare-run', {
+      'input.$': '$',
+      'executionName.$': '$$.Execution.Name',
+      'executionStartTime.$': '$$.Execution.StartTime',
+    });
     const finishRun = task(
       'FinishRun',
       'finish-run',
-      { 'run.$': '$.run', 'summary.$': '$.summary', 'lastResults.$': '$.lastResults' },
+      { 'run.$': '$.run', 'summary.$': '$.summary', 'segmentSummaries.$': '$.segmentSummaries' },
       '$.summary',
     );
     finishRun.next(task('BuildReport', 'build-report', { 'run.$': '$.run', 'summary.$': '$.summary' }));
 
+    const forEachSegment = new sfn.DistributedMap(this, 'ForEachSegment', {
+      itemsPath: '$.segments',
+      itemSelector: { 'run.$': '$.run', 'cursor.$': '$$.Map.Item.Value', 'summary.$': '$.summary', lastResults: [] },
+      // One segment at a time: apps inside a segment already run `maxConcurrentApps` in parallel against APIC.
+      maxConcurrency: 1,
+      resultPath: '$.segmentSummaries',
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+    });
+    forEachSegment.itemProcessor(this.segmentLoop(task, props.maxConcurrentApps));
+
+    this.definition = prepareRun.next(forEachSegment).next(finishRun);
+  }
+
+  private segmentLoop(
+    task: (stateName: string, step: RotationStep, payload: Record<string, unknown>, resultPath?: string) => sfn.TaskStateBase,
+    maxConcurrentApps: number,
+  ): sfn.IChainable {
+    const scanPage = task('ScanPage', 'scan-page', {
+      'run.$': '$.run',
+      'cursor.$': '$.cursor',
+      'summary.$': '$.summary',
+      'lastResults.$': '$.lastResults',
+    });
+    const forEachApp = new sfn.DistributedMap(this, 'ForEachApp', {
+      itemsPath: '$.items',
+      itemSelector: { 'run.$': '$.run', 'item.$': '$$.Map.Item.Value' },
+      maxConcurrency: maxConcurrentApps,
+      resultPath: '$.lastResults',
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+    });
+    forEachApp.itemProcessor(this.appFlow(task));
+    forEachApp.next(scanPage);
+    const segmentDone = new sfn.Pass(this, 'SegmentDone', { outputPath: '$.summary' });
+    const morePages = new sfn.Choice(this, 'MorePages')
+      .when(sfn.Condition.booleanEquals('$.cursor.done', true), segmentDone)
+      .otherwise(scanPage);
+    const hasItems = new sfn.Choice(this, 'HasItems')
+      .when(sfn.Condition.isPresent('$.items[0]'), forEachApp)
+      .otherwise(morePages);
+    return scanPage.next(hasItems);
+  }
+
+  private appFlow(
+    task: (stateName: string, step: RotationStep, payload: Record<string, unknown>, resultPath?: string) => sfn.TaskStateBase,
+  ): sfn.IChainable {
+    // Results stay small: every app's result of a page travels in one payload of the segment.
     const appFailed = new sfn.Pass(this, 'AppFailed', {
-      parameters: {
-        status: 'failed',
-        'item.$': '$.item',
-        'error.$': '$.error.Error',
-        'cause.$': '$.error.Cause',
-      },
+      parameters: { status: 'failed', 'item.$': '$.item', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
     });
     const appPlanned = new sfn.Pass(this, 'AppPlanned', {
-      parameters: { status: 'planned', 'item.$': '$.item', 'actions.$': '$.assessment.actions' },
+      parameters: { status: 'planned', 'item.$': '$.item', 'actions.$': '$.assessment.plan' },
     });
     const appDone = new sfn.Pass(this, 'AppDone', {
       parameters: { status: 'done', 'item.$': '$.item', 'actions.$': '$.actionResults' },
@@ -146,8 +187,8 @@ export class RotationWorkflow extends Construct {
 
     const actionKind = new sfn.Choice(this, 'ActionKind');
     for (const [kind, stateName] of Object.entries(ACTION_STATES)) {
-      const step = kind as RotationStep;
-      actionKind.when(sfn.Condition.stringEquals('$.action.kind', kind), task(stateName, step, { 'run.$': '$.run', 'app.$': '$.app', 'action.$': '$.action' }));
+      const payload = { 'run.$': '$.run', 'app.$': '$.app', 'action.$': '$.action' };
+      actionKind.when(sfn.Condition.stringEquals('$.action.kind', kind), task(stateName, kind as RotationStep, payload));
     }
     actionKind.otherwise(new sfn.Fail(this, 'UnknownAction', { error: 'UnknownAction', causePath: '$.action.kind' }));
 
@@ -163,30 +204,10 @@ export class RotationWorkflow extends Construct {
 
     const assessApp = task('AssessApp', 'assess-app', { 'run.$': '$.run', 'item.$': '$.item' }, '$.assessment');
     assessApp.addCatch(appFailed, { errors: ['States.ALL'], resultPath: '$.error' });
-    const perApp = assessApp.next(
+    return assessApp.next(
       new sfn.Choice(this, 'IsDryRun')
         .when(sfn.Condition.booleanEquals('$.run.dryRun', true), appPlanned)
         .otherwise(executeActions),
     );
-
-    const forEachApp = new sfn.DistributedMap(this, 'ForEachApp', {
-      itemsPath: '$.items',
-      itemSelector: { 'run.$': '$.run', 'item.$': '$$.Map.Item.Value' },
-      maxConcurrency: props.maxConcurrentApps,
-      resultPath: '$.lastResults',
-      mapExecutionType: sfn.StateMachineType.STANDARD,
-    });
-    forEachApp.itemProcessor(perApp);
-
-    const morePages = new sfn.Choice(this, 'MorePages')
-      .when(sfn.Condition.booleanEquals('$.cursor.done', true), finishRun)
-      .otherwise(scanPage);
-    forEachApp.next(morePages);
-
-    const hasItems = new sfn.Choice(this, 'HasItems')
-      .when(sfn.Condition.isPresent('$.items[0]'), forEachApp)
-      .otherwise(morePages);
-
-    this.definition = prepareRun.next(scanPage).next(hasItems);
   }
 }

@@ -26,6 +26,7 @@ const BASE_CONFIG = {
 type Step = RotationStep | RestoreStep;
 const EVERY_STEP: readonly Step[] = [...ROTATION_STEPS, ...RESTORE_STEPS];
 const APIC_CALLERS: Step[] = [
+  'prepare-run',
   'scan-page',
   'assess-app',
   'create-replacement',
@@ -199,7 +200,7 @@ describe('CredentialRotator with a minimal config', () => {
     expect(scanPageSecretStatements).toHaveLength(1);
     expect(actionsOf(scanPageSecretStatements[0] as Statement)).toEqual(['secretsmanager:GetSecretValue']);
     expect(resourcesOf(scanPageSecretStatements[0] as Statement).map(arnText)).toEqual([adminArn]);
-    expect(synth.statementsOf('prepare-run').flatMap(actionsOf).filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
+    expect(synth.statementsOf('restore-prepare').flatMap(actionsOf).filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
   });
 
   it('conditions SES sending on the configured sender and grants it to finish-run only', () => {
@@ -462,12 +463,15 @@ describe('CredentialRotator with a customised config', () => {
     { encryptionKey: kms.Key.fromKeyArn(shared, 'Imported', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab') },
   );
 
-  it('runs apps in a Distributed Map bounded by maxConcurrentApps, catching failures into AppFailed', () => {
-    const forEachApp = synth.definition(synth.rotator.stateMachine).States.ForEachApp as {
+  it('runs segments one at a time and apps in a Distributed Map bounded by maxConcurrentApps, catching failures into AppFailed', () => {
+    type MapState = {
       Type: string;
       MaxConcurrency: number;
       ItemProcessor: { ProcessorConfig: { Mode: string }; States: Record<string, { Catch?: Array<{ ErrorEquals: string[]; Next: string }> }> };
     };
+    const forEachSegment = synth.definition(synth.rotator.stateMachine).States.ForEachSegment as MapState;
+    expect(forEachSegment).toMatchObject({ Type: 'Map', MaxConcurrency: 1, ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } } });
+    const forEachApp = forEachSegment.ItemProcessor.States.ForEachApp as unknown as MapState;
     expect(forEachApp).toMatchObject({ Type: 'Map', MaxConcurrency: 7, ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } } });
     for (const state of ['AssessApp', 'ExecuteActions']) {
       expect(forEachApp.ItemProcessor.States[state]?.Catch).toEqual([

@@ -5,6 +5,6 @@ import { stepHandler } from '../runtime/step-handler';
 export const handler = stepHandler({
   step: 'PrepareRun',
   input: prepareRunSchema,
-  run: (ports, event) => prepareRun(ports.config, event, ports.allowClockOverride),
-  measure: (state) => ({ RunsStarted: 1, DryRuns: state.run.dryRun ? 1 : 0 }),
+  run: (ports, event) => prepareRun(ports, event),
+  measure: (prepared) => ({ RunsStarted: 1, DryRuns: prepared.run.dryRun ? 1 : 0, Segments: prepared.segments.length }),
 });

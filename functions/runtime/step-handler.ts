@@ -25,6 +25,23 @@ export interface StepDefinition<Schema extends z.ZodType, Output> {
   readonly measure: (output: Output) => StepMetrics;
 }
 
+/** Step Functions keeps a task's error message (and, from Lambda, its stack) as the Cause; the full error is logged. */
+const MAX_ERROR_MESSAGE_CHARS = 300;
+
+/**
+ * The same error name (Step Functions' Retry and Catch match on it) with a short message and no stack trace: the
+ * Cause of every failed app travels in a payload next to the other apps' results, so it must stay small.
+ */
+function compactError(error: unknown): Error {
+  const original = error instanceof Error ? error : new Error(String(error));
+  const message =
+    original.message.length > MAX_ERROR_MESSAGE_CHARS ? `${original.message.slice(0, MAX_ERROR_MESSAGE_CHARS - 1)}…` : original.message;
+  const compact = new Error(message);
+  compact.name = original.name;
+  compact.stack = `${original.name}: ${message}`;
+  return compact;
+}
+
 function runClockOf(input: unknown): string | undefined {
   const run = (input as { run?: { now?: unknown } }).run;
   return typeof run?.now === 'string' ? run.now : undefined;
@@ -42,7 +59,8 @@ export function stepHandler<Schema extends z.ZodType, Output>(definition: StepDe
       output = await definition.run(ports, parsed.data);
     } catch (error) {
       metrics.addMetric('StepsFailed', MetricUnit.Count, 1);
-      throw error;
+      logger.error(`${definition.step} failed`, error as Error);
+      throw compactError(error);
     }
     for (const [name, value] of Object.entries(definition.measure(output))) {
       metrics.addMetric(name, MetricUnit.Count, value);

@@ -31,7 +31,7 @@ function apicLocator(app: AppContext): AppLocator {
 }
 
 function result(action: RotationAction, outcome: string): ActionResult {
-  return { kind: action.kind, base: action.base, outcome };
+  return { kind: action.kind, outcome };
 }
 
 const DAY_MS = 86_400_000;

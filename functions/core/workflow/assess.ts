@@ -73,5 +73,6 @@ export async function assessApp(deps: AssessDeps, run: RunContext, item: WorkIte
   const ownerEmail = needsOwner
     ? (await deps.apic.getConsumerOrg(context, context.consumerOrg)).ownerEmail
     : undefined;
-  return { app: ownerEmail ? { ...context, ownerEmail } : context, actions: assessment.actions };
+  const plan = assessment.actions.map(({ kind }) => ({ kind }));
+  return { app: ownerEmail ? { ...context, ownerEmail } : context, actions: assessment.actions, plan };
 }

@@ -1,12 +1,13 @@
 import { groupDigests, renderDigest } from '../notices';
 import type { MailerPort, PendingNoticeEntry, SecretStorePort } from '../ports';
-import { tallyResults } from './summary';
-import type { AppResult, RunContext, RunSummary } from './types';
+import { mergeSummaries } from './summary';
+import type { RunContext, RunSummary } from './types';
 
 export interface FinishRunInput {
   readonly run: RunContext;
   readonly summary: RunSummary;
-  readonly lastResults: readonly AppResult[];
+  /** What each segment's child execution returned. */
+  readonly segmentSummaries: readonly RunSummary[];
 }
 
 export interface FinishDeps {
@@ -39,9 +40,9 @@ async function sendDigests(deps: FinishDeps): Promise<RunSummary['notices']> {
   return { sent, failed, undeliverable: undeliverableCount };
 }
 
-/** The FinishRun step: the last page's results, the notices, and the summary that becomes the execution output. */
+/** The FinishRun step: the segments' summaries merged, and the notices sent. */
 export async function finishRun(deps: FinishDeps, input: FinishRunInput): Promise<RunSummary> {
-  const summary = tallyResults(input.summary, input.run, input.lastResults);
+  const summary = mergeSummaries(input.summary, input.segmentSummaries);
   if (input.run.dryRun) return summary;
   return { ...summary, notices: await sendDigests(deps) };
 }

@@ -1,6 +1,7 @@
 import { parseExecutionInput, type RotatorConfig } from '../config';
+import type { ApicPort } from '../ports';
 import { emptySummary } from './summary';
-import type { RunContext, ScanState } from './types';
+import type { PreparedRun, RunContext, ScanCursor } from './types';
 
 export interface PrepareRunEvent {
   /** The execution input as started by the schedule or by hand in the console. */
@@ -10,12 +11,78 @@ export interface PrepareRunEvent {
 }
 
 /**
- * The PrepareRun step: validates the execution input against the deployed config and fixes the run's clock,
- * policy and scope once, so every later step decides from the same facts.
+ * Apps per segment. Each segment is scanned and rotated by its own child execution, so neither the run's history nor
+ * one segment's grows past Step Functions' 25,000 events: the run holds one entry per segment, a segment one loop
+ * iteration per page of work.
  */
-export function prepareRun(config: RotatorConfig, event: PrepareRunEvent, allowClockOverride: boolean): ScanState {
+export const SEGMENT_APPS = 25_000;
+/** Segments of a run at most: their summaries come back in one payload of the run. Larger catalogs get larger segments. */
+export const MAX_SEGMENTS = 16;
+
+export class UnknownConsumerOrgError extends Error {
+  constructor(names: readonly string[]) {
+    super(
+      `consumerOrgs filter names ${names.map((name) => `"${name}"`).join(', ')}, which no target catalog has; ` +
+        'check the spelling or remove them from the execution input',
+    );
+    this.name = 'UnknownConsumerOrgError';
+  }
+}
+
+async function existsIn(apic: ApicPort, run: RunContext, consumerOrg: string): Promise<boolean> {
+  for (const target of run.targets) {
+    try {
+      await apic.getConsumerOrg(target, consumerOrg);
+      return true;
+    } catch (error) {
+      if (!(error instanceof Error && error.name === 'ApicNotFoundError')) throw error;
+    }
+  }
+  return false;
+}
+
+/** A filtered run must name only consumer orgs that exist, or it would silently rotate nothing. */
+async function assertConsumerOrgsExist(apic: ApicPort, run: RunContext): Promise<void> {
+  const unknown: string[] = [];
+  for (const name of run.filter.consumerOrgs ?? []) if (!(await existsIn(apic, run, name))) unknown.push(name);
+  if (unknown.length > 0) throw new UnknownConsumerOrgError(unknown);
+}
+
+/**
+ * Splits every target's app listing into offset ranges. The last range of a target is open-ended, so apps added
+ * while the run goes on are still scanned. A run filtered to consumer orgs reads them one by one: one segment a target.
+ */
+async function planSegments(apic: ApicPort, run: RunContext): Promise<ScanCursor[]> {
+  const start = (targetIndex: number, offset: number, end?: number): ScanCursor => ({
+    targetIndex,
+    offset,
+    consumerOrgIndex: 0,
+    done: false,
+    ...(end === undefined ? {} : { end }),
+  });
+  if (run.filter.consumerOrgs) return run.targets.map((_, targetIndex) => start(targetIndex, 0));
+  const totals = await Promise.all(run.targets.map(async (target) => (await apic.listAppsPage(target, 0, 1)).totalResults));
+  const allApps = totals.reduce((sum, total) => sum + total, 0);
+  const segmentApps = Math.max(SEGMENT_APPS, Math.ceil(allApps / MAX_SEGMENTS));
+  return totals.flatMap((total, targetIndex) => {
+    const count = Math.max(1, Math.ceil(total / segmentApps));
+    return Array.from({ length: count }, (_, index) =>
+      start(targetIndex, index * segmentApps, index === count - 1 ? undefined : (index + 1) * segmentApps),
+    );
+  });
+}
+
+/**
+ * The PrepareRun step: validates the execution input against the deployed config, fixes the run's clock, policy and
+ * scope once, so every later step decides from the same facts, and plans the segments the run is scanned in.
+ */
+export async function prepareRun(
+  deps: { readonly config: RotatorConfig; readonly apic: ApicPort; readonly allowClockOverride: boolean },
+  event: PrepareRunEvent,
+): Promise<PreparedRun> {
+  const { config } = deps;
   const resolved = parseExecutionInput(event.input, config, {
-    allowClockOverride,
+    allowClockOverride: deps.allowClockOverride,
     executionStartTime: event.executionStartTime,
   });
   const run: RunContext = {
@@ -29,10 +96,6 @@ export function prepareRun(config: RotatorConfig, event: PrepareRunEvent, allowC
     filter: resolved.filter,
     pageSize: config.pageSize,
   };
-  return {
-    run,
-    cursor: { targetIndex: 0, offset: 0, consumerOrgIndex: 0, done: run.targets.length === 0 },
-    summary: emptySummary(run),
-    lastResults: [],
-  };
+  await assertConsumerOrgsExist(deps.apic, run);
+  return { run, segments: await planSegments(deps.apic, run), summary: emptySummary(run) };
 }

@@ -2,26 +2,21 @@ import type { ApicApp, CatalogTarget } from '../model';
 import type { ApicPort, RejectedApp } from '../ports';
 import { needsAttention, resolvePolicy } from '../policy';
 import { quietAppRows, type ReportRow, type ReportStorePort } from '../report';
-import { recordRejectedApps, tallyResults } from './summary';
+import { MAX_FAILURES_PER_SEGMENT, compactFailures, recordRejectedApps, tallyResults } from './summary';
 import type { RunContext, ScanCursor, ScanOutput, ScanState, WorkItem } from './types';
 
+const bytesOf = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
+
 /**
- * Work items per scan are bounded by their serialized size, so the Map state's input stays far below
- * Step Functions' 256 KiB payload quota whatever the names look like.
+ * What one state's payload may hold, well under Step Functions' 256 KiB quota. The scan fills what the run context
+ * and summary leave of it with work items, counting each item twice (it stays in the state while its result is added
+ * next to it) plus the largest result an app can produce.
  */
-export const ITEM_BUDGET_BYTES = 64 * 1024;
+export const PAYLOAD_BUDGET_BYTES = 180 * 1024;
+/** The most an app's result adds beyond its item: status, action kinds, or an error name and a short cause. */
+export const RESULT_OVERHEAD_BYTES = 700;
 /** APIC pages read per invocation: keeps one invocation well inside its timeout on a slow APIC. */
 export const MAX_PAGES_PER_SCAN = 50;
-
-export class UnknownConsumerOrgError extends Error {
-  constructor(names: readonly string[]) {
-    super(
-      `consumerOrgs filter names ${names.map((name) => `"${name}"`).join(', ')}, which no target catalog has; ` +
-        'check the spelling or remove them from the execution input',
-    );
-    this.name = 'UnknownConsumerOrgError';
-  }
-}
 
 interface Batch {
   /** The usable apps, each with its offset in the listing it came from. */
@@ -32,9 +27,9 @@ interface Batch {
   readonly next: ScanCursor;
 }
 
-function advanceTarget(run: RunContext, cursor: ScanCursor): ScanCursor {
-  const targetIndex = cursor.targetIndex + 1;
-  return { targetIndex, offset: 0, consumerOrgIndex: 0, done: targetIndex >= run.targets.length };
+/** A segment covers one target's listing from its start offset to `end` (or to the end of the listing). */
+function finished(cursor: ScanCursor): ScanCursor {
+  return { ...cursor, done: true };
 }
 
 /** Pairs each usable app with its listing offset, skipping the offsets of rejected ones. */
@@ -53,16 +48,16 @@ function positioned(apps: readonly ApicApp[], rejected: readonly RejectedApp[], 
 async function readBatch(apic: ApicPort, run: RunContext, target: CatalogTarget, cursor: ScanCursor): Promise<Batch> {
   const consumerOrgs = run.filter.consumerOrgs;
   if (!consumerOrgs) {
-    const page = await apic.listAppsPage(target, cursor.offset, run.pageSize);
-    const next =
-      page.nextOffset === undefined ? advanceTarget(run, cursor) : { ...cursor, offset: page.nextOffset };
+    const limit = cursor.end === undefined ? run.pageSize : Math.min(run.pageSize, cursor.end - cursor.offset);
+    const page = await apic.listAppsPage(target, cursor.offset, limit);
+    const segmentEnded = page.nextOffset === undefined || (cursor.end !== undefined && page.nextOffset >= cursor.end);
+    const next = segmentEnded ? finished(cursor) : { ...cursor, offset: page.nextOffset ?? cursor.offset };
     const rejected = page.rejected ?? [];
     return { apps: positioned(page.apps, rejected, cursor.offset), rejected, next };
   }
   const consumerOrg = consumerOrgs[cursor.consumerOrgIndex];
   const nextOrg = cursor.consumerOrgIndex + 1;
-  const next =
-    nextOrg >= consumerOrgs.length ? advanceTarget(run, cursor) : { ...cursor, offset: 0, consumerOrgIndex: nextOrg };
+  const next = nextOrg >= consumerOrgs.length ? finished(cursor) : { ...cursor, offset: 0, consumerOrgIndex: nextOrg };
   if (consumerOrg === undefined) return { apps: [], rejected: [], next };
   const apps = await listIfPresent(() => apic.listConsumerOrgApps(target, consumerOrg));
   return { apps: positioned(apps, [], 0).slice(cursor.offset), rejected: [], next };
@@ -75,25 +70,6 @@ async function listIfPresent(list: () => Promise<ApicApp[]>): Promise<ApicApp[]>
     if (error instanceof Error && error.name === 'ApicNotFoundError') return [];
     throw error;
   }
-}
-
-/** A filtered run must name only consumer orgs that exist, or it would silently rotate nothing. */
-async function assertConsumerOrgsExist(apic: ApicPort, run: RunContext): Promise<void> {
-  const unknown: string[] = [];
-  for (const name of run.filter.consumerOrgs ?? []) {
-    let found = false;
-    for (const target of run.targets) {
-      try {
-        await apic.getConsumerOrg(target, name);
-        found = true;
-        break;
-      } catch (error) {
-        if (!(error instanceof Error && error.name === 'ApicNotFoundError')) throw error;
-      }
-    }
-    if (!found) unknown.push(name);
-  }
-  if (unknown.length > 0) throw new UnknownConsumerOrgError(unknown);
 }
 
 export interface ScanDeps {
@@ -115,16 +91,13 @@ export async function scanPage(deps: ScanDeps, state: ScanState): Promise<ScanOu
   const { apic } = deps;
   const { run } = state;
   let summary = tallyResults(state.summary, run, state.lastResults);
-  if (summary.pages === 0 && state.cursor.targetIndex === 0 && state.cursor.offset === 0) {
-    await assertConsumerOrgsExist(apic, run);
-  }
   const appFilter = run.filter.apps ? new Set(run.filter.apps) : undefined;
   const now = new Date(run.now);
   const items: WorkItem[] = [];
   const quietRows: ReportRow[] = [];
   const rejected: Array<RejectedApp & CatalogTarget> = [];
   let cursor = state.cursor;
-  let budget = ITEM_BUDGET_BYTES;
+  let budget = PAYLOAD_BUDGET_BYTES - bytesOf({ run, cursor, summary });
   let pages = 0;
   let appsScanned = 0;
   let credentialsScanned = 0;
@@ -140,7 +113,7 @@ export async function scanPage(deps: ScanDeps, state: ScanState): Promise<ScanOu
       const wanted = !appFilter || appFilter.has(`${item.consumerOrg}/${item.app}`);
       const settings = resolvePolicy(run, item.consumerOrg);
       const due = wanted && needsAttention(app, now, settings);
-      const size = due ? Buffer.byteLength(JSON.stringify(item)) : 0;
+      const size = due ? 2 * bytesOf(item) + RESULT_OVERHEAD_BYTES : 0;
       if (size > budget) {
         resumeAt = position;
         break;
@@ -173,5 +146,7 @@ export async function scanPage(deps: ScanDeps, state: ScanState): Promise<ScanOu
     appsNeedingAttention: summary.appsNeedingAttention + items.length,
   };
   summary = recordRejectedApps(summary, rejected);
+  // A finished segment returns its summary: failures beyond what a segment lists are counted, not listed.
+  if (cursor.done && items.length === 0) summary = compactFailures(summary, MAX_FAILURES_PER_SEGMENT);
   return { run, cursor, summary, lastResults: [], items };
 }

@@ -38,8 +38,8 @@ export const runContextSchema = z.object({
 const workItem = z.object({ targetIndex: z.number().int().nonnegative(), consumerOrg: name, app: name });
 
 const appResult = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('done'), item: workItem, actions: z.array(z.object({ kind: name, base: z.string(), outcome: z.string() })) }),
-  z.object({ status: z.literal('planned'), item: workItem, actions: z.array(z.object({ kind: name, base: z.string() }).loose()) }),
+  z.object({ status: z.literal('done'), item: workItem, actions: z.array(z.object({ kind: name, outcome: z.string() })) }),
+  z.object({ status: z.literal('planned'), item: workItem, actions: z.array(z.object({ kind: name })) }),
   z.object({ status: z.literal('failed'), item: workItem, error: z.string(), cause: z.string().optional() }),
 ]);
 
@@ -68,6 +68,7 @@ export const scanStateSchema = z.object({
   cursor: z.object({
     targetIndex: z.number().int().nonnegative(),
     offset: z.number().int().nonnegative(),
+    end: z.number().int().nonnegative().optional(),
     consumerOrgIndex: z.number().int().nonnegative(),
     done: z.boolean(),
   }),
@@ -75,7 +76,7 @@ export const scanStateSchema = z.object({
   lastResults: z.array(appResult),
 });
 
-export const finishRunSchema = z.object({ run: runContextSchema, summary, lastResults: z.array(appResult) });
+export const finishRunSchema = z.object({ run: runContextSchema, summary, segmentSummaries: z.array(summary) });
 
 export const prepareRunSchema = z.object({
   input: z.unknown(),

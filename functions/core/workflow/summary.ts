@@ -2,10 +2,15 @@ import type { CatalogTarget } from '../model';
 import type { RejectedApp } from '../ports';
 import type { AppFailure, AppResult, RunContext, RunSummary } from './types';
 
-/** Enough failures to act on in the console; the rest are counted (the report lists every one). */
+/** Enough failures to act on in the console; the rest are counted, and every one is in the step's logs. */
 export const MAX_LISTED_FAILURES = 50;
+/**
+ * Failures a finished segment hands back to the run. Every segment's summary travels in one payload of the parent
+ * execution, so this bound (with the segment count) keeps it far below the 256 KiB quota.
+ */
+export const MAX_FAILURES_PER_SEGMENT = 5;
 /** Step Functions keeps a Cause up to 32 KB; ours stays short so the summary stays small. */
-const MAX_CAUSE_CHARS = 500;
+const MAX_CAUSE_CHARS = 300;
 
 export function emptySummary(run: RunContext): RunSummary {
   return {
@@ -50,6 +55,42 @@ export function recordRejectedApps(summary: RunSummary, rejected: ReadonlyArray<
       }),
     summary,
   );
+}
+
+export function compactFailures(summary: RunSummary, limit: number): RunSummary {
+  if (summary.failures.length <= limit) return summary;
+  return {
+    ...summary,
+    failures: summary.failures.slice(0, limit),
+    failuresNotListed: summary.failuresNotListed + summary.failures.length - limit,
+  };
+}
+
+function addCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
+  const sum: Record<string, number> = { ...a };
+  for (const [key, value] of Object.entries(b)) sum[key] = (sum[key] ?? 0) + value;
+  return sum;
+}
+
+/** The run's summary from its segments' summaries. */
+export function mergeSummaries(base: RunSummary, segments: readonly RunSummary[]): RunSummary {
+  return segments.reduce((merged, segment) => {
+    const failures = [...merged.failures, ...segment.failures];
+    const listed = failures.slice(0, MAX_LISTED_FAILURES);
+    return {
+      ...merged,
+      pages: merged.pages + segment.pages,
+      appsScanned: merged.appsScanned + segment.appsScanned,
+      credentialsScanned: merged.credentialsScanned + segment.credentialsScanned,
+      appsNeedingAttention: merged.appsNeedingAttention + segment.appsNeedingAttention,
+      appsDone: merged.appsDone + segment.appsDone,
+      appsPlanned: merged.appsPlanned + segment.appsPlanned,
+      appsFailed: merged.appsFailed + segment.appsFailed,
+      actions: addCounts(merged.actions, segment.actions),
+      failures: listed,
+      failuresNotListed: merged.failuresNotListed + segment.failuresNotListed + failures.length - listed.length,
+    };
+  }, base);
 }
 
 /** Folds one page of per-app results (the Map state's output) into the running summary. */

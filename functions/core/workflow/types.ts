@@ -33,10 +33,14 @@ export interface RunContext {
   readonly pageSize: number;
 }
 
-/** Where the scan resumes. `consumerOrgIndex` is used only when the run is filtered to consumer orgs. */
+/**
+ * Where a segment's scan resumes. A segment covers one target's listing from `offset` up to `end` (to the end of the
+ * listing when absent). `consumerOrgIndex` is used only when the run is filtered to consumer orgs.
+ */
 export interface ScanCursor {
   readonly targetIndex: number;
   readonly offset: number;
+  readonly end?: number;
   readonly consumerOrgIndex: number;
   readonly done: boolean;
 }
@@ -54,15 +58,15 @@ export interface AppContext extends AppLocator {
   readonly ownerEmail?: string;
 }
 
+/** Kept small: every app's results of a page travel in one payload. */
 export interface ActionResult {
   readonly kind: RotationAction['kind'];
-  readonly base: string;
   readonly outcome: string;
 }
 
 export type AppResult =
   | { readonly status: 'done'; readonly item: WorkItem; readonly actions: readonly ActionResult[] }
-  | { readonly status: 'planned'; readonly item: WorkItem; readonly actions: readonly RotationAction[] }
+  | { readonly status: 'planned'; readonly item: WorkItem; readonly actions: ReadonlyArray<{ readonly kind: RotationAction['kind'] }> }
   | { readonly status: 'failed'; readonly item: WorkItem; readonly error: string; readonly cause?: string };
 
 export interface AppFailure extends AppLocator {
@@ -91,6 +95,13 @@ export interface RunSummary {
   readonly report?: { readonly bucket: string; readonly csvKey: string; readonly jsonKey: string; readonly manifestKey: string; readonly rows: number };
 }
 
+/** PrepareRun's output: the run, its segments (each the starting cursor of one child execution) and an empty summary. */
+export interface PreparedRun {
+  readonly run: RunContext;
+  readonly segments: readonly ScanCursor[];
+  readonly summary: RunSummary;
+}
+
 export interface ScanState {
   readonly run: RunContext;
   readonly cursor: ScanCursor;
@@ -105,6 +116,8 @@ export interface ScanOutput extends ScanState {
 export interface Assessment {
   readonly app: AppContext;
   readonly actions: readonly RotationAction[];
+  /** The kinds of `actions` alone: what a dry run reports, without the payload the full actions would take. */
+  readonly plan: ReadonlyArray<{ readonly kind: RotationAction['kind'] }>;
 }
 
 export interface ActionInput<K extends RotationAction['kind'] = RotationAction['kind']> {
