@@ -4,8 +4,9 @@
  * object, at most 10 entries), records accepted events and can refuse chosen entries with a per-entry error code.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { jsonProtocolListener, ServiceFault, type JsonObject } from './json-protocol';
+import { closeServer, listenOnLoopback } from './loopback';
 
 export interface CapturedEvent {
   readonly eventId: string;
@@ -32,38 +33,7 @@ export interface EventBridgeEmulator {
 const MAX_ENTRIES = 10;
 const MAX_REQUEST_BYTES = 256 * 1024;
 
-class ServiceFault extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = 'ServiceFault';
-  }
-}
-
 type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
-function send(response: ServerResponse, status: number, payload: unknown, errorType?: string): void {
-  const body = JSON.stringify(payload);
-  response.writeHead(status, {
-    'content-type': 'application/x-amz-json-1.1',
-    'content-length': Buffer.byteLength(body),
-    'x-amzn-requestid': randomUUID(),
-    ...(errorType !== undefined && { 'x-amzn-errortype': errorType }),
-  });
-  response.end(body);
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -103,8 +73,8 @@ export async function startEventBridgeEmulator(): Promise<EventBridgeEmulator> {
   let captured: CapturedEvent[] = [];
   let refusals: { remaining: number; errorCode: string } = { remaining: 0, errorCode: 'InternalFailure' };
 
-  const putEvents = (input: unknown): { FailedEntryCount: number; Entries: EntryResult[] } => {
-    const entries = isRecord(input) ? input.Entries : undefined;
+  const putEvents = (input: JsonObject): { FailedEntryCount: number; Entries: EntryResult[] } => {
+    const entries = input['Entries'];
     if (!Array.isArray(entries) || entries.length === 0) throw new ServiceFault('ValidationException', 'Entries must hold at least one entry.');
     if (entries.length > MAX_ENTRIES) throw new ServiceFault('ValidationException', `Entries holds more than ${MAX_ENTRIES} entries.`);
     const results = entries.map((entry): EntryResult => {
@@ -120,37 +90,20 @@ export async function startEventBridgeEmulator(): Promise<EventBridgeEmulator> {
     return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
   };
 
-  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    try {
-      const body = await readBody(request);
-      if (request.method !== 'POST' || request.headers['x-amz-target'] !== 'AWSEvents.PutEvents') {
-        throw new ServiceFault('UnknownOperationException', 'Only AWSEvents.PutEvents is emulated.');
-      }
-      if (Buffer.byteLength(body) > MAX_REQUEST_BYTES) throw new ServiceFault('ValidationException', 'Total size of the entries exceeds 256 KB.');
-      let input: unknown;
-      try {
-        input = JSON.parse(body);
-      } catch {
-        throw new ServiceFault('SerializationException', 'The request body is not valid JSON.');
-      }
-      send(response, 200, putEvents(input));
-    } catch (error) {
-      const fault = error instanceof ServiceFault ? error : new ServiceFault('InternalException', 'The emulator failed unexpectedly.', 500);
-      send(response, fault.status, { __type: fault.type, message: fault.message }, fault.type);
-    }
-  };
-
-  const server = createServer((request, response) => {
-    void handle(request, response);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = createServer(
+    jsonProtocolListener({
+      targetPrefix: 'AWSEvents',
+      operations: { PutEvents: putEvents },
+      internalErrorType: 'InternalException',
+      beforeOperation: (_operation, body) => {
+        if (Buffer.byteLength(body) > MAX_REQUEST_BYTES) throw new ServiceFault('ValidationException', 'Total size of the entries exceeds 256 KB.');
+      },
+    }),
+  );
+  const { endpoint } = await listenOnLoopback(server);
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     events: () => [...captured],
     clear: () => {
       captured = [];
@@ -158,10 +111,6 @@ export async function startEventBridgeEmulator(): Promise<EventBridgeEmulator> {
     failNext: (count, errorCode = 'InternalFailure') => {
       refusals = { remaining: count, errorCode };
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }

@@ -9,7 +9,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback, readBody } from './loopback';
 
 export interface EmulatedObject {
   readonly key: string;
@@ -380,31 +380,28 @@ export async function startS3Emulator(): Promise<S3Emulator> {
   }
 
   const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const requestId = randomUUID();
-      let reply: Reply;
-      try {
-        reply = route(request, Buffer.concat(chunks));
-      } catch (error) {
-        // An emulator bug: say what it was, so a failing test points at it.
-        const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        const fault = error instanceof S3Fault ? error : new S3Fault('InternalError', `The S3 emulator failed: ${detail}`, 500);
-        reply = errorReply(fault, requestId);
-      }
-      send(request, response, reply, requestId);
-    });
+    readBody(request).then(
+      (raw) => {
+        const requestId = randomUUID();
+        let reply: Reply;
+        try {
+          reply = route(request, raw);
+        } catch (error) {
+          // An emulator bug: say what it was, so a failing test points at it.
+          const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+          const fault = error instanceof S3Fault ? error : new S3Fault('InternalError', `The S3 emulator failed: ${detail}`, 500);
+          reply = errorReply(fault, requestId);
+        }
+        send(request, response, reply, requestId);
+      },
+      // The client went away mid-request: there is no one left to answer.
+      () => response.destroy(),
+    );
   });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const { endpoint } = await listenOnLoopback(server);
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     objects(bucketName) {
       return [...bucketNamed(bucketName)]
         .sort(([a], [b]) => compareKeys(a, b))
@@ -433,11 +430,7 @@ export async function startS3Emulator(): Promise<S3Emulator> {
       }
     },
     close() {
-      return new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        // The SDK keeps sockets alive; without this, close() waits for them to time out.
-        server.closeAllConnections();
-      });
+      return closeServer(server);
     },
   };
 }

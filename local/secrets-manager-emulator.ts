@@ -4,8 +4,9 @@
  * resource policies and injectable throttling/failures. State lives in memory and dies with `close()`.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { jsonProtocolListener, ServiceFault, type JsonObject as Json } from './json-protocol';
+import { closeServer, listenOnLoopback } from './loopback';
 
 export interface SecretsManagerEmulatorOptions {
   /** Seeds the ARN suffixes so runs are reproducible. */
@@ -93,24 +94,10 @@ interface SecretRecord {
   resourcePolicy?: string;
 }
 
-/** An error answered to the client as `{__type, message}`. */
-class ServiceFault extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = type;
-  }
-}
-
 const notFound = (message: string) => new ServiceFault('ResourceNotFoundException', message);
 const invalidParameter = (message: string) => new ServiceFault('InvalidParameterException', message);
 const invalidRequest = (message: string) => new ServiceFault('InvalidRequestException', message);
 const validation = (message: string) => new ServiceFault('ValidationException', message);
-
-type Json = Record<string, unknown>;
 
 function optionalString(body: Json, field: string): string | undefined {
   const value = body[field];
@@ -638,26 +625,6 @@ interface PendingFault {
   status: number;
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
-function send(response: ServerResponse, status: number, payload: Json, errorType?: string): void {
-  const body = JSON.stringify(payload);
-  response.writeHead(status, {
-    'content-type': 'application/x-amz-json-1.1',
-    'content-length': Buffer.byteLength(body),
-    'x-amzn-requestid': `req-${Date.now().toString(36)}`,
-    ...(errorType !== undefined && { 'x-amzn-errortype': errorType }),
-  });
-  response.end(body);
-}
-
 export async function startSecretsManagerEmulator(options: SecretsManagerEmulatorOptions = {}): Promise<SecretsManagerEmulator> {
   const service = new SecretsService(seededRandom(options.randomSeed ?? randomInt(2 ** 31)));
   const recordRequests = options.recordRequests ?? true;
@@ -679,43 +646,23 @@ export async function startSecretsManagerEmulator(options: SecretsManagerEmulato
     faults.set(operation, [...(faults.get(operation) ?? []), fault]);
   };
 
-  const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
-    const body = await readBody(request);
-    const target = request.headers['x-amz-target'];
-    const operation = typeof target === 'string' && target.startsWith('secretsmanager.') ? target.slice('secretsmanager.'.length) : '';
-    if (recordRequests) log.push({ operation, body });
-    counts.set(operation, (counts.get(operation) ?? 0) + 1);
-    try {
-      if (request.method !== 'POST') throw new ServiceFault('UnknownOperationException', 'Only POST / is supported.');
-      const fault = takeFault(operation);
-      if (fault) throw new ServiceFault(fault.type, `Injected ${fault.type} for ${operation}`, fault.status);
-      const implementation = service.operations[operation];
-      if (!implementation) throw new ServiceFault('UnknownOperationException', `Unknown operation ${operation || '(none)'}`);
-      let input: unknown;
-      try {
-        input = body.length === 0 ? {} : JSON.parse(body);
-      } catch {
-        throw new ServiceFault('SerializationException', 'The request body is not valid JSON.');
-      }
-      if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new ServiceFault('SerializationException', 'The request body must be a JSON object.');
-      send(response, 200, implementation(input as Json));
-    } catch (error) {
-      const fault = error instanceof ServiceFault ? error : new ServiceFault('InternalServiceError', 'The emulator failed unexpectedly.', 500);
-      send(response, fault.status, { __type: fault.type, message: fault.message }, fault.type);
-    }
-  };
-
-  const server = createServer((request, response) => {
-    void handle(request, response);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = createServer(
+    jsonProtocolListener({
+      targetPrefix: 'secretsmanager',
+      operations: service.operations,
+      internalErrorType: 'InternalServiceError',
+      beforeOperation: (operation, body) => {
+        if (recordRequests) log.push({ operation, body });
+        counts.set(operation, (counts.get(operation) ?? 0) + 1);
+        const fault = takeFault(operation);
+        if (fault) throw new ServiceFault(fault.type, `Injected ${fault.type} for ${operation}`, fault.status);
+      },
+    }),
+  );
+  const { endpoint } = await listenOnLoopback(server);
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint,
     seed: (secrets) => {
       for (const secret of secrets) {
         service.operations.CreateSecret?.({
@@ -743,10 +690,6 @@ export async function startSecretsManagerEmulator(options: SecretsManagerEmulato
         })),
       tags: (name) => Object.fromEntries(service.find(name)?.tags ?? []),
     },
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
+    close: () => closeServer(server),
   };
 }

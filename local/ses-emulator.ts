@@ -6,6 +6,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import sesLocal from 'aws-ses-v2-local';
+import { closeServer, listenOnLoopback, readBody } from './loopback';
 
 export interface CapturedEmail {
   readonly from: string;
@@ -39,29 +40,6 @@ const startSesLocal: StartSesLocal = (sesLocal as unknown as { default?: StartSe
 const SES_FAILURE_XML =
   '<ErrorResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><Error><Type>Receiver</Type><Code>InternalFailure</Code>' +
   '<Message>Injected failure</Message></Error><RequestId>emulated-failure</RequestId></ErrorResponse>';
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    server.closeAllConnections();
-  });
-}
-
-function listen(server: Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
-}
 
 export async function startSesEmulator(): Promise<SesEmulator> {
   const backend = await startSesLocal({ host: '127.0.0.1', port: 0 });
@@ -99,11 +77,11 @@ export async function startSesEmulator(): Promise<SesEmulator> {
   const proxy = createServer((request, response) => {
     void forward(request, response);
   });
-  const proxyPort = await listen(proxy);
+  const { endpoint } = await listenOnLoopback(proxy);
   const backendUrl = `http://127.0.0.1:${backendPort}`;
 
   return {
-    endpoint: `http://127.0.0.1:${proxyPort}`,
+    endpoint,
     async emails() {
       const store = (await (await fetch(`${backendUrl}/store`)).json()) as { emails: StoredEmail[] };
       return store.emails

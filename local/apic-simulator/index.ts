@@ -6,7 +6,6 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { createServer as createHttpServer } from 'node:http';
 import type { Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { FaultInjector } from './faults';
 import { SeededRandom } from './random';
 import { buildRoutes } from './routes';
@@ -16,6 +15,7 @@ import { TokenIssuer } from './tokens';
 import { Router, SimulatorTransport } from './transport';
 import type { ApicSimulator, SimulatorClock, SimulatorOptions } from './types';
 import { Views } from './views';
+import { closeServer, listenOnLoopback } from '../loopback';
 
 export type * from './types';
 export { SimulatorSeedError } from './store';
@@ -77,15 +77,8 @@ export async function startApicSimulator(options: SimulatorOptions = {}): Promis
   const server: Server = options.tls
     ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert })
     : createHttpServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const apiBase = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}/api/`;
+  const { endpoint } = await listenOnLoopback(server);
+  const apiBase = `${endpoint}/api/`;
   const views = new Views({
     apiBase,
     expandedCredentialsKey: options.expandedCredentialsKey ?? 'app_credentials',
@@ -160,11 +153,9 @@ export async function startApicSimulator(options: SimulatorOptions = {}): Promis
     },
     issuedSecrets: () => [...revealed],
     wipeCredentials: (providerOrg, catalog) => store.wipeCredentials(requireCatalog(providerOrg, catalog)),
-    close: async () => {
+    close: () => {
       transport.abandonPending();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeAllConnections();
-      await closed;
+      return closeServer(server);
     },
   };
 }

@@ -3,6 +3,7 @@
  * authentication, and writing JSON answers (or destroying the socket to lose one).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError, readBody } from '../loopback';
 import type { FaultInjector } from './faults';
 import { SimulatorHttpError } from './routes';
 import type { Route, SimResponse } from './routes';
@@ -106,8 +107,13 @@ export class SimulatorTransport {
     const url = new URL(request.url ?? '/', 'http://simulator.invalid');
     const lookup = router.lookup(method, apiSegments(url.pathname));
     this.counts.set(lookup.key, (this.counts.get(lookup.key) ?? 0) + 1);
-    const rawBody = await readBody(request);
-    if (rawBody === undefined) return send(response, errorResponse(413, 'Request body too large'));
+    let rawBody: Buffer;
+    try {
+      rawBody = await readBody(request, MAX_BODY_BYTES);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return send(response, errorResponse(413, 'Request body too large'));
+      throw error;
+    }
     const latency = baseLatencyMs + faults.latencyMs();
     if (latency > 0) await this.delay(latency);
     const decision = faults.decide(method, lookup.key, lookup.route?.mutates ?? false);
@@ -170,18 +176,6 @@ function parseBody(request: IncomingMessage, rawBody: Buffer): unknown {
   } catch {
     throw new SimulatorHttpError(400, 'The request body is not valid JSON');
   }
-}
-
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    const buffer = chunk as Buffer;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function errorResponse(status: number, message: string): SimResponse {

@@ -2,22 +2,13 @@
  * A loopback proxy in front of the APIC simulator that rewrites its JSON answers: how the bad-input suite serves
  * data the simulator refuses to seed (a credential without `created_at`, an unparseable date, a name of the wrong type).
  */
-import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, request as httpRequest } from 'node:http';
+import { closeServer, listenOnLoopback, readBody } from '../../local/loopback';
 
 export interface TamperingProxy {
   /** Base URL to configure as `apicBaseUrl`. */
   readonly baseUrl: string;
   close(): Promise<void>;
-}
-
-function readBody(stream: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
 }
 
 /** Applies `tamper` to every object (at any depth) of every JSON answer. */
@@ -54,14 +45,9 @@ export async function startTamperingProxy(targetBaseUrl: string, tamper: (node: 
       upstream.end(body);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { endpoint } = await listenOnLoopback(server);
   return {
-    baseUrl: `http://127.0.0.1:${port}${target.pathname}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    baseUrl: `${endpoint}${target.pathname}`,
+    close: () => closeServer(server),
   };
 }
