@@ -457,23 +457,34 @@ export class CredentialRotator extends Construct {
       label: 'Failed, timed-out and aborted rotation runs',
       period,
     });
-    const alarm = unsuccessfulExecutions.createAlarm(this, 'FailedExecutionsAlarm', {
-      alarmDescription: 'A credential rotation run failed, timed out or was aborted: see the state machine executions.',
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    if (alarmTopic) alarm.addAlarmAction(new SnsAction(alarmTopic));
-    return alarm;
+    return this.alarmOnFirstOccurrence(
+      unsuccessfulExecutions,
+      'FailedExecutionsAlarm',
+      'A credential rotation run failed, timed out or was aborted: see the state machine executions.',
+      alarmTopic,
+    );
   }
 
   private createFailedAppsAlarm(alarmTopic: sns.ITopic | undefined): cloudwatch.Alarm {
     // An hour keeps the alarm visible for a while after the run that reported the failure.
-    const alarm = rotatorMetric('AppsFailed', Duration.hours(1)).createAlarm(this, 'FailedAppsAlarm', {
-      alarmDescription:
-        'A rotation run could not finish every app: the run summary (FinishRun output) lists each failed app and why; ' +
+    return this.alarmOnFirstOccurrence(
+      rotatorMetric('AppsFailed', Duration.hours(1)),
+      'FailedAppsAlarm',
+      'A rotation run could not finish every app: the run summary (FinishRun output) lists each failed app and why; ' +
         'the next run retries them.',
+      alarmTopic,
+    );
+  }
+
+  /** Alarms as soon as one period counts one occurrence; a period without data is not a breach. */
+  private alarmOnFirstOccurrence(
+    metric: cloudwatch.Metric | cloudwatch.MathExpression,
+    id: string,
+    alarmDescription: string,
+    alarmTopic: sns.ITopic | undefined,
+  ): cloudwatch.Alarm {
+    const alarm = metric.createAlarm(this, id, {
+      alarmDescription,
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

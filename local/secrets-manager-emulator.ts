@@ -149,13 +149,16 @@ function decodePageToken(token: string | undefined): number {
   throw new ServiceFault('InvalidNextTokenException', 'The NextToken value is invalid.');
 }
 
+/** A list of structures: an absent list is empty, and a member that is not a structure has no fields. */
+function structureList(body: Json, field: string): Json[] {
+  const value = body[field];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw new ServiceFault('SerializationException', `${field} must be a list`);
+  return value.map((member: unknown) => (typeof member === 'object' && member !== null ? (member as Json) : {}));
+}
+
 function parseTags(body: Json): Array<{ Key: string; Value: string }> {
-  const tags = body['Tags'];
-  if (tags === undefined || tags === null) return [];
-  if (!Array.isArray(tags)) throw new ServiceFault('SerializationException', 'Tags must be a list');
-  return tags.map((tag: unknown) => {
-    const key = (tag as Json | null)?.['Key'];
-    const value = (tag as Json | null)?.['Value'];
+  return structureList(body, 'Tags').map(({ Key: key, Value: value }) => {
     if (typeof key !== 'string' || typeof value !== 'string') throw new ServiceFault('SerializationException', 'Each tag needs a string Key and Value');
     if (key.length < 1 || key.length > 128 || !TAG_PATTERN.test(key)) throw validation(`Tag key '${key}' has an invalid length or character`);
     if (value.length > 256 || !TAG_PATTERN.test(value)) throw validation(`The value of tag '${key}' has an invalid length or character`);
@@ -457,12 +460,7 @@ class SecretsService {
   }
 
   private parseFilters(body: Json): Array<{ key: string; values: string[] }> {
-    const filters = body['Filters'];
-    if (filters === undefined || filters === null) return [];
-    if (!Array.isArray(filters)) throw new ServiceFault('SerializationException', 'Filters must be a list');
-    return filters.map((filter: unknown) => {
-      const key = (filter as Json | null)?.['Key'];
-      const values = (filter as Json | null)?.['Values'];
+    return structureList(body, 'Filters').map(({ Key: key, Values: values }) => {
       const keys = ['description', 'name', 'tag-key', 'tag-value', 'primary-region', 'owning-service', 'all'];
       if (typeof key !== 'string' || !keys.includes(key)) throw validation(`Filter Key must be one of ${keys.join(', ')}`);
       if (!Array.isArray(values) || values.length < 1 || values.length > 10 || values.some((value) => typeof value !== 'string' || !FILTER_VALUE_PATTERN.test(value))) {

@@ -8,27 +8,14 @@ import type { SimulatorSeed } from '../local/apic-simulator';
 import { endState, invariantViolations, startRotationWorld, type RotationWorld } from '../local/crash-plan';
 import { synthesizeDefinition, type LocalRunResult } from '../local/workflow-runner';
 import { scanWorld } from './support/faults-secrets';
+import { acmeProdSeed } from './support/acme-seed';
 import { startTamperingProxy } from './support/faults-proxy';
 
 const START = new Date('2025-03-01T03:00:00Z');
 const tried: Record<string, number> = {};
 
 function badInputCatalog(): SimulatorSeed {
-  return {
-    catalogs: [
-      {
-        providerOrg: 'acme',
-        catalog: 'prod',
-        consumerOrgs: [
-          {
-            name: 'bank',
-            owner: { email: 'owner@bank.example.com' },
-            apps: [{ name: 'mobile', credentials: [{ name: 'key-a', ageDays: 95 }, { name: 'key-bad', ageDays: 95 }] }],
-          },
-        ],
-      },
-    ],
-  };
+  return acmeProdSeed({ bank: [{ name: 'mobile', credentials: [{ name: 'key-a', ageDays: 95 }, { name: 'key-bad', ageDays: 95 }] }] });
 }
 
 async function snapshot(world: RotationWorld): Promise<string> {
@@ -145,24 +132,12 @@ describe('malformed APIC data', () => {
 describe('one app with malformed data among healthy ones', () => {
   it('skips and reports that app while the rest of the catalog rotates', async () => {
     const mixed = await startRotationWorld({
-      seed: {
-        catalogs: [
-          {
-            providerOrg: 'acme',
-            catalog: 'prod',
-            consumerOrgs: [
-              {
-                name: 'bank',
-                owner: { email: 'owner@bank.example.com' },
-                apps: [
-                  { name: 'mobile', credentials: [{ name: 'key-bad', ageDays: 95 }] },
-                  { name: 'web', credentials: [{ name: 'key-web', ageDays: 95 }] },
-                ],
-              },
-            ],
-          },
+      seed: acmeProdSeed({
+        bank: [
+          { name: 'mobile', credentials: [{ name: 'key-bad', ageDays: 95 }] },
+          { name: 'web', credentials: [{ name: 'key-web', ageDays: 95 }] },
         ],
-      },
+      }),
       start: START,
     });
     const proxy = await startTamperingProxy(mixed.apic.baseUrl, (node) => {
@@ -187,15 +162,7 @@ describe('odd but valid APIC data', () => {
   it('rotates a credential someone named like a replacement as an independent one and restores its name', async () => {
     tried['apic data'] = (tried['apic data'] ?? 0) + 1;
     const odd = await startRotationWorld({
-      seed: {
-        catalogs: [
-          {
-            providerOrg: 'acme',
-            catalog: 'prod',
-            consumerOrgs: [{ name: 'bank', owner: { email: 'owner@bank.example.com' }, apps: [{ name: 'mobile', credentials: [{ name: 'key_new', ageDays: 95 }] }] }],
-          },
-        ],
-      },
+      seed: acmeProdSeed({ bank: [{ name: 'mobile', credentials: [{ name: 'key_new', ageDays: 95 }] }] }),
       start: START,
     });
     try {

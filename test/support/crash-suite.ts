@@ -5,41 +5,26 @@
 import { describe, expect, it } from 'vitest';
 import type { SimulatorSeed } from '../../local/apic-simulator';
 import { runCrashPlan, type CrashPlanReport, type RotationWorld } from '../../local/crash-plan';
+import { acmeProdSeed } from './acme-seed';
 import { scanWorld } from './faults-secrets';
 
 export const CRASH_SHARDS = 3;
 
 /** Day 0: one credential warned, two replaced; day 10: the third replaced, two originals deleted; day 20: the last. */
 export function crashCatalog(): SimulatorSeed {
-  return {
-    catalogs: [
+  return acmeProdSeed({
+    bank: [
       {
-        providerOrg: 'acme',
-        catalog: 'prod',
-        consumerOrgs: [
-          {
-            name: 'bank',
-            owner: { email: 'owner@bank.example.com' },
-            apps: [
-              {
-                name: 'mobile',
-                title: 'Mobile',
-                credentials: [
-                  { name: 'key-a', title: 'Key A', ageDays: 80 },
-                  { name: 'key-b', title: 'Key B', ageDays: 90 },
-                ],
-              },
-            ],
-          },
-          {
-            name: 'shop',
-            owner: { email: 'owner@shop.example.com' },
-            apps: [{ name: 'web', title: 'Web', credentials: [{ name: 'key-w', title: 'Key W', ageDays: 90 }] }],
-          },
+        name: 'mobile',
+        title: 'Mobile',
+        credentials: [
+          { name: 'key-a', title: 'Key A', ageDays: 80 },
+          { name: 'key-b', title: 'Key B', ageDays: 90 },
         ],
       },
     ],
-  };
+    shop: [{ name: 'web', title: 'Web', credentials: [{ name: 'key-w', title: 'Key W', ageDays: 90 }] }],
+  });
 }
 
 export function crashSuite(shard: number): void {
