@@ -1,27 +1,33 @@
 /**
  * Step Functions quotas at 1,000,000 credentials (50,000 consumer orgs, 400,000 apps), computed from the synthesized
- * definition: history events per execution (quota 25,000) and the largest payload (quota 262,144 bytes), each
- * allowed up to 80 % of its quota.
+ * definition for each of its three executions (the run, one segment of the app listing, one app): history events
+ * per execution (quota 25,000) and the largest payload (quota 262,144 bytes), each allowed up to 80 % of its quota.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRotatorConfig } from '../functions/core/config';
-import { ITEM_BUDGET_BYTES, MAX_PAGES_PER_SCAN } from '../functions/core/workflow/scan';
+import { MAX_PAGES_PER_SCAN, PAYLOAD_BUDGET_BYTES, RESULT_OVERHEAD_BYTES } from '../functions/core/workflow/scan';
+import { MAX_LISTED_FAILURES } from '../functions/core/workflow/summary';
 import { synthesizeDefinition } from '../local/workflow-runner';
 import {
   type AslMachine,
   type CatalogShapeForQuotas,
-  childHistoryEvents,
+  acyclicExecutionEvents,
+  childExecution,
+  childExecutions,
   HISTORY_EVENT_QUOTA,
   type HistoryAssumptions,
+  itemsPerScan,
   largestPayloads,
+  largestRunContext,
+  largestSummary,
+  loopExecutionEvents,
   loopHistory,
-  parentHistoryEvents,
   PAYLOAD_QUOTA_BYTES,
   QUOTA_SHARE,
+  resultOverheads,
   type ScanLimits,
-  scanIterations,
+  segmentScans,
   worstActions,
-  largestRunContext,
 } from './support/quota-model';
 
 const CONFIG = {
@@ -40,83 +46,119 @@ const PAYLOAD_ASSUMPTIONS = { targets: CONFIG.targets.length, filterEntries: 20,
 const EVENT_LIMIT = Math.floor(HISTORY_EVENT_QUOTA * QUOTA_SHARE);
 const PAYLOAD_LIMIT = Math.floor(PAYLOAD_QUOTA_BYTES * QUOTA_SHARE);
 
-let definition: AslMachine;
+let parent: AslMachine;
+let segment: AslMachine;
+let app: AslMachine;
 let limits: ScanLimits;
 let assumptions: HistoryAssumptions;
+/** Items per scan when the summary already lists every failure it may: the fewest, so the most loop iterations. */
+let fewestItemsPerScan: number;
 
 beforeAll(() => {
-  definition = synthesizeDefinition(CONFIG) as unknown as AslMachine;
-  limits = { itemBudgetBytes: ITEM_BUDGET_BYTES, maxPagesPerScan: MAX_PAGES_PER_SCAN, pageSize: parseRotatorConfig(CONFIG).pageSize };
+  parent = synthesizeDefinition(CONFIG) as unknown as AslMachine;
+  segment = childExecution(parent, 'ForEachSegment');
+  app = childExecution(segment, 'ForEachApp');
+  limits = {
+    payloadBudgetBytes: PAYLOAD_BUDGET_BYTES,
+    resultOverheadBytes: RESULT_OVERHEAD_BYTES,
+    maxPagesPerScan: MAX_PAGES_PER_SCAN,
+    pageSize: parseRotatorConfig(CONFIG).pageSize,
+  };
   const run = largestRunContext(PAYLOAD_ASSUMPTIONS);
   assumptions = { inlineMapIterations: worstActions(MILLION.maxCredentialsPerApp, run).length, retriesUsed: true };
+  fewestItemsPerScan = itemsPerScan(limits, run, largestSummary(run, MAX_LISTED_FAILURES));
 });
 
-function parentEvents(dueShare: number) {
-  const scans = scanIterations({ ...MILLION, dueShare }, limits, CONFIG.targets.length);
-  const loop = loopHistory(definition, assumptions);
-  return { scans, loop, events: parentHistoryEvents(loop, scans) };
+function segmentEvents(dueShare: number, machine: AslMachine = segment) {
+  const scans = segmentScans({ ...MILLION, dueShare }, limits, fewestItemsPerScan);
+  const loop = loopHistory(machine, assumptions);
+  return { scans, loop, events: loopExecutionEvents(loop, scans) };
 }
 
 describe('history model', () => {
+  it('finds three levels of execution: the run starts one per segment, a segment one per app', () => {
+    expect(Object.keys(childExecutions(parent))).toEqual(['ForEachSegment']);
+    expect(Object.keys(childExecutions(segment))).toEqual(['ForEachApp']);
+    expect(Object.keys(childExecutions(app))).toEqual([]);
+  });
+
   it('walks the definition: one more state in the paging loop costs its events on every iteration', () => {
-    const before = parentEvents(0);
-    const morePages = definition.States.MorePages;
-    if (!morePages) throw new Error('the definition has no MorePages state');
+    const before = segmentEvents(0);
+    const morePages = segment.States.MorePages;
+    if (!morePages) throw new Error('the segment has no MorePages state');
     const withPass: AslMachine = {
-      ...definition,
+      ...segment,
       States: {
-        ...definition.States,
+        ...segment.States,
         MorePages: { ...morePages, Default: 'Breather' },
         Breather: { Type: 'Pass', Next: before.loop.loopEntry },
       },
     };
-    const after = parentHistoryEvents(loopHistory(withPass, assumptions), before.scans);
+    const after = segmentEvents(0, withPass);
     expect(before.loop.loopEntry).toBe('ScanPage');
-    expect(after - before.events).toBe(2 * (before.scans.iterations - 1));
+    expect(before.scans.withoutItems).toBeGreaterThan(0);
+    expect(after.events - before.events).toBe(2 * before.scans.withoutItems);
+  });
+
+  it('walks the definition: one more state in an app costs its events once', () => {
+    const assessApp = app.States.AssessApp;
+    if (!assessApp) throw new Error('the app execution has no AssessApp state');
+    const withPass: AslMachine = {
+      ...app,
+      States: { ...app.States, AssessApp: { ...assessApp, Next: 'Breather' }, Breather: { Type: 'Pass', Next: assessApp.Next } },
+    };
+    expect(acyclicExecutionEvents(withPass, assumptions) - acyclicExecutionEvents(app, assumptions)).toBe(2);
   });
 
   it('counts every retry a task may take as three more events', () => {
-    const once = loopHistory(definition, { ...assumptions, retriesUsed: false });
-    const retried = loopHistory(definition, assumptions);
-    const scanRetries = (definition.States.ScanPage?.Retry ?? []).reduce((sum, r) => sum + (r.MaxAttempts ?? 3), 0);
+    const once = loopHistory(segment, { ...assumptions, retriesUsed: false });
+    const retried = loopHistory(segment, assumptions);
+    const scanRetries = (segment.States.ScanPage?.Retry ?? []).reduce((sum, r) => sum + (r.MaxAttempts ?? 3), 0);
     expect(retried.iterationEvents.withoutMap - once.iterationEvents.withoutMap).toBe(3 * scanRetries);
   });
 
-  it('a quiet day runs the loop once per MAX_PAGES_PER_SCAN pages', () => {
-    const { scans } = parentEvents(0);
-    expect(scans.iterations).toBe(Math.ceil(MILLION.apps / limits.pageSize / limits.maxPagesPerScan));
+  it('a quiet day runs a segment loop once per MAX_PAGES_PER_SCAN pages of the segment', () => {
+    const { scans } = segmentEvents(0);
+    expect(scans.withoutItems + 1).toBe(Math.ceil(scans.segmentApps / limits.pageSize / limits.maxPagesPerScan));
   });
 });
 
 describe('1,000,000 credentials: history events within 80 % of 25,000', () => {
-  it('parent execution, no credential due', () => {
-    const { events } = parentEvents(0);
-    expect(events).toBeLessThanOrEqual(EVENT_LIMIT);
+  it('parent execution (the same on every day: one Distributed Map over the segments)', () => {
+    expect(acyclicExecutionEvents(parent, assumptions)).toBeLessThanOrEqual(EVENT_LIMIT);
   });
 
-  it('parent execution, every app due (longest names, every task retried to its limit)', () => {
-    const { events, scans, loop } = parentEvents(1);
-    const iterationsAllowed = Math.floor((EVENT_LIMIT - loop.prefixEvents - loop.lastIterationEvents.withMap) / loop.iterationEvents.withMap);
-    const itemsNeeded = Math.ceil(MILLION.apps / iterationsAllowed);
+  it('segment execution, no credential due', () => {
+    expect(segmentEvents(0).events).toBeLessThanOrEqual(EVENT_LIMIT);
+  });
+
+  it('segment execution, every app due (longest names, every task retried to its limit)', () => {
+    const { events, scans, loop } = segmentEvents(1);
+    const iterationsAllowed = Math.floor((EVENT_LIMIT - 2 - loop.prefixEvents - loop.exitEvents) / loop.iterationEvents.withMap);
     expect(
       events,
-      `the paging loop runs ${scans.iterations} times (${scans.itemsPerScan} items of ${scans.itemBytes} bytes per scan, ` +
-        `${loop.iterationEvents.withMap} events each); at most ${iterationsAllowed} fit, i.e. ≥ ${itemsNeeded} items ` +
-        `(≥ ${itemsNeeded * scans.itemBytes} bytes) per parent iteration`,
+      `the ${scans.segmentApps} apps of a segment take ${scans.withItems} loop iterations of ${scans.itemsPerScan} items ` +
+        `(${loop.iterationEvents.withMap} events each); at most ${iterationsAllowed} fit, i.e. ≥ ${Math.ceil(scans.segmentApps / iterationsAllowed)} items per scan`,
     ).toBeLessThanOrEqual(EVENT_LIMIT);
   });
 
-  it('one child execution: the largest app, every credential due, every task retried to its limit', () => {
-    expect(childHistoryEvents(definition, assumptions)).toBeLessThanOrEqual(EVENT_LIMIT);
+  it('app execution: the largest app, every credential due, every task retried to its limit', () => {
+    expect(acyclicExecutionEvents(app, assumptions)).toBeLessThanOrEqual(EVENT_LIMIT);
   });
 });
 
 describe('payloads within 80 % of 256 KiB', () => {
-  it('every payload between states, at its largest', () => {
-    const { sizes, largest } = largestPayloads(limits, PAYLOAD_ASSUMPTIONS);
+  it.each(['parent', 'segment', 'app'] as const)('every payload between states of the %s execution, at its largest', (level) => {
+    const sizes = largestPayloads(limits, PAYLOAD_ASSUMPTIONS)[level];
+    const largest = Math.max(...Object.values(sizes));
     const over = Object.entries(sizes)
       .filter(([, bytes]) => bytes > PAYLOAD_LIMIT)
       .map(([name, bytes]) => `${name}: ${bytes} bytes`);
-    expect(largest.bytes, `over ${PAYLOAD_LIMIT} bytes: ${over.join('; ')}`).toBeLessThanOrEqual(PAYLOAD_LIMIT);
+    expect(largest, `over ${PAYLOAD_LIMIT} bytes: ${over.join('; ')}`).toBeLessThanOrEqual(PAYLOAD_LIMIT);
+  });
+
+  it('the scan charges each item at least what its app result adds beyond it', () => {
+    const overheads = resultOverheads(largestRunContext(PAYLOAD_ASSUMPTIONS), MILLION.maxCredentialsPerApp);
+    expect(Math.max(...Object.values(overheads)), `bytes beyond the item: ${JSON.stringify(overheads)}`).toBeLessThanOrEqual(RESULT_OVERHEAD_BYTES);
   });
 });

@@ -1,13 +1,15 @@
 /**
  * A worst-case model of Step Functions quotas for the rotation workflow: history events per execution, computed by
- * walking the synthesized ASL (so a new state changes the count), and the largest state payload, built from the
- * product's own types and policy with names at their longest.
+ * walking the synthesized ASL (so a new state changes the count; each Distributed Map starts child executions that
+ * keep their own history), and the largest payload of each execution, built from the product's own types, limits
+ * and policy with names at their longest.
  */
 import type { ApicApp, ApicCredential } from '../../functions/core/model';
 import { assessApp } from '../../functions/core/policy';
 import type { RotationAction } from '../../functions/core/policy';
-import { MAX_LISTED_FAILURES } from '../../functions/core/workflow/summary';
-import type { ActionResult, AppResult, RunContext, RunSummary, ScanOutput, WorkItem } from '../../functions/core/workflow/types';
+import { MAX_SEGMENTS, SEGMENT_APPS } from '../../functions/core/workflow/prepare';
+import { MAX_FAILURES_PER_SEGMENT, MAX_LISTED_FAILURES, emptySummary } from '../../functions/core/workflow/summary';
+import type { AppFailure, AppResult, RunContext, RunSummary, ScanCursor, WorkItem } from '../../functions/core/workflow/types';
 
 export const HISTORY_EVENT_QUOTA = 25_000;
 export const PAYLOAD_QUOTA_BYTES = 262_144;
@@ -17,12 +19,23 @@ export const QUOTA_SHARE = 0.8;
 export const MAX_NAME_CHARS = 255;
 /** Names are URL path segments (APIC derives them as slugs), so one byte per character. */
 const LONGEST_NAME = 'n'.repeat(MAX_NAME_CHARS);
-/** Step Functions keeps a Cause up to 32 KB; a Node.js Lambda error's cause is its type, message and stack. */
-const LAMBDA_ERROR_CAUSE = JSON.stringify({
-  errorType: 'ApicUnavailableError',
-  errorMessage: `APIC answered 503 to GET apps/${LONGEST_NAME}/${LONGEST_NAME}/${LONGEST_NAME}/${LONGEST_NAME}/credentials`,
-  trace: Array.from({ length: 12 }, (_, i) => `    at step${i} (file:///var/task/index.mjs:1:${100_000 + i})`),
-});
+/** The longest error name a task reports (a Lambda service error; the rotator's own are shorter). */
+const LONGEST_ERROR_NAME = 'Lambda.ClientExecutionTimeoutException';
+/** The step handler cuts an error's message to this many characters and its stack to one line (step-handler.ts). */
+const STEP_ERROR_MESSAGE_CHARS = 300;
+/** A summary keeps this much of a failure's cause (summary.ts). */
+const SUMMARY_CAUSE_CHARS = 300;
+/** The longest outcome an action step other than queue-notice reports (actions.ts). */
+const LONGEST_ACTION_OUTCOME = 'already-deleted';
+
+/**
+ * The Cause Step Functions records for a failed Lambda task: the Node.js runtime's error JSON, from the error the
+ * step handler throws (message at its cap, stack reduced to `name: message`).
+ */
+export function lambdaErrorCause(): string {
+  const errorMessage = `${'m'.repeat(STEP_ERROR_MESSAGE_CHARS - 1)}…`;
+  return JSON.stringify({ errorType: LONGEST_ERROR_NAME, errorMessage, trace: [`${LONGEST_ERROR_NAME}: ${errorMessage}`] });
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // History events
@@ -110,13 +123,13 @@ export function stateEvents(state: AslState, assumptions: HistoryAssumptions): n
   }
 }
 
-/** The costliest path from `StartAt` to an end; throws on a loop (use `loopHistory` for the top level). */
+/** The costliest path from `StartAt` to an end; throws on a loop (use `loopHistory` for a looping execution). */
 export function longestAcyclicPath(machine: AslMachine, assumptions: HistoryAssumptions): number {
   const memo = new Map<string, number>();
   const visit = (name: string, onPath: ReadonlySet<string>): number => {
     const known = memo.get(name);
     if (known !== undefined) return known;
-    if (onPath.has(name)) throw new Error(`state ${name} is part of a loop inside a Map or Parallel processor`);
+    if (onPath.has(name)) throw new Error(`state ${name} is part of a loop the model does not expect`);
     const state = stateAt(machine, name);
     const path = new Set(onPath).add(name);
     const rest = Math.max(0, ...successors(state).map((next) => visit(next, path)));
@@ -131,6 +144,32 @@ function stateAt(machine: AslMachine, name: string): AslState {
   const state = machine.States[name];
   if (!state) throw new Error(`the definition names a state ${name} it does not define`);
   return state;
+}
+
+/** Worst-case history of an execution without a loop: its costliest path from start to end. */
+export function acyclicExecutionEvents(machine: AslMachine, assumptions: HistoryAssumptions): number {
+  return EXECUTION_EVENTS + longestAcyclicPath(machine, assumptions);
+}
+
+/**
+ * The Distributed Map states of one execution (also those inside its inline Maps and Parallels) by name, each with
+ * the machine its child executions run.
+ */
+export function childExecutions(machine: AslMachine): Record<string, AslMachine> {
+  const found: Record<string, AslMachine> = {};
+  for (const [name, state] of Object.entries(machine.States)) {
+    const processor = processorOf(state);
+    const inline = [...(processor && !isDistributedMap(state) ? [processor] : []), ...(state.Branches ?? [])];
+    if (processor && isDistributedMap(state)) found[name] = processor;
+    for (const nested of inline) Object.assign(found, childExecutions(nested));
+  }
+  return found;
+}
+
+export function childExecution(machine: AslMachine, mapStateName: string): AslMachine {
+  const child = childExecutions(machine)[mapStateName];
+  if (!child) throw new Error(`the execution has no Distributed Map named ${mapStateName}`);
+  return child;
 }
 
 interface Path {
@@ -167,8 +206,8 @@ export interface LoopHistory {
   readonly prefixEvents: number;
   /** Events of one full iteration that runs a Distributed Map, and of one that does not. */
   readonly iterationEvents: { readonly withMap: number; readonly withoutMap: number };
-  /** Events of the last iteration through to the end of the execution. */
-  readonly lastIterationEvents: { readonly withMap: number; readonly withoutMap: number };
+  /** Events of the last pass from the loop entry to the end of the execution, on its costliest path. */
+  readonly exitEvents: number;
 }
 
 /** The state a back edge returns to, earliest on a walk from `StartAt`. */
@@ -189,58 +228,49 @@ function firstLoopEntry(machine: AslMachine): string | undefined {
   return entry?.name;
 }
 
-/** The top-level machine as a prefix, one loop (the paging loop) and an exit, each costed on its worst path. */
+/** A looping execution as a prefix, one loop (the paging loop) and an exit, each costed on its worst path. */
 export function loopHistory(machine: AslMachine, assumptions: HistoryAssumptions): LoopHistory {
   const entry = firstLoopEntry(machine);
-  if (entry === undefined) throw new Error('the workflow has no paging loop: the model expects one');
+  if (entry === undefined) throw new Error('the execution has no paging loop: the model expects one');
+  const entryEvents = stateEvents(stateAt(machine, entry), assumptions);
   const prefix = simplePaths(machine, machine.StartAt, (name) => name === entry, assumptions).filter(
     (p) => p.states[p.states.length - 1] === entry,
   );
-  const prefixEvents = Math.max(...prefix.map((p) => p.events - stateEvents(stateAt(machine, entry), assumptions)));
+  const prefixEvents = Math.max(...prefix.map((p) => p.events - entryEvents));
   const fromEntry = simplePaths(machine, entry, (name, length) => length > 0 && name === entry, assumptions);
-  const cycles = fromEntry
-    .filter((p) => p.states[p.states.length - 1] === entry)
-    .map((p) => ({ ...p, events: p.events - stateEvents(stateAt(machine, entry), assumptions) }));
+  const cycles = fromEntry.filter((p) => p.states[p.states.length - 1] === entry).map((p) => ({ ...p, events: p.events - entryEvents }));
   const exits = fromEntry.filter((p) => p.states[p.states.length - 1] !== entry);
-  const worst = (paths: readonly Path[], withMap: boolean) => {
-    const eligible = paths.filter((p) => withMap || !p.runsDistributedMap);
-    if (eligible.length === 0) throw new Error(`no path through the loop ${withMap ? 'with' : 'without'} a Distributed Map`);
-    return Math.max(...eligible.map((p) => p.events));
+  const worst = (paths: readonly Path[], what: string) => {
+    if (paths.length === 0) throw new Error(`no path ${what}`);
+    return Math.max(...paths.map((p) => p.events));
   };
   return {
     loopEntry: entry,
     prefixEvents,
-    iterationEvents: { withMap: worst(cycles, true), withoutMap: worst(cycles, false) },
-    lastIterationEvents: { withMap: worst(exits, true), withoutMap: worst(exits, false) },
+    iterationEvents: {
+      withMap: worst(cycles, 'through the loop'),
+      withoutMap: worst(cycles.filter((p) => !p.runsDistributedMap), 'through the loop without a Distributed Map'),
+    },
+    exitEvents: worst(exits, 'out of the loop'),
   };
 }
 
-export function distributedMapProcessors(machine: AslMachine): AslProcessor[] {
-  const found: AslProcessor[] = [];
-  for (const state of Object.values(machine.States)) {
-    const processor = processorOf(state);
-    if (!processor) continue;
-    if (isDistributedMap(state)) found.push(processor);
-    found.push(...distributedMapProcessors(processor));
-  }
-  return found;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
-// Catalog shape → scan iterations
+// Segments and their scans
 
 export interface CatalogShapeForQuotas {
   readonly credentials: number;
   readonly consumerOrgs: number;
   readonly apps: number;
-  /** The most credentials one app holds (drives one child execution's actions). */
+  /** The most credentials one app holds (drives one app execution's actions). */
   readonly maxCredentialsPerApp: number;
   /** Share of apps the scan hands to the Map: 1 for every app due, 0 for a quiet day. */
   readonly dueShare: number;
 }
 
 export interface ScanLimits {
-  readonly itemBudgetBytes: number;
+  readonly payloadBudgetBytes: number;
+  readonly resultOverheadBytes: number;
   readonly maxPagesPerScan: number;
   readonly pageSize: number;
 }
@@ -254,51 +284,61 @@ export function byteSize(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value));
 }
 
-export interface ScanIterations {
-  readonly iterations: number;
-  readonly withItems: number;
+/** Apps in the largest segment, as PrepareRun plans them (the last segment of a target also takes apps added meanwhile). */
+export function largestSegmentApps(apps: number): number {
+  return Math.max(SEGMENT_APPS, Math.ceil(apps / MAX_SEGMENTS));
+}
+
+/** Segments at most: every target rounds its own count up, so each target beyond the first may add one. */
+export function maxSegments(targetCount: number): number {
+  return MAX_SEGMENTS + targetCount - 1;
+}
+
+/** A cursor with every number at its longest. */
+function largestCursor(targetCount: number): ScanCursor {
+  return { targetIndex: targetCount - 1, offset: 1e9, end: 1e9, consumerOrgIndex: 1e9, done: false };
+}
+
+/** Items one scan hands to the Map, by the scan's own rule: what the state leaves of the budget, per item and result. */
+export function itemsPerScan(limits: ScanLimits, run: RunContext, summary: RunSummary): number {
+  const item = worstWorkItem(run.targets.length);
+  const budget = limits.payloadBudgetBytes - byteSize({ run, cursor: largestCursor(run.targets.length), summary });
+  return Math.floor(budget / (2 * byteSize(item) + limits.resultOverheadBytes));
+}
+
+export interface SegmentScans {
+  readonly segmentApps: number;
   readonly itemsPerScan: number;
-  readonly itemBytes: number;
+  /** Scans that hand items to the Map, then loop back to ScanPage. */
+  readonly withItems: number;
+  /** Scans that hand nothing over and loop back through MorePages. */
+  readonly withoutItems: number;
 }
 
 /**
- * How often the paging loop runs over a catalog-wide listing: a scan stops after `maxPagesPerScan` pages or when
- * the next due item no longer fits the item budget.
+ * How often one segment's loop runs: a scan stops after `maxPagesPerScan` pages or when the next due item no longer
+ * fits; the scan that finds the segment done (after the last items, or the last quiet pages) leaves the loop.
  */
-export function scanIterations(shape: CatalogShapeForQuotas, limits: ScanLimits, targetCount: number): ScanIterations {
-  const itemBytes = byteSize(worstWorkItem(targetCount));
+export function segmentScans(shape: CatalogShapeForQuotas, limits: ScanLimits, items: number): SegmentScans {
+  const segmentApps = largestSegmentApps(shape.apps);
   const appsPerScanByPages = limits.maxPagesPerScan * limits.pageSize;
-  const dueApps = Math.ceil(shape.apps * shape.dueShare);
-  const itemsPerScan = Math.floor(limits.itemBudgetBytes / itemBytes);
-  if (dueApps === 0) {
-    const iterations = Math.max(1, Math.ceil(Math.ceil(shape.apps / limits.pageSize) / limits.maxPagesPerScan));
-    return { iterations, withItems: 0, itemsPerScan, itemBytes };
+  if (shape.dueShare === 0) {
+    const scans = Math.ceil(Math.ceil(segmentApps / limits.pageSize) / limits.maxPagesPerScan);
+    return { segmentApps, itemsPerScan: items, withItems: 0, withoutItems: scans - 1 };
   }
   // Due apps spread evenly: a scan ends on whichever comes first, its pages or its item budget.
-  const appsPerScanByBudget = itemsPerScan / shape.dueShare;
-  const iterations = Math.ceil(shape.apps / Math.min(appsPerScanByPages, appsPerScanByBudget));
-  return { iterations, withItems: iterations, itemsPerScan, itemBytes };
+  const withItems = Math.ceil(segmentApps / Math.min(appsPerScanByPages, items / shape.dueShare));
+  return { segmentApps, itemsPerScan: items, withItems, withoutItems: 0 };
 }
 
-export function parentHistoryEvents(loop: LoopHistory, scans: ScanIterations): number {
-  const withMap = scans.withItems;
-  const withoutMap = scans.iterations - withMap;
-  const last = withMap > 0 ? loop.lastIterationEvents.withMap : loop.lastIterationEvents.withoutMap;
-  const fullWithMap = Math.max(0, withMap - (withMap > 0 ? 1 : 0));
-  const fullWithoutMap = Math.max(0, withoutMap - (withMap > 0 ? 0 : 1));
+export function loopExecutionEvents(loop: LoopHistory, scans: SegmentScans): number {
   return (
     EXECUTION_EVENTS +
     loop.prefixEvents +
-    fullWithMap * loop.iterationEvents.withMap +
-    fullWithoutMap * loop.iterationEvents.withoutMap +
-    last
+    scans.withItems * loop.iterationEvents.withMap +
+    scans.withoutItems * loop.iterationEvents.withoutMap +
+    loop.exitEvents
   );
-}
-
-export function childHistoryEvents(machine: AslMachine, assumptions: HistoryAssumptions): number {
-  const processors = distributedMapProcessors(machine);
-  if (processors.length === 0) throw new Error('the workflow has no Distributed Map: the model expects child executions');
-  return EXECUTION_EVENTS + Math.max(...processors.map((p) => longestAcyclicPath(p, assumptions)));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -348,7 +388,7 @@ export interface PayloadAssumptions {
   readonly maxCredentialsPerApp: number;
 }
 
-export function largestRunContext(assumptions: PayloadAssumptions): RunContext {
+export function largestRunContext(assumptions: Pick<PayloadAssumptions, 'targets' | 'filterEntries' | 'overrides'>): RunContext {
   return {
     runId: 'r'.repeat(80),
     now: '2030-01-01T00:00:00.000Z',
@@ -367,74 +407,137 @@ export function largestRunContext(assumptions: PayloadAssumptions): RunContext {
   };
 }
 
-function largestSummary(run: RunContext): RunSummary {
-  const failure = {
+/** A failure as a summary lists it: the longest names, error name and the part of a cause a summary keeps. */
+function largestFailure(): AppFailure {
+  return {
     providerOrg: LONGEST_NAME,
     catalog: LONGEST_NAME,
     consumerOrg: LONGEST_NAME,
     app: LONGEST_NAME,
-    error: 'ApicUnavailableError',
-    cause: LAMBDA_ERROR_CAUSE.slice(0, 500),
+    error: LONGEST_ERROR_NAME,
+    cause: lambdaErrorCause().slice(0, SUMMARY_CAUSE_CHARS),
   };
+}
+
+/** A summary with every count at its longest and `listedFailures` failures at their largest. */
+export function largestSummary(run: RunContext, listedFailures: number): RunSummary {
+  const failure = largestFailure();
+  const huge = 1e9;
   return {
     runId: run.runId,
     now: run.now,
     dryRun: run.dryRun,
-    pages: 1e9,
-    appsScanned: 1e9,
-    credentialsScanned: 1e9,
-    appsNeedingAttention: 1e9,
-    appsDone: 1e9,
-    appsPlanned: 1e9,
-    appsFailed: 1e9,
-    actions: Object.fromEntries(['create-replacement', 'finish-replacement', 'repair-replacement', 'delete-original', 'rename-replacement', 'queue-notice'].map((k) => [k, 1e9])),
-    failures: Array.from({ length: MAX_LISTED_FAILURES }, () => failure),
-    failuresNotListed: 1e9,
-    notices: { sent: 1e9, failed: 1e9, undeliverable: 1e9 },
+    pages: huge,
+    appsScanned: huge,
+    credentialsScanned: huge,
+    appsNeedingAttention: huge,
+    appsDone: huge,
+    appsPlanned: huge,
+    appsFailed: huge,
+    actions: Object.fromEntries(['create-replacement', 'finish-replacement', 'repair-replacement', 'delete-original', 'rename-replacement', 'queue-notice'].map((k) => [k, huge])),
+    failures: Array.from({ length: listedFailures }, () => failure),
+    failuresNotListed: huge,
+    notices: { sent: huge, failed: huge, undeliverable: huge },
   };
 }
 
-/** The result one child execution hands back, in each of its shapes, at its largest. */
+/** The result one app execution hands back, in each of its shapes, at its largest. */
 export function largestAppResults(item: WorkItem, run: RunContext, maxCredentialsPerApp: number): Record<AppResult['status'], AppResult> {
   const actions = worstActions(maxCredentialsPerApp, run);
-  const done: ActionResult[] = actions.map((a) => ({ kind: a.kind, base: a.base, outcome: 'replacement-created' }));
   return {
-    done: { status: 'done', item, actions: done },
-    planned: { status: 'planned', item, actions },
-    failed: { status: 'failed', item, error: 'ApicUnavailableError', cause: LAMBDA_ERROR_CAUSE },
+    done: {
+      status: 'done',
+      item,
+      actions: actions.map((a) => ({ kind: a.kind, outcome: a.kind === 'queue-notice' ? `queued ${a.notice}` : LONGEST_ACTION_OUTCOME })),
+    },
+    planned: { status: 'planned', item, actions: actions.map(({ kind }) => ({ kind })) },
+    failed: { status: 'failed', item, error: LONGEST_ERROR_NAME, cause: lambdaErrorCause() },
   };
 }
 
-export interface PayloadReport {
-  /** Bytes per payload, by where it travels. */
-  readonly sizes: Record<string, number>;
-  readonly largest: { readonly name: string; readonly bytes: number };
+/** Bytes each shape of app result adds beyond its work item: what the scan charges as RESULT_OVERHEAD_BYTES. */
+export function resultOverheads(run: RunContext, maxCredentialsPerApp: number): Record<AppResult['status'], number> {
+  const item = worstWorkItem(run.targets.length);
+  const results = largestAppResults(item, run, maxCredentialsPerApp);
+  const beyondItem = (result: AppResult) => byteSize(result) - byteSize(item);
+  return { done: beyondItem(results.done), planned: beyondItem(results.planned), failed: beyondItem(results.failed) };
 }
 
-/** Builds the largest payload of each kind the workflow passes between states and measures it. */
-export function largestPayloads(limits: ScanLimits, assumptions: PayloadAssumptions): PayloadReport {
-  const run = largestRunContext(assumptions);
-  const item = worstWorkItem(assumptions.targets);
-  const items = Array.from({ length: Math.floor(limits.itemBudgetBytes / byteSize(item)) }, () => item);
-  const scanOutput: ScanOutput = {
+export type ExecutionLevel = 'parent' | 'segment' | 'app';
+
+/** Bytes per payload of each execution, by where it travels. */
+export type PayloadSizes = Record<ExecutionLevel, Record<string, number>>;
+
+function parentPayloads(filteredRun: RunContext, targets: number): Record<string, number> {
+  // A run filtered to consumer orgs plans one segment per target; only an unfiltered one has every segment.
+  const run = { ...filteredRun, filter: { ...filteredRun.filter, consumerOrgs: undefined } };
+  const prepared = {
     run,
-    cursor: { targetIndex: assumptions.targets - 1, offset: 1e9, consumerOrgIndex: 1e9, done: false },
-    summary: largestSummary(run),
-    lastResults: [],
-    items,
+    segments: Array.from({ length: maxSegments(targets) }, () => largestCursor(targets)),
+    summary: emptySummary(run),
   };
-  const results = largestAppResults(item, run, assumptions.maxCredentialsPerApp);
-  const actions = worstActions(assumptions.maxCredentialsPerApp, run);
-  const app = { providerOrg: LONGEST_NAME, catalog: LONGEST_NAME, consumerOrg: LONGEST_NAME, app: LONGEST_NAME, targetIndex: 0, ownerEmail: `${'e'.repeat(64)}@${'d'.repeat(180)}.com` };
+  const mapped = { ...prepared, segmentSummaries: prepared.segments.map(() => largestSummary(run, MAX_FAILURES_PER_SEGMENT)) };
+  const finished = { ...mapped, summary: largestSummary(run, MAX_LISTED_FAILURES) };
+  const report = { bucket: 'b'.repeat(63), csvKey: 'k'.repeat(1024), jsonKey: 'k'.repeat(1024), manifestKey: 'k'.repeat(1024), rows: 1e9 };
+  return {
+    'PrepareRun output (every segment planned)': byteSize(prepared),
+    'ForEachSegment output (every segment summary with its listed failures)': byteSize(mapped),
+    'FinishRun output (merged summary next to the segment summaries)': byteSize(finished),
+    'BuildReport output (the execution output)': byteSize({ ...finished.summary, report }),
+  };
+}
+
+function segmentPayloads(limits: ScanLimits, run: RunContext, maxCredentialsPerApp: number): Record<string, number> {
+  const targets = run.targets.length;
+  const item = worstWorkItem(targets);
+  // The most items a scan hands over: it measures the summary as it starts; apps APIC returns malformed are added
+  // to the summary's listed failures after the items are chosen.
+  const items = Array.from({ length: itemsPerScan(limits, run, emptySummary(run)) }, () => item);
+  const cursor = largestCursor(targets);
+  const summary = largestSummary(run, MAX_LISTED_FAILURES);
+  const scanned = { run, cursor, summary, lastResults: [], items };
   const sizes: Record<string, number> = {
-    'ScanPage output (items at the budget)': byteSize(scanOutput),
-    'child execution input': byteSize({ run, item }),
-    'AssessApp output': byteSize({ run, item, assessment: { app, actions } }),
-    'action task input': Math.max(...actions.map((action) => byteSize({ run, app, action }))),
+    'child input': byteSize({ run, cursor, summary: emptySummary(run), lastResults: [] }),
+    'ScanPage output (most items, summary with every listed failure)': byteSize(scanned),
+    'SegmentDone output (its summary)': byteSize(largestSummary(run, MAX_FAILURES_PER_SEGMENT)),
   };
-  for (const [status, result] of Object.entries(results)) {
-    sizes[`ForEachApp output (every app ${status})`] = byteSize({ ...scanOutput, lastResults: items.map(() => result) });
+  for (const [status, result] of Object.entries(largestAppResults(item, run, maxCredentialsPerApp))) {
+    sizes[`ForEachApp output (most items, every app ${status}, summary with every listed failure)`] = byteSize({
+      ...scanned,
+      lastResults: items.map(() => result),
+    });
   }
-  const [name, bytes] = Object.entries(sizes).reduce((a, b) => (b[1] > a[1] ? b : a));
-  return { sizes, largest: { name, bytes } };
+  return sizes;
+}
+
+function appPayloads(run: RunContext, maxCredentialsPerApp: number): Record<string, number> {
+  const item = worstWorkItem(run.targets.length);
+  const actions = worstActions(maxCredentialsPerApp, run);
+  const app = { providerOrg: LONGEST_NAME, catalog: LONGEST_NAME, consumerOrg: LONGEST_NAME, app: LONGEST_NAME, targetIndex: 0, ownerEmail: `${'e'.repeat(64)}@${'d'.repeat(180)}.com` };
+  const assessed = { run, item, assessment: { app, actions, plan: actions.map(({ kind }) => ({ kind })) } };
+  const results = largestAppResults(item, run, maxCredentialsPerApp);
+  const done = results.done.status === 'done' ? results.done.actions : [];
+  return {
+    'child input': byteSize({ run, item }),
+    'AssessApp output': byteSize(assessed),
+    'action task input': Math.max(...actions.map((action) => byteSize({ run, app, action }))),
+    'ExecuteActions output': byteSize({ ...assessed, actionResults: done }),
+    'AppFailed input (caught after the assessment)': byteSize({ ...assessed, error: { Error: LONGEST_ERROR_NAME, Cause: lambdaErrorCause() } }),
+    ...Object.fromEntries(Object.entries(results).map(([status, result]) => [`result (${status})`, byteSize(result)])),
+  };
+}
+
+/** Builds the largest payload of each kind each execution passes between its states, and measures it. */
+export function largestPayloads(limits: ScanLimits, assumptions: PayloadAssumptions): PayloadSizes {
+  const sizes: PayloadSizes = { parent: {}, segment: {}, app: {} };
+  const keepLarger = (level: ExecutionLevel, measured: Record<string, number>) => {
+    for (const [name, bytes] of Object.entries(measured)) sizes[level][name] = Math.max(sizes[level][name] ?? 0, bytes);
+  };
+  // A smaller run context leaves a scan room for more items, so both ends are measured.
+  for (const run of [largestRunContext(assumptions), largestRunContext({ targets: assumptions.targets, filterEntries: 0, overrides: 0 })]) {
+    keepLarger('parent', parentPayloads(run, assumptions.targets));
+    keepLarger('segment', segmentPayloads(limits, run, assumptions.maxCredentialsPerApp));
+    keepLarger('app', appPayloads(run, assumptions.maxCredentialsPerApp));
+  }
+  return sizes;
 }
