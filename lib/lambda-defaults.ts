@@ -3,7 +3,7 @@ import { Duration, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Architecture, LoggingFormat, Runtime, Tracing, type EnvironmentOptions } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 
@@ -17,6 +17,59 @@ export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
 export const ROTATOR_SERVICE_NAME = 'apic-credential-rotator';
 /** CloudWatch namespace of the metrics the step handlers publish. */
 export const ROTATOR_METRICS_NAMESPACE = 'ApicCredentialRotator';
+
+/** The esbuild settings every Lambda bundle is built with. */
+export interface LambdaBundling {
+  readonly format: 'esm';
+  readonly target: string;
+  readonly minify: boolean;
+  /** A linked source map beside the bundle. */
+  readonly sourcemap: boolean;
+  readonly keepNames: boolean;
+  readonly external: readonly string[];
+  /** JavaScript put before the bundle. */
+  readonly banner: string;
+  readonly mainFields: readonly string[];
+  /** Module name → the module bundled in its place. */
+  readonly alias: Readonly<Record<string, string>>;
+}
+
+/**
+ * How every rotator Lambda is bundled. `RotatorFunction` hands it to the CDK and `npm run bench` to esbuild itself,
+ * so the bench measures the bundles that are deployed.
+ */
+export const LAMBDA_BUNDLING: LambdaBundling = {
+  format: 'esm',
+  target: 'node22',
+  minify: true,
+  sourcemap: true,
+  // keepNames would wrap every function and class of every dependency to pin its name: about 19 KB per bundle
+  // for nothing, since error names are set explicitly (see RotatorFunction).
+  keepNames: false,
+  external: ['@aws-sdk/*'],
+  banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+  mainFields: ['module', 'main'],
+  alias: {
+    // The X-Ray SDK (under the Powertools Tracer) requires all of semver (30 KB) for one `semver.gte` call that
+    // only its AWS SDK v2 patcher makes. The rotator uses SDK v3 (`captureAWSv3Client`) and never that patcher,
+    // so semver is swapped for its `gte` module alone; calling `captureAWS` with SDK v2 would now throw.
+    semver: 'semver/functions/gte',
+  },
+};
+
+function cdkBundlingOptions(bundling: LambdaBundling): BundlingOptions {
+  return {
+    format: OutputFormat.ESM,
+    target: bundling.target,
+    minify: bundling.minify,
+    sourceMap: bundling.sourcemap,
+    keepNames: bundling.keepNames,
+    externalModules: [...bundling.external],
+    banner: bundling.banner,
+    mainFields: [...bundling.mainFields],
+    esbuildArgs: { '--alias': Object.entries(bundling.alias).map(([from, to]) => `${from}=${to}`) },
+  };
+}
 
 /** Upper bound for a value only known at deploy time (ARNs and key ids resolve to well under this). */
 const UNRESOLVED_VALUE_BYTES = 128;
@@ -65,24 +118,7 @@ export class RotatorFunction extends NodejsFunction {
       loggingFormat: LoggingFormat.JSON,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: fileURLToPath(new URL('../package-lock.json', import.meta.url)),
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        // keepNames would wrap every function and class of every dependency to pin its name: about 19 KB per bundle
-        // for nothing, since error names are set explicitly (see above).
-        keepNames: false,
-        externalModules: ['@aws-sdk/*'],
-        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-        mainFields: ['module', 'main'],
-        esbuildArgs: {
-          // The X-Ray SDK (under the Powertools Tracer) requires all of semver (30 KB) for one `semver.gte` call that
-          // only its AWS SDK v2 patcher makes. The rotator uses SDK v3 (`captureAWSv3Client`) and never that patcher,
-          // so semver is swapped for its `gte` module alone; calling `captureAWS` with SDK v2 would now throw.
-          '--alias': 'semver=semver/functions/gte',
-        },
-      },
+      bundling: cdkBundlingOptions(LAMBDA_BUNDLING),
     });
     this.addEnvironment('POWERTOOLS_SERVICE_NAME', ROTATOR_SERVICE_NAME);
     this.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', ROTATOR_METRICS_NAMESPACE);
