@@ -121,12 +121,11 @@ export class RotationWorkflow extends Construct {
       'executionName.$': '$$.Execution.Name',
       'executionStartTime.$': '$$.Execution.StartTime',
     });
-    const finishRun = task(
-      'FinishRun',
-      'finish-run',
-      { 'run.$': '$.run', 'summary.$': '$.summary', 'segmentSummaries.$': '$.segmentSummaries' },
-      '$.summary',
-    );
+    const finishRun = task('FinishRun', 'finish-run', {
+      'run.$': '$.run',
+      'summary.$': '$.summary',
+      'segmentSummaries.$': '$.segmentSummaries',
+    });
     finishRun.next(task('BuildReport', 'build-report', { 'run.$': '$.run', 'summary.$': '$.summary' }));
 
     const forEachSegment = new sfn.DistributedMap(this, 'ForEachSegment', {

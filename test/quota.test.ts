@@ -5,8 +5,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRotatorConfig } from '../functions/core/config';
-import { MAX_PAGES_PER_SCAN, PAYLOAD_BUDGET_BYTES, RESULT_OVERHEAD_BYTES } from '../functions/core/workflow/scan';
-import { MAX_LISTED_FAILURES } from '../functions/core/workflow/summary';
+import { MAX_PAGES_PER_SCAN, PAYLOAD_BUDGET_BYTES, resultBytesFor } from '../functions/core/workflow/scan';
+import { MAX_FAILURES_PER_SEGMENT } from '../functions/core/workflow/summary';
 import { synthesizeDefinition } from '../local/workflow-runner';
 import {
   type AslMachine,
@@ -60,13 +60,13 @@ beforeAll(() => {
   app = childExecution(segment, 'ForEachApp');
   limits = {
     payloadBudgetBytes: PAYLOAD_BUDGET_BYTES,
-    resultOverheadBytes: RESULT_OVERHEAD_BYTES,
+    resultOverheadBytes: resultBytesFor(MILLION.maxCredentialsPerApp),
     maxPagesPerScan: MAX_PAGES_PER_SCAN,
     pageSize: parseRotatorConfig(CONFIG).pageSize,
   };
   const run = largestRunContext(PAYLOAD_ASSUMPTIONS);
   assumptions = { inlineMapIterations: worstActions(MILLION.maxCredentialsPerApp, run).length, retriesUsed: true };
-  fewestItemsPerScan = itemsPerScan(limits, run, largestSummary(run, MAX_LISTED_FAILURES));
+  fewestItemsPerScan = itemsPerScan(limits, run, largestSummary(run, MAX_FAILURES_PER_SEGMENT));
 });
 
 function segmentEvents(dueShare: number, machine: AslMachine = segment) {
@@ -159,6 +159,6 @@ describe('payloads within 80 % of 256 KiB', () => {
 
   it('the scan charges each item at least what its app result adds beyond it', () => {
     const overheads = resultOverheads(largestRunContext(PAYLOAD_ASSUMPTIONS), MILLION.maxCredentialsPerApp);
-    expect(Math.max(...Object.values(overheads)), `bytes beyond the item: ${JSON.stringify(overheads)}`).toBeLessThanOrEqual(RESULT_OVERHEAD_BYTES);
+    expect(Math.max(...Object.values(overheads)), `bytes beyond the item: ${JSON.stringify(overheads)}`).toBeLessThanOrEqual(resultBytesFor(MILLION.maxCredentialsPerApp));
   });
 });

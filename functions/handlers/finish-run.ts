@@ -7,7 +7,7 @@ export const handler = stepHandler({
   step: 'FinishRun',
   input: finishRunSchema,
   run: (ports, input) => finishRun(ports, input as FinishRunInput),
-  measure: (summary) => ({
+  measure: ({ summary }) => ({
     CredentialsScanned: summary.credentialsScanned,
     AppsFailed: summary.appsFailed,
     NoticesSent: summary.notices.sent,

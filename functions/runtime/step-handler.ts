@@ -50,12 +50,12 @@ function runClockOf(input: unknown): string | undefined {
 /** Every Lambda is this: validate the input, run one workflow step over the ports, publish its metrics. */
 export function stepHandler<Schema extends z.ZodType, Output>(definition: StepDefinition<Schema, Output>) {
   const lambdaHandler = async (event: unknown): Promise<Output> => {
-    const parsed = definition.input.safeParse(event);
-    if (!parsed.success) throw new InvalidStepInputError(definition.step, parsed.error);
-    const ports = currentPorts();
-    if (ports.allowClockOverride) useRunClock(runClockOf(parsed.data));
     let output: Output;
     try {
+      const parsed = definition.input.safeParse(event);
+      if (!parsed.success) throw new InvalidStepInputError(definition.step, parsed.error);
+      const ports = currentPorts();
+      if (ports.allowClockOverride) useRunClock(runClockOf(parsed.data));
       output = await definition.run(ports, parsed.data);
     } catch (error) {
       metrics.addMetric('StepsFailed', MetricUnit.Count, 1);

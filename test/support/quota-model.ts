@@ -455,7 +455,7 @@ export function largestAppResults(item: WorkItem, run: RunContext, maxCredential
   };
 }
 
-/** Bytes each shape of app result adds beyond its work item: what the scan charges as RESULT_OVERHEAD_BYTES. */
+/** Bytes each shape of app result adds beyond its work item: what the scan charges with `resultBytesFor`. */
 export function resultOverheads(run: RunContext, maxCredentialsPerApp: number): Record<AppResult['status'], number> {
   const item = worstWorkItem(run.targets.length);
   const results = largestAppResults(item, run, maxCredentialsPerApp);
@@ -477,12 +477,13 @@ function parentPayloads(filteredRun: RunContext, targets: number): Record<string
     summary: emptySummary(run),
   };
   const mapped = { ...prepared, segmentSummaries: prepared.segments.map(() => largestSummary(run, MAX_FAILURES_PER_SEGMENT)) };
-  const finished = { ...mapped, summary: largestSummary(run, MAX_LISTED_FAILURES) };
+  // FinishRun replaces the state: the segments' summaries stay behind.
+  const finished = { run, summary: largestSummary(run, MAX_LISTED_FAILURES) };
   const report = { bucket: 'b'.repeat(63), csvKey: 'k'.repeat(1024), jsonKey: 'k'.repeat(1024), manifestKey: 'k'.repeat(1024), rows: 1e9 };
   return {
     'PrepareRun output (every segment planned)': byteSize(prepared),
     'ForEachSegment output (every segment summary with its listed failures)': byteSize(mapped),
-    'FinishRun output (merged summary next to the segment summaries)': byteSize(finished),
+    'FinishRun output (the run and its merged summary)': byteSize(finished),
     'BuildReport output (the execution output)': byteSize({ ...finished.summary, report }),
   };
 }
@@ -491,10 +492,10 @@ function segmentPayloads(limits: ScanLimits, run: RunContext, maxCredentialsPerA
   const targets = run.targets.length;
   const item = worstWorkItem(targets);
   // The most items a scan hands over: it measures the summary as it starts; apps APIC returns malformed are added
-  // to the summary's listed failures after the items are chosen.
+  // to the summary's listed failures (up to the segment's bound) after the items are chosen.
   const items = Array.from({ length: itemsPerScan(limits, run, emptySummary(run)) }, () => item);
   const cursor = largestCursor(targets);
-  const summary = largestSummary(run, MAX_LISTED_FAILURES);
+  const summary = largestSummary(run, MAX_FAILURES_PER_SEGMENT);
   const scanned = { run, cursor, summary, lastResults: [], items };
   const sizes: Record<string, number> = {
     'child input': byteSize({ run, cursor, summary: emptySummary(run), lastResults: [] }),

@@ -40,9 +40,12 @@ async function sendDigests(deps: FinishDeps): Promise<RunSummary['notices']> {
   return { sent, failed, undeliverable: undeliverableCount };
 }
 
-/** The FinishRun step: the segments' summaries merged, and the notices sent. */
-export async function finishRun(deps: FinishDeps, input: FinishRunInput): Promise<RunSummary> {
-  const summary = mergeSummaries(input.summary, input.segmentSummaries);
-  if (input.run.dryRun) return summary;
-  return { ...summary, notices: await sendDigests(deps) };
+/**
+ * The FinishRun step: the segments' summaries merged, and the notices sent. It returns the whole state for the rest
+ * of the run, leaving the segments' summaries behind so the payload stays small.
+ */
+export async function finishRun(deps: FinishDeps, input: FinishRunInput): Promise<{ run: RunContext; summary: RunSummary }> {
+  const merged = mergeSummaries(input.summary, input.segmentSummaries);
+  const summary = input.run.dryRun ? merged : { ...merged, notices: await sendDigests(deps) };
+  return { run: input.run, summary };
 }

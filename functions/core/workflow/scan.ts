@@ -2,7 +2,7 @@ import type { ApicApp, CatalogTarget } from '../model';
 import type { ApicPort, RejectedApp } from '../ports';
 import { needsAttention, resolvePolicy } from '../policy';
 import { quietAppRows, type ReportRow, type ReportStorePort } from '../report';
-import { MAX_FAILURES_PER_SEGMENT, compactFailures, recordRejectedApps, tallyResults } from './summary';
+import { recordRejectedApps, tallyResults } from './summary';
 import type { RunContext, ScanCursor, ScanOutput, ScanState, WorkItem } from './types';
 
 const bytesOf = (value: unknown): number => Buffer.byteLength(JSON.stringify(value));
@@ -10,11 +10,17 @@ const bytesOf = (value: unknown): number => Buffer.byteLength(JSON.stringify(val
 /**
  * What one state's payload may hold, well under Step Functions' 256 KiB quota. The scan fills what the run context
  * and summary leave of it with work items, counting each item twice (it stays in the state while its result is added
- * next to it) plus the largest result an app can produce.
+ * next to it) plus the largest result that app can produce.
  */
 export const PAYLOAD_BUDGET_BYTES = 180 * 1024;
-/** The most an app's result adds beyond its item: status, action kinds, or an error name and a short cause. */
-export const RESULT_OVERHEAD_BYTES = 700;
+/**
+ * What an app's result adds beyond its item: a failure's error name and short cause, or a few action kinds and
+ * outcomes for each of its credentials, whichever is larger.
+ */
+export const FAILED_RESULT_BYTES = 900;
+export const RESULT_BYTES_PER_CREDENTIAL = 125;
+export const resultBytesFor = (credentials: number): number =>
+  Math.max(FAILED_RESULT_BYTES, 60 + RESULT_BYTES_PER_CREDENTIAL * credentials);
 /** APIC pages read per invocation: keeps one invocation well inside its timeout on a slow APIC. */
 export const MAX_PAGES_PER_SCAN = 50;
 
@@ -113,7 +119,7 @@ export async function scanPage(deps: ScanDeps, state: ScanState): Promise<ScanOu
       const wanted = !appFilter || appFilter.has(`${item.consumerOrg}/${item.app}`);
       const settings = resolvePolicy(run, item.consumerOrg);
       const due = wanted && needsAttention(app, now, settings);
-      const size = due ? 2 * bytesOf(item) + RESULT_OVERHEAD_BYTES : 0;
+      const size = due ? 2 * bytesOf(item) + resultBytesFor(app.credentials.length) : 0;
       if (size > budget) {
         resumeAt = position;
         break;
@@ -146,7 +152,5 @@ export async function scanPage(deps: ScanDeps, state: ScanState): Promise<ScanOu
     appsNeedingAttention: summary.appsNeedingAttention + items.length,
   };
   summary = recordRejectedApps(summary, rejected);
-  // A finished segment returns its summary: failures beyond what a segment lists are counted, not listed.
-  if (cursor.done && items.length === 0) summary = compactFailures(summary, MAX_FAILURES_PER_SEGMENT);
   return { run, cursor, summary, lastResults: [], items };
 }

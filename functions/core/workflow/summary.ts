@@ -5,8 +5,8 @@ import type { AppFailure, AppResult, RunContext, RunSummary } from './types';
 /** Enough failures to act on in the console; the rest are counted, and every one is in the step's logs. */
 export const MAX_LISTED_FAILURES = 50;
 /**
- * Failures a finished segment hands back to the run. Every segment's summary travels in one payload of the parent
- * execution, so this bound (with the segment count) keeps it far below the 256 KiB quota.
+ * Failures a segment lists. A segment's summary travels in every payload of its loop, and all segments' summaries in
+ * one payload of the run, so this bound (with the segment count) keeps both far below the 256 KiB quota.
  */
 export const MAX_FAILURES_PER_SEGMENT = 5;
 /** Step Functions keeps a Cause up to 32 KB; ours stays short so the summary stays small. */
@@ -31,8 +31,9 @@ export function emptySummary(run: RunContext): RunSummary {
   };
 }
 
+/** Counts a failed app of a segment, listing it while the segment's list has room. */
 function withFailure(summary: RunSummary, failure: AppFailure): RunSummary {
-  const listed = summary.failures.length < MAX_LISTED_FAILURES;
+  const listed = summary.failures.length < MAX_FAILURES_PER_SEGMENT;
   return {
     ...summary,
     appsFailed: summary.appsFailed + 1,
@@ -55,15 +56,6 @@ export function recordRejectedApps(summary: RunSummary, rejected: ReadonlyArray<
       }),
     summary,
   );
-}
-
-export function compactFailures(summary: RunSummary, limit: number): RunSummary {
-  if (summary.failures.length <= limit) return summary;
-  return {
-    ...summary,
-    failures: summary.failures.slice(0, limit),
-    failuresNotListed: summary.failuresNotListed + summary.failures.length - limit,
-  };
 }
 
 function addCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>): Record<string, number> {
