@@ -5,19 +5,17 @@
  * taking effect and the Lambda dying right after it; the day is redriven and run again, the timeline continues,
  * and the world must hold the invariants after every run and end where the reference ended.
  *
- * Also the world the fault, crash and bad-input suites share: the local stack without a synth per world
- * (the definition is synthesized once per config), its invariants and its end state.
+ * Also the world the fault, crash and bad-input suites share: the local stack run by day, its invariants and its
+ * end state.
  */
 import './polyfill';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { secretNameFor } from '../functions/core/secrets';
 import { decoratePorts, type Ports } from '../functions/runtime/ports';
-import { startApicSimulator, type ApicSimulator, type InspectedCredential, type SimulatorOptions, type SimulatorSeed } from './apic-simulator';
-import { LOCAL_ADMIN_SECRET_ID, localSdkConfig } from './local-stack';
-import { startSecretsManagerEmulator, type SecretsManagerEmulator } from './secrets-manager-emulator';
-import { startSesEmulator, type SesEmulator } from './ses-emulator';
-import { runWorkflowLocally, synthesizeDefinition, type LocalRunOptions, type LocalRunResult } from './workflow-runner';
+import type { ApicSimulator, InspectedCredential, SimulatorOptions, SimulatorSeed } from './apic-simulator';
+import { startLocalStack, type LocalStackRunOptions } from './local-stack';
+import type { SecretsManagerEmulator } from './secrets-manager-emulator';
+import type { SesEmulator } from './ses-emulator';
+import type { LocalRunResult } from './workflow-runner';
 
 const DAY_MS = 86_400_000;
 const SUFFIX = '_new';
@@ -46,10 +44,7 @@ export interface WorldOptions {
   readonly config?: Record<string, unknown>;
 }
 
-export type WorldRunOptions = Omit<LocalRunOptions, 'definition' | 'config' | 'endpoints' | 'adminSecretId' | 'now'> & {
-  /** The config the handlers get for this run instead of the world's (bad-config tests; the definition stays). */
-  readonly config?: unknown;
-};
+export type WorldRunOptions = Omit<LocalStackRunOptions, 'now'>;
 
 export interface RotationWorld {
   readonly apic: ApicSimulator;
@@ -74,66 +69,29 @@ export interface SeededApp {
   readonly credentials: readonly InspectedCredential[];
 }
 
-const definitions = new Map<string, StateMachineDefinition>();
-
-/** Synthesis takes seconds; the definition depends on the config but not on the loopback port APIC listens on. */
-function definitionFor(config: Record<string, unknown>): StateMachineDefinition {
-  const key = JSON.stringify({ ...config, apicBaseUrl: undefined });
-  let definition = definitions.get(key);
-  if (!definition) {
-    definition = synthesizeDefinition({ ...config, apicBaseUrl: 'http://127.0.0.1/api/' });
-    definitions.set(key, definition);
-  }
-  return definition;
-}
-
-function localConfig(apicBaseUrl: string, seed: SimulatorSeed, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    targets: seed.catalogs.map(({ providerOrg, catalog }) => ({ providerOrg, catalog })),
-    apicBaseUrl,
-    adminSecretName: LOCAL_ADMIN_SECRET_ID,
-    notificationSender: 'apic-rotation@example.com',
-    ...overrides,
-  };
-}
-
 export async function startRotationWorld(options: WorldOptions): Promise<RotationWorld> {
-  const apic = await startApicSimulator({
-    ...options.simulator,
-    seed: options.seed,
-    now: options.start,
-    randomSeed: options.randomSeed ?? 1,
+  const randomSeed = options.randomSeed ?? 1;
+  const stack = await startLocalStack({
+    simulator: { ...options.simulator, seed: options.seed, now: options.start, randomSeed },
+    randomSeed,
+    ...(options.config ? { config: options.config } : {}),
   });
-  const secretsManager = await startSecretsManagerEmulator({ randomSeed: options.randomSeed ?? 1 });
-  const ses = await startSesEmulator();
-  const client = new SecretsManagerClient(localSdkConfig(secretsManager.endpoint));
-  try {
-    await client.send(new CreateSecretCommand({ Name: LOCAL_ADMIN_SECRET_ID, SecretString: JSON.stringify(apic.admin) }));
-  } finally {
-    client.destroy();
-  }
-  const config = localConfig(apic.baseUrl, options.seed, options.config);
-  const definition = definitionFor(config);
-  const initial = seededApps(apic, options.seed);
+  const initial = seededApps(stack.apic, options.seed);
   const evidence: string[] = [];
   return {
-    apic,
-    secretsManager,
-    ses,
-    config,
+    apic: stack.apic,
+    secretsManager: stack.secretsManager,
+    ses: stack.ses,
+    config: stack.config,
     start: options.start,
     initial,
     evidence,
     async runDay(day, runOptions = {}) {
       const now = new Date(options.start.getTime() + day * DAY_MS);
-      apic.clock.set(now);
-      const result = await runWorkflowLocally({
+      stack.apic.clock.set(now);
+      const result = await stack.run({
         ...runOptions,
-        definition,
-        config: runOptions.config ?? config,
         now,
-        endpoints: { secretsManager: secretsManager.endpoint, ses: ses.endpoint },
-        adminSecretId: LOCAL_ADMIN_SECRET_ID,
         onLogLine: (line) => {
           evidence.push(line);
           runOptions.onLogLine?.(line);
@@ -146,9 +104,7 @@ export async function startRotationWorld(options: WorldOptions): Promise<Rotatio
       evidence.push(JSON.stringify(result));
       return result;
     },
-    close: async () => {
-      await Promise.all([apic.close(), secretsManager.close(), ses.close()]);
-    },
+    close: () => stack.close(),
   };
 }
 

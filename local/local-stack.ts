@@ -14,10 +14,17 @@ export const LOCAL_ADMIN_SECRET_ID = 'apic-rotator/admin';
 
 export interface LocalStackOptions {
   readonly simulator?: SimulatorOptions;
+  /** Seeds the Secrets Manager emulator's ARN suffixes, for reproducible runs. */
+  readonly randomSeed?: number;
   /** Config fields over the local defaults (targets default to every catalog seeded). */
   readonly config?: Record<string, unknown>;
   readonly recordSecretsManagerRequests?: boolean;
 }
+
+export type LocalStackRunOptions = Omit<LocalRunOptions, 'definition' | 'config' | 'endpoints' | 'adminSecretId'> & {
+  /** The config the handlers get for this run instead of the stack's (the definition stays): bad-config tests. */
+  readonly config?: unknown;
+};
 
 export interface LocalStack {
   readonly apic: ApicSimulator;
@@ -29,7 +36,7 @@ export interface LocalStack {
   readonly s3: S3Emulator;
   readonly config: Record<string, unknown>;
   readonly secretsManagerClient: SecretsManagerClient;
-  run(options: Omit<LocalRunOptions, 'definition' | 'config' | 'endpoints' | 'adminSecretId'>): Promise<LocalRunResult>;
+  run(options: LocalStackRunOptions): Promise<LocalRunResult>;
   close(): Promise<void>;
 }
 
@@ -41,6 +48,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const apic = await startApicSimulator(options.simulator);
   const secretsManager = await startSecretsManagerEmulator({
     recordRequests: options.recordSecretsManagerRequests ?? true,
+    ...(options.randomSeed === undefined ? {} : { randomSeed: options.randomSeed }),
   });
   const ses = await startSesEmulator();
   const eventBridge = await startEventBridgeEmulator();
@@ -71,7 +79,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       runWorkflowLocally({
         ...runOptions,
         definition,
-        config,
+        config: runOptions.config ?? config,
         endpoints: {
           secretsManager: secretsManager.endpoint,
           ses: ses.endpoint,

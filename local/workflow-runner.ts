@@ -12,6 +12,7 @@ import type { Context } from 'aws-lambda';
 import { TASK_STATE_STEPS, type RotationStep } from '../lib/rotation-workflow';
 import { RESTORE_TASK_STATE_STEPS, type RestoreStep } from '../lib/restore-workflow';
 import { RotationStack } from '../lib/rotation-stack';
+import { parseRotatorConfig } from '../functions/core/config';
 import type { RestoreSummary } from '../functions/core/restore';
 import { startEventBridgeEmulator } from './eventbridge-emulator';
 import { startS3Emulator } from './s3-emulator';
@@ -71,8 +72,25 @@ export const RESTORE_TASK_HANDLERS = taskHandlers(RESTORE_TASK_STATE_STEPS, REST
 const LOCAL_ACCOUNT = '123456789012';
 const LOCAL_REGION = 'us-east-1';
 
-/** Synthesizes the stack (without bundling) once per config and returns both state machine definitions. */
-function synthesizeStack(config: unknown): { rotation: StateMachineDefinition; restore: StateMachineDefinition } {
+type Definitions = { rotation: StateMachineDefinition; restore: StateMachineDefinition };
+const synthesized = new Map<string, Definitions>();
+
+/**
+ * Synthesizes the stack (without bundling) and returns both state machine definitions. Synthesis takes seconds, so
+ * it is done once per config; the APIC URL only reaches the functions' environment, never the definitions.
+ */
+function synthesizeStack(config: unknown): Definitions {
+  // A bad config fails here as it would at synth, cached or not.
+  parseRotatorConfig(config);
+  const key = JSON.stringify({ ...(config as Record<string, unknown>), apicBaseUrl: undefined });
+  const cached = synthesized.get(key);
+  if (cached) return cached;
+  const definitions = synthesizeFresh(config);
+  synthesized.set(key, definitions);
+  return definitions;
+}
+
+function synthesizeFresh(config: unknown): Definitions {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
   const stack = new RotationStack(app, 'LocalRotation', { config, env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
   const template = app.synth().getStackByName(stack.stackName).template as {
