@@ -10,3 +10,4 @@ export {
   ApicUnavailableError,
   sanitize,
 } from './errors';
+export { ensureSecretAccepted, unlessNotFound } from './lookups';

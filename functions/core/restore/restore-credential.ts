@@ -2,7 +2,8 @@
  * The RestoreCredential step: gives one app of a rebuilt APIC the credential its consumer holds, with the client id
  * and secret stored in Secrets Manager, unless APIC already accepts them.
  */
-import type { ApicApp, AppLocator, ClientSecretPair } from '../model';
+import { ensureSecretAccepted, unlessNotFound } from '../apic/lookups';
+import type { AppLocator, ClientSecretPair } from '../model';
 import type { ApicPort, CredentialSecretLocator, SecretStorePort } from '../ports';
 import { parseSecretName } from '../secrets/naming';
 import { decideRestore, holderOf } from './decide';
@@ -26,20 +27,9 @@ function appOf(locator: CredentialSecretLocator): AppLocator {
   return { providerOrg: locator.providerOrg, catalog: locator.catalog, consumerOrg: locator.consumerOrg, app: locator.app };
 }
 
-async function readApp(apic: ApicPort, app: AppLocator): Promise<ApicApp | undefined> {
-  try {
-    return await apic.getApp(app);
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ApicNotFoundError') return undefined;
-    throw error;
-  }
-}
-
 /** Makes APIC accept the stored secret on the credential: verified first, patched only when refused. */
-async function ensureSecretAccepted(apic: ApicPort, app: AppLocator, credentialId: string, name: string, pair: ClientSecretPair): Promise<void> {
-  if (await apic.verifyClientSecret(app, credentialId, pair)) return;
-  await apic.updateCredential(app, credentialId, { clientSecret: pair.clientSecret });
-  if (!(await apic.verifyClientSecret(app, credentialId, pair))) {
+async function restoreSecret(apic: ApicPort, app: AppLocator, credentialId: string, name: string, pair: ClientSecretPair): Promise<void> {
+  if (!(await ensureSecretAccepted(apic, app, credentialId, pair))) {
     throw new RestoreError(`APIC still rejects the stored secret of credential ${name} (client id ${pair.clientId}) after setting it`);
   }
 }
@@ -77,7 +67,7 @@ export async function restoreCredential(deps: RestoreDeps, item: RestoreItem): P
   const pair = await deps.store.readCurrent(locator);
   if (!pair) return done('no-value');
   const app = appOf(locator);
-  const apicApp = await readApp(deps.apic, app);
+  const apicApp = await unlessNotFound(deps.apic.getApp(app));
   const holder = apicApp && holderOf(apicApp.credentials, pair.clientId);
   const decision = decideRestore({
     credential: locator.credential,
@@ -93,7 +83,7 @@ export async function restoreCredential(deps: RestoreDeps, item: RestoreItem): P
       return done('already-present');
     case 'patch-secret':
       if (item.dryRun) return done('secret-mismatch');
-      await ensureSecretAccepted(deps.apic, app, decision.credential.id, decision.credential.name, pair);
+      await restoreSecret(deps.apic, app, decision.credential.id, decision.credential.name, pair);
       return done('secret-restored');
     case 'names-taken':
       throw new RestoreError(
@@ -111,7 +101,7 @@ export async function restoreCredential(deps: RestoreDeps, item: RestoreItem): P
             'this APIC does not accept supplied client ids, so credentials cannot be restored',
         );
       }
-      await ensureSecretAccepted(deps.apic, app, created.id, decision.name, pair);
+      await restoreSecret(deps.apic, app, created.id, decision.name, pair);
       return done('restored', decision.name);
     }
   }

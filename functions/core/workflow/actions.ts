@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { ensureSecretAccepted, unlessNotFound } from '../apic/lookups';
 import { OLD_CREDENTIAL_REMOVED, REPLACEMENT_READY, type EventPublisherPort, type RotationEventType } from '../events';
 import type { AppLocator, ClientSecretPair } from '../model';
 import type { ApicPort, CredentialSecretLocator, SecretStorePort } from '../ports';
@@ -85,13 +86,10 @@ async function applyStagedSecret(
   credentialId: string,
   staged: ClientSecretPair & { versionId: string },
 ): Promise<void> {
-  if (!(await deps.apic.verifyClientSecret(app, credentialId, staged))) {
-    await deps.apic.updateCredential(app, credentialId, { clientSecret: staged.clientSecret });
-    if (!(await deps.apic.verifyClientSecret(app, credentialId, staged))) {
-      throw new PreconditionFailedError(
-        `APIC does not accept the staged secret of credential ${credentialId} (client id ${staged.clientId})`,
-      );
-    }
+  if (!(await ensureSecretAccepted(deps.apic, app, credentialId, staged))) {
+    throw new PreconditionFailedError(
+      `APIC does not accept the staged secret of credential ${credentialId} (client id ${staged.clientId})`,
+    );
   }
   await deps.store.promote(locator, staged.versionId);
 }
@@ -154,14 +152,9 @@ export async function deleteOriginal(deps: ActionDeps, input: ActionInput<'delet
   if (!(await deps.apic.verifyClientSecret(app, action.replacement.id, current))) {
     throw new PreconditionFailedError(`APIC rejects the stored secret of replacement ${action.replacement.name}`);
   }
-  let outcome = 'deleted';
-  try {
-    // By id, never by name: after the rename the original's name belongs to the replacement.
-    await deps.apic.deleteCredential(app, action.original.id);
-  } catch (error) {
-    if (!(error instanceof Error && error.name === 'ApicNotFoundError')) throw error;
-    outcome = 'already-deleted';
-  }
+  // By id, never by name: after the rename the original's name belongs to the replacement.
+  const deleted = await unlessNotFound(deps.apic.deleteCredential(app, action.original.id).then(() => true));
+  const outcome = deleted ? 'deleted' : 'already-deleted';
   await announce(deps, input, OLD_CREDENTIAL_REMOVED, action.replacement.clientId);
   return result(action, outcome);
 }

@@ -1,3 +1,4 @@
+import { unlessNotFound } from '../apic/lookups';
 import type { ApicApp } from '../model';
 import type { ApicPort, CredentialSecretLocator, SecretStorePort, StoredCredentialState } from '../ports';
 import { assessApp as decide, candidateBaseNames, resolvePolicy, type AppAssessment } from '../policy';
@@ -32,20 +33,11 @@ export function secretLocator(app: AppContext, credential: string): CredentialSe
   };
 }
 
-async function readApp(apic: ApicPort, context: AppContext): Promise<ApicApp | undefined> {
-  try {
-    return await apic.getApp(context);
-  } catch (error) {
-    // The app was deleted since the scan: nothing left to rotate.
-    if (error instanceof Error && error.name === 'ApicNotFoundError') return undefined;
-    throw error;
-  }
-}
-
 /** Reads one app from APIC and what the secret store knows of it, and applies the policy. */
 export async function readAppState(deps: AssessDeps, run: RunContext, item: WorkItem): Promise<AppStateReading> {
   const context = appContextOf(run, item);
-  const app = await readApp(deps.apic, context);
+  // An app deleted since the scan has nothing left to rotate.
+  const app = await unlessNotFound(deps.apic.getApp(context));
   const settings = resolvePolicy(run, item.consumerOrg);
   const store = new Map<string, StoredCredentialState>();
   if (app && !('exempt' in settings)) {

@@ -1,3 +1,4 @@
+import { unlessNotFound } from '../apic/lookups';
 import { parseExecutionInput, type RotatorConfig } from '../config';
 import type { ApicPort } from '../ports';
 import { emptySummary } from './summary';
@@ -31,12 +32,7 @@ export class UnknownConsumerOrgError extends Error {
 
 async function existsIn(apic: ApicPort, run: RunContext, consumerOrg: string): Promise<boolean> {
   for (const target of run.targets) {
-    try {
-      await apic.getConsumerOrg(target, consumerOrg);
-      return true;
-    } catch (error) {
-      if (!(error instanceof Error && error.name === 'ApicNotFoundError')) throw error;
-    }
+    if (await unlessNotFound(apic.getConsumerOrg(target, consumerOrg))) return true;
   }
   return false;
 }

@@ -1,3 +1,4 @@
+import { unlessNotFound } from '../apic/lookups';
 import type { ApicApp, CatalogTarget } from '../model';
 import type { ApicPort, RejectedApp } from '../ports';
 import { needsAttention, resolvePolicy } from '../policy';
@@ -65,18 +66,11 @@ async function readBatch(apic: ApicPort, run: RunContext, target: CatalogTarget,
   const nextOrg = cursor.consumerOrgIndex + 1;
   const next = nextOrg >= consumerOrgs.length ? finished(cursor) : { ...cursor, offset: 0, consumerOrgIndex: nextOrg };
   if (consumerOrg === undefined) return { apps: [], rejected: [], next };
-  const apps = await listIfPresent(() => apic.listConsumerOrgApps(target, consumerOrg));
+  // A filtered consumer org that one target lacks (PrepareRun checked it exists in another) has nothing to scan.
+  const apps = (await unlessNotFound(apic.listConsumerOrgApps(target, consumerOrg))) ?? [];
   return { apps: positioned(apps, [], 0).slice(cursor.offset), rejected: [], next };
 }
 
-async function listIfPresent(list: () => Promise<ApicApp[]>): Promise<ApicApp[]> {
-  try {
-    return await list();
-  } catch (error) {
-    if (error instanceof Error && error.name === 'ApicNotFoundError') return [];
-    throw error;
-  }
-}
 
 export interface ScanDeps {
   readonly apic: ApicPort;
