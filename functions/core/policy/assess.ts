@@ -27,7 +27,8 @@ export function ageInDays(createdAt: string, now: Date): number {
 }
 
 /** YYYY-MM-DD (UTC) of `days` days after `from`. */
-function dateAfter(from: string | Date, days: number): string {
+/** YYYY-MM-DD `days` after `from` (UTC). */
+export function dateAfter(from: string | Date, days: number): string {
   const start = typeof from === 'string' ? Date.parse(from) : from.getTime();
   return new Date(start + days * DAY_MS).toISOString().slice(0, 10);
 }

@@ -3,7 +3,7 @@ import { ensureSecretAccepted, unlessNotFound } from '../apic/lookups';
 import { OLD_CREDENTIAL_REMOVED, REPLACEMENT_READY, type EventPublisherPort, type RotationEventType } from '../events';
 import type { AppLocator, ClientSecretPair } from '../model';
 import type { ApicPort, CredentialSecretLocator, SecretStorePort } from '../ports';
-import { isExempt, resolvePolicy, type RotationAction } from '../policy';
+import { dateAfter, isExempt, resolvePolicy, type RotationAction } from '../policy';
 import { versionToken } from '../secrets';
 import { secretLocator } from './assess';
 import type { ActionInput, ActionResult, AppContext } from './types';
@@ -35,13 +35,11 @@ function result(action: RotationAction, outcome: string): ActionResult {
   return { kind: action.kind, outcome };
 }
 
-const DAY_MS = 86_400_000;
-
 /** YYYY-MM-DD from which the original may be deleted: the grace counts from the replacement's creation (now). */
 function oldCredentialRemovalDate(input: Pick<ActionInput, 'run' | 'app'>): string | undefined {
   const settings = resolvePolicy(input.run, input.app.consumerOrg);
   if (isExempt(settings)) return undefined;
-  return new Date(Date.parse(input.run.now) + (settings.deletionDays - settings.expiryDays) * DAY_MS).toISOString().slice(0, 10);
+  return dateAfter(input.run.now, settings.deletionDays - settings.expiryDays);
 }
 
 /**

@@ -81,17 +81,7 @@ export async function prepareRun(
     allowClockOverride: deps.allowClockOverride,
     executionStartTime: event.executionStartTime,
   });
-  const run: RunContext = {
-    runId: event.executionName,
-    now: resolved.now,
-    dryRun: resolved.dryRun,
-    trigger: resolved.trigger,
-    targets: resolved.targets,
-    policy: resolved.policy,
-    consumerOrgOverrides: resolved.consumerOrgOverrides,
-    filter: resolved.filter,
-    pageSize: config.pageSize,
-  };
+  const run: RunContext = { ...resolved, runId: event.executionName, pageSize: config.pageSize };
   await assertConsumerOrgsExist(deps.apic, run);
   return { run, segments: await planSegments(deps.apic, run), summary: emptySummary(run) };
 }

@@ -2,34 +2,15 @@
  * The payloads that travel between the states of the rotation workflow. They are small by design
  * (Step Functions caps a payload at 256 KiB) and never hold a secret.
  */
-import type { AppLocator, CatalogTarget } from '../model';
+import type { ResolvedRunInput } from '../config';
+import type { AppLocator } from '../model';
 import type { RotationAction } from '../policy';
 
-export interface PolicyWindow {
-  readonly expiryDays: number;
-  readonly deletionDays: number;
-  readonly warnDays: number;
-  readonly replacementSuffix: string;
-}
-
-export interface ConsumerOrgOverride {
-  readonly expiryDays?: number;
-  readonly deletionDays?: number;
-  readonly warnDays?: number;
-  readonly exempt?: boolean;
-}
-
-/** Everything a step needs to know about the run; decided once by PrepareRun. */
-export interface RunContext {
+/** Everything a step needs to know about the run; decided once by PrepareRun from the execution input and config. */
+export interface RunContext extends Omit<ResolvedRunInput, 'trigger'> {
+  /** The execution name: names the run's report and makes retried steps reuse their idempotency tokens. */
   readonly runId: string;
-  /** The run's clock (ISO): the execution start time, or a simulated time in local runs. */
-  readonly now: string;
-  readonly dryRun: boolean;
   readonly trigger: string;
-  readonly targets: readonly CatalogTarget[];
-  readonly policy: PolicyWindow;
-  readonly consumerOrgOverrides: Readonly<Record<string, ConsumerOrgOverride>>;
-  readonly filter: { readonly consumerOrgs?: readonly string[]; readonly apps?: readonly string[] };
   readonly pageSize: number;
 }
 
