@@ -1,15 +1,9 @@
-import { listSecretsPage, restoreStateSchema, secretsManagerFromEnvironment } from '../core/restore';
-import { tracer } from '../runtime/observability';
+import { listSecretsPage, restoreStateSchema } from '../core/restore';
 import { stepHandler } from '../runtime/step-handler';
 
 export const handler = stepHandler({
   step: 'ListSecretsPage',
   input: restoreStateSchema,
-  run: (ports, state) =>
-    listSecretsPage(
-      secretsManagerFromEnvironment((client) => tracer.captureAWSv3Client(client)),
-      state,
-      ports.config.pageSize,
-    ),
+  run: (ports, state) => listSecretsPage(ports.secretsManager, state, ports.config.pageSize),
   measure: (output) => ({ RestoreSecretsListed: output.items.length }),
 });

@@ -22,6 +22,8 @@ export interface Ports {
   readonly config: RotatorConfig;
   readonly apic: ApicPort;
   readonly store: SecretStorePort;
+  /** The client behind `store`, for the restore's listing of credential secrets. */
+  readonly secretsManager: SecretsManagerClient;
   readonly mailer: MailerPort;
   readonly events: EventPublisherPort;
   readonly reports: ReportStorePort;
@@ -120,7 +122,7 @@ function buildPorts(): Ports {
   // A custom S3 endpoint (a local emulator) has no per-bucket host names: address buckets by path there.
   const s3 = tracer.captureAWSv3Client(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }));
   const reports = new S3ReportStore(s3, { bucket: reportBucket });
-  return { config, apic, store, mailer, events, reports, reportBucket, allowClockOverride };
+  return { config, apic, store, secretsManager, mailer, events, reports, reportBucket, allowClockOverride };
 }
 
 const ENVIRONMENT_KEYS = [

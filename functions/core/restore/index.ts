@@ -4,6 +4,5 @@ export { emptyRestoreSummary, prepareRestore, type PrepareRestoreEvent, type Res
 export { MAX_SECRETS_PER_PAGE, listSecretsPage } from './listing';
 export { RestoreError, restoreCredential, restoreCredentialReported, type RestoreDeps } from './restore-credential';
 export { prepareRestoreSchema, restoreItemSchema, restoreStateSchema } from './schemas';
-export { secretsManagerFromEnvironment } from './sdk';
 export { MAX_LISTED_FAILURES, MAX_LISTED_RESULTS, MAX_REASON_CHARS, tallyRestoreResults } from './summary';
 export * from './types';
