@@ -206,17 +206,8 @@ function assessOriginal(base: string, original: ApicCredential, state: StoredCre
   }
   const replacementName = original.name + settings.replacementSuffix;
   if (byName.has(replacementName) || reservedNames.has(replacementName)) {
-    return {
-      actions: noticeIfNew(state, {
-        kind: 'queue-notice',
-        base,
-        cycleId,
-        notice: 'action-needed',
-        credentialName: original.name,
-        reason: `credential ${original.name} is due for rotation, but a credential named ${replacementName} exists and is not managed by the rotator; rename or delete it`,
-      }),
-      credentials: describe('blocked', 'resolve-name-conflict'),
-    };
+    const reason = `credential ${original.name} is due for rotation, but a credential named ${replacementName} exists and is not managed by the rotator; rename or delete it`;
+    return blockedByName(state, { base, cycleId, credentialName: original.name, reason }, describe('blocked', 'resolve-name-conflict'));
   }
   return {
     actions: [
@@ -300,17 +291,8 @@ function assessOrphanReplacement(
   ];
 
   if (byName.has(base)) {
-    return {
-      actions: noticeIfNew(state, {
-        kind: 'queue-notice',
-        base,
-        cycleId,
-        notice: 'action-needed',
-        credentialName: replacement.name,
-        reason: `replacement ${replacement.name} cannot be renamed back to ${base}: another credential already has that name; rename or delete it`,
-      }),
-      credentials: describe('blocked', 'resolve-name-conflict'),
-    };
+    const reason = `replacement ${replacement.name} cannot be renamed back to ${base}: another credential already has that name; rename or delete it`;
+    return blockedByName(state, { base, cycleId, credentialName: replacement.name, reason }, describe('blocked', 'resolve-name-conflict'));
   }
   const settle = isCurrent ? [] : [settleReplacement(base, cycleId, replacement, state)];
   return {
@@ -348,6 +330,15 @@ function noticeIfNew(state: StoredCredentialState, notice: NoticeAction): Notice
   const kind: NoticeKind = notice.notice;
   const known = state.noticesSent[kind] === notice.cycleId || state.noticesPending[kind] === notice.cycleId;
   return known ? [] : [notice];
+}
+
+/** A name clash only a person can resolve: nothing changes, the owner is told once per cycle. */
+function blockedByName(
+  state: StoredCredentialState,
+  notice: Pick<NoticeAction, 'base' | 'cycleId' | 'credentialName' | 'reason'>,
+  credentials: AppAssessment['credentials'],
+): AppAssessment {
+  return { actions: noticeIfNew(state, { kind: 'queue-notice', notice: 'action-needed', ...notice }), credentials };
 }
 
 function graceDays(settings: PolicySettings): number {
