@@ -18,4 +18,23 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The domain decides; adapters talk to the world. Keeping I/O out of the domain keeps it exhaustively testable.
+    files: ['functions/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@aws-sdk/*', '@aws-lambda-powertools/*', '@middy/*'], message: 'The domain uses ports (functions/domain/ports.ts); SDK clients live in functions/adapters.' },
+            { group: ['**/adapters', '**/adapters/**', '**/runtime', '**/runtime/**', '**/handlers/**'], message: 'The domain must not import outer layers.' },
+          ],
+          paths: ['node:https', 'node:http', 'node:net', 'node:tls', 'node:fs', 'node:fs/promises', 'https', 'http', 'net', 'tls', 'fs'].map((name) => ({
+            name,
+            message: 'No I/O in the domain: put it behind a port in functions/domain/ports.ts.',
+          })),
+        },
+      ],
+    },
+  },
 );

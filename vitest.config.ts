@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    setupFiles: ['./local/polyfill.ts'],
+    setupFiles: ['./tools/polyfill.ts'],
     testTimeout: 180_000,
     hookTimeout: 120_000,
     pool: 'forks',

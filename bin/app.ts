@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { ConfigError } from '../functions/core/config';
+import { ConfigError } from '../functions/domain/config';
 import { EnvironmentTooLargeError } from '../lib/credential-rotator';
 import { RotationStack } from '../lib/rotation-stack';
 

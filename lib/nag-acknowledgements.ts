@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
-import { REPORT_PREFIX } from '../functions/core/report/report-store';
+import { REPORT_PREFIX } from '../functions/domain/report/keys';
 import type { CredentialRotator } from './credential-rotator';
 
 /**

@@ -1,6 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { parseRotatorConfig } from '../functions/core/config';
+import { parseRotatorConfig } from '../functions/domain/config';
 import { CredentialRotator } from './credential-rotator';
 
 export type RotationStackProps = StackProps & {

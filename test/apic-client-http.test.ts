@@ -2,8 +2,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ApicClient, type ApicClientOptions, type RequestInfo } from '../functions/core/apic/client';
-import { ApicDataError, ApicError } from '../functions/core/apic/errors';
+import { ApicClient, type ApicClientOptions, type RequestInfo } from '../functions/adapters/apic/client';
+import { ApicDataError, ApicError } from '../functions/domain/apic/errors';
 
 type Handler = (request: IncomingMessage, body: string, response: ServerResponse) => void;
 

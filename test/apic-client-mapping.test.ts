@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { apicMessageOf, encodeSegment } from '../functions/core/apic/client';
+import { apicMessageOf, encodeSegment } from '../functions/adapters/apic/client';
 import {
   ApicAuthError,
   ApicBadRequestError,
@@ -10,8 +10,8 @@ import {
   ApicThrottledError,
   ApicUnavailableError,
   sanitize,
-} from '../functions/core/apic/errors';
-import { normaliseBaseUrl } from '../functions/core/apic/http';
+} from '../functions/domain/apic/errors';
+import { normaliseBaseUrl } from '../functions/adapters/apic/http';
 import {
   type DataSource,
   toConsumerOrg,
@@ -19,7 +19,7 @@ import {
   toListEnvelope,
   toRawApp,
   toSecretPair,
-} from '../functions/core/apic/mapping';
+} from '../functions/adapters/apic/mapping';
 
 const source: DataSource = { method: 'GET', path: 'catalogs/p/c/apps', now: new Date('2025-06-01T00:00:00.000Z') };
 const OWNER = 'app "shop"';

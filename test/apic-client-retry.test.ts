@@ -7,8 +7,8 @@ import {
   isTransientNetworkError,
   parseRetryAfterMs,
   retryDelayMs,
-} from '../functions/core/apic/retry';
-import { TokenCache } from '../functions/core/apic/token';
+} from '../functions/adapters/apic/retry';
+import { TokenCache } from '../functions/adapters/apic/token';
 
 const settings = { baseDelayMs: 200, maxDelayMs: 10_000 };
 const NOW = new Date('2025-03-01T12:00:00.000Z');

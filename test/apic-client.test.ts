@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type AdminCredentials, ApicClient, type ApicClientOptions } from '../functions/core/apic/client';
-import { ApicError } from '../functions/core/apic/errors';
-import type { AppLocator, CatalogTarget } from '../functions/core/model';
-import { type ApicSimulator, type SimulatorOptions, startApicSimulator } from '../local/apic-simulator/index';
+import { type AdminCredentials, ApicClient, type ApicClientOptions } from '../functions/adapters/apic/client';
+import { ApicError } from '../functions/domain/apic/errors';
+import type { AppLocator, CatalogTarget } from '../functions/domain/model';
+import { type ApicSimulator, type SimulatorOptions, startApicSimulator } from '../tools/apic-simulator/index';
 
 const SANDBOX: CatalogTarget = { providerOrg: 'porg1', catalog: 'sandbox' };
 const PROD: CatalogTarget = { providerOrg: 'porg1', catalog: 'prod' };

@@ -4,10 +4,10 @@ import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { generateCatalog } from '../local/apic-simulator/generate';
-import { SimulatorLookupError, SimulatorSeedError, startApicSimulator } from '../local/apic-simulator/index';
-import type { ApicSimulator, SimCredentialSeed, SimulatorOptions, SimulatorSeed } from '../local/apic-simulator/index';
-import { SAMPLE_CATALOG, SAMPLE_PROVIDER_ORG, sampleCatalog } from '../local/apic-simulator/sample';
+import { generateCatalog } from '../tools/apic-simulator/generate';
+import { SimulatorLookupError, SimulatorSeedError, startApicSimulator } from '../tools/apic-simulator/index';
+import type { ApicSimulator, SimCredentialSeed, SimulatorOptions, SimulatorSeed } from '../tools/apic-simulator/index';
+import { SAMPLE_CATALOG, SAMPLE_PROVIDER_ORG, sampleCatalog } from '../tools/apic-simulator/sample';
 
 const PORG = 'acme';
 const CATALOG = 'sandbox';

@@ -4,9 +4,9 @@
  * secrets and the mailbox are compared before and after.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SimulatorSeed } from '../local/apic-simulator';
-import { endState, invariantViolations, startRotationWorld, type RotationWorld } from '../local/crash-plan';
-import { synthesizeDefinition, type LocalRunResult } from '../local/workflow-runner';
+import type { SimulatorSeed } from '../tools/apic-simulator';
+import { endState, invariantViolations, startRotationWorld, type RotationWorld } from './support/crash-plan';
+import { synthesizeDefinition, type LocalRunResult } from '../tools/runner/workflow-runner';
 import { scanWorld } from './support/faults-secrets';
 import { acmeProdSeed } from './support/acme-seed';
 import { startTamperingProxy } from './support/faults-proxy';

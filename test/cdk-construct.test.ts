@@ -9,7 +9,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, type RotatorConfigInput } from '../functions/core/config';
+import { ConfigError, type RotatorConfigInput } from '../functions/domain/config';
 import { CredentialRotator, EnvironmentTooLargeError, type CredentialRotatorProps } from '../lib/credential-rotator';
 import { RESTORE_STEPS, type RestoreStep } from '../lib/restore-workflow';
 import { RotationStack } from '../lib/rotation-stack';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseExecutionInput, parseRotatorConfig } from '../functions/core/config';
-import type { ConfigProblem, RotatorConfig } from '../functions/core/config';
+import { ConfigError, parseExecutionInput, parseRotatorConfig } from '../functions/domain/config';
+import type { ConfigProblem, RotatorConfig } from '../functions/domain/config';
 
 const MINIMAL = {
   targets: [{ providerOrg: 'acme', catalog: 'production' }],

@@ -12,13 +12,14 @@ import {
   consumerReadPolicy,
   consumerSecretNamePrefix,
   parseConsumerAccess,
-} from '../functions/core/access';
-import type { RotatorConfigInput } from '../functions/core/config';
-import type { CredentialSecretLocator } from '../functions/core/ports';
-import { secretNameFor, SecretsManagerSecretStore } from '../functions/core/secrets';
+} from '../functions/domain/access';
+import type { RotatorConfigInput } from '../functions/domain/config';
+import type { CredentialSecretLocator } from '../functions/domain/ports';
+import { SecretsManagerSecretStore } from '../functions/adapters';
+import { secretNameFor } from '../functions/domain/secrets';
 import { CredentialRotator } from '../lib/credential-rotator';
-import { localSdkConfig } from '../local/local-stack';
-import { startSecretsManagerEmulator, type SecretsManagerEmulator } from '../local/secrets-manager-emulator';
+import { localSdkConfig } from '../tools/runner/local-environment';
+import { startSecretsManagerEmulator, type SecretsManagerEmulator } from '../tools/emulators/secrets-manager/emulator';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const TARGETS = [

@@ -4,7 +4,7 @@
  * for every secret the simulator issued or accepted and every secret stored in Secrets Manager.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../local/local-stack';
+import { startLocalStack, type LocalStack } from '../tools/runner/local-environment';
 import { OPERATOR_EMAIL, TIMELINE_START, TimelineModel, dayAt, timelineCatalog, timelineConfig } from './support/e2e-catalog';
 import { findSecretLeaks, storedClientSecrets, type CollectedText } from './support/e2e-observe';
 

@@ -4,9 +4,9 @@
  * dry runs, execution-input filters and the run summary.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../local/local-stack';
-import type { LocalRunResult } from '../local/workflow-runner';
-import type { CapturedEmail } from '../local/ses-emulator';
+import { startLocalStack, type LocalStack } from '../tools/runner/local-environment';
+import type { LocalRunResult } from '../tools/runner/workflow-runner';
+import type { CapturedEmail } from '../tools/emulators/ses/emulator';
 import {
   DAY_MS,
   GRACE_DAYS,

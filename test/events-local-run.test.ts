@@ -4,9 +4,9 @@
  */
 import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { secretNameFor } from '../functions/core/secrets';
-import type { CapturedEvent } from '../local/eventbridge-emulator';
-import { startLocalStack, type LocalStack } from '../local/local-stack';
+import { secretNameFor } from '../functions/domain/secrets';
+import type { CapturedEvent } from '../tools/emulators/eventbridge/emulator';
+import { startLocalStack, type LocalStack } from '../tools/runner/local-environment';
 
 const DAY_MS = 86_400_000;
 const START = new Date('2025-03-01T03:00:00.000Z');

@@ -1,15 +1,14 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
-  EventBridgePublisher,
-  EventPublishError,
   OLD_CREDENTIAL_REMOVED,
   REPLACEMENT_READY,
   ROTATION_EVENT_SOURCE,
   type RotationEvent,
-} from '../functions/core/events';
-import { startEventBridgeEmulator, type EventBridgeEmulator } from '../local/eventbridge-emulator';
-import { localSdkConfig } from '../local/local-stack';
+} from '../functions/domain/events';
+import { EventBridgePublisher, EventPublishError } from '../functions/adapters';
+import { startEventBridgeEmulator, type EventBridgeEmulator } from '../tools/emulators/eventbridge/emulator';
+import { localSdkConfig } from '../tools/runner/local-environment';
 
 function event(n: number, detailType: RotationEvent['detailType'] = REPLACEMENT_READY): RotationEvent {
   return {

@@ -5,9 +5,9 @@
  * converges to the clean end state.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApicClient, type RequestInfo } from '../functions/core/apic/client';
+import { ApicClient, type RequestInfo } from '../functions/adapters/apic/client';
 import { decoratePorts } from '../functions/runtime/ports';
-import { invariantViolations, startRotationWorld, type RotationWorld } from '../local/crash-plan';
+import { invariantViolations, startRotationWorld, type RotationWorld } from './support/crash-plan';
 import { scanTexts, secretsOf, textsOf } from './support/faults-secrets';
 import {
   START,

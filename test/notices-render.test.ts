@@ -1,6 +1,6 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { groupDigests, renderDigest, type DigestInput, type DigestItem } from '../functions/core/notices';
-import type { PendingNoticeEntry } from '../functions/core/ports';
+import { groupDigests, renderDigest, type DigestInput, type DigestItem } from '../functions/domain/notices';
+import type { PendingNoticeEntry } from '../functions/domain/ports';
 
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:apic-rotator/acme/prod/bank/pay/main-AbC123';
 

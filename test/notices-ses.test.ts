@@ -1,7 +1,8 @@
 import { SESClient } from '@aws-sdk/client-ses';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MailDeliveryError, SesMailer, renderDigest } from '../functions/core/notices';
-import { startSesEmulator, type SesEmulator } from '../local/ses-emulator';
+import { MailDeliveryError, SesMailer } from '../functions/adapters';
+import { renderDigest } from '../functions/domain/notices';
+import { startSesEmulator, type SesEmulator } from '../tools/emulators/ses/emulator';
 
 const SENDER = 'rotator@example.com';
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { PolicySettings } from '../functions/core/policy';
+import type { PolicySettings } from '../functions/domain/policy';
 import { DAY_MS, assessWorld, createWorld, lineageCounts, runOnce, titleOf } from './support/rotation-world';
 import type { World } from './support/rotation-world';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ApicApp, ApicCredential, NoticeKind } from '../functions/core/model';
-import type { StoredCredentialState } from '../functions/core/ports';
-import { assessApp, candidateBaseNames, needsAttention, resolvePolicy } from '../functions/core/policy';
-import type { EffectiveSettings, PolicySettings, RotationAction } from '../functions/core/policy';
+import type { ApicApp, ApicCredential, NoticeKind } from '../functions/domain/model';
+import type { StoredCredentialState } from '../functions/domain/ports';
+import { assessApp, candidateBaseNames, needsAttention, resolvePolicy } from '../functions/domain/policy';
+import type { EffectiveSettings, PolicySettings, RotationAction } from '../functions/domain/policy';
 
 const DAY_MS = 86_400_000;
 const NOW = new Date('2025-06-01T03:00:00.000Z');

@@ -4,10 +4,10 @@
  * per execution (quota 25,000) and the largest payload (quota 262,144 bytes), each allowed up to 80 % of its quota.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseRotatorConfig } from '../functions/core/config';
-import { MAX_PAGES_PER_SCAN, PAYLOAD_BUDGET_BYTES, resultBytesFor } from '../functions/core/workflow/scan';
-import { MAX_FAILURES_PER_SEGMENT } from '../functions/core/workflow/summary';
-import { synthesizeDefinition } from '../local/workflow-runner';
+import { parseRotatorConfig } from '../functions/domain/config';
+import { MAX_PAGES_PER_SCAN, PAYLOAD_BUDGET_BYTES, resultBytesFor } from '../functions/domain/workflow/scan';
+import { MAX_FAILURES_PER_SEGMENT } from '../functions/domain/workflow/summary';
+import { synthesizeDefinition } from '../tools/runner/workflow-runner';
 import {
   type AslMachine,
   type CatalogShapeForQuotas,

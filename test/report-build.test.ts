@@ -1,7 +1,8 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPORT_COLUMNS, S3ReportStore, buildReport, partFileName, partsPrefix, reportKeys, type ReportRow } from '../functions/core/report';
-import { startS3Emulator, type S3Emulator } from '../local/s3-emulator';
+import { S3ReportStore } from '../functions/adapters';
+import { REPORT_COLUMNS, buildReport, partFileName, partsPrefix, reportKeys, type ReportRow } from '../functions/domain/report';
+import { startS3Emulator, type S3Emulator } from '../tools/emulators/s3/emulator';
 
 const BUCKET = 'rotator-reports';
 const RUN_DATE = '2026-11-23';

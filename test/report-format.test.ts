@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { REPORT_COLUMNS, ReportFormatError, parseJsonLines, toCsv, toJsonLines, type ReportRow } from '../functions/core/report';
+import { REPORT_COLUMNS, ReportFormatError, parseJsonLines, toCsv, toJsonLines, type ReportRow } from '../functions/domain/report';
 
 const HEADER = REPORT_COLUMNS.join(',');
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ApicApp, ApicCredential, CatalogTarget } from '../functions/core/model';
-import type { AppAssessment, CredentialAssessment, CredentialRef, RotationAction } from '../functions/core/policy';
-import { REPORT_COLUMNS, ownerKey, quietAppRows, reportRows, toCsv, toJsonLines } from '../functions/core/report';
+import type { ApicApp, ApicCredential, CatalogTarget } from '../functions/domain/model';
+import type { AppAssessment, CredentialAssessment, CredentialRef, RotationAction } from '../functions/domain/policy';
+import { REPORT_COLUMNS, ownerKey, quietAppRows, reportRows, toCsv, toJsonLines } from '../functions/domain/report';
 
 const TARGET: CatalogTarget = { providerOrg: 'acme', catalog: 'prod' };
 

@@ -2,15 +2,14 @@ import { ListObjectsV2Command, NoSuchKey, PutObjectCommand, S3Client } from '@aw
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   ReportFormatError,
-  ReportStoreError,
-  S3ReportStore,
   encodeKeySegment,
   partFileName,
   partsPrefix,
   reportKeys,
   type ReportRow,
-} from '../functions/core/report';
-import { startS3Emulator, type S3Emulator } from '../local/s3-emulator';
+} from '../functions/domain/report';
+import { ReportStoreError, S3ReportStore } from '../functions/adapters';
+import { startS3Emulator, type S3Emulator } from '../tools/emulators/s3/emulator';
 
 const BUCKET = 'rotator-reports';
 let emulator: S3Emulator;

@@ -3,8 +3,8 @@
  * in-memory APIC that misbehaves in the ways a rebuilt API Manager might.
  */
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseRotatorConfig } from '../functions/core/config';
-import type { ApicCredential } from '../functions/core/model';
+import { ConfigError, parseRotatorConfig } from '../functions/domain/config';
+import type { ApicCredential } from '../functions/domain/model';
 import {
   MAX_LISTED_FAILURES,
   MAX_LISTED_RESULTS,
@@ -16,8 +16,8 @@ import {
   restoreCredentialReported,
   tallyRestoreResults,
   type RestoreItemResult,
-} from '../functions/core/restore';
-import { secretNameFor } from '../functions/core/secrets';
+} from '../functions/domain/restore';
+import { secretNameFor } from '../functions/domain/secrets';
 import { FakeApicApp, storeHolding } from './support/restore-fakes';
 
 const STORED = { clientId: 'stored-id', clientSecret: 'stored-secret-value' };

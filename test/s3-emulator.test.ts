@@ -13,7 +13,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startS3Emulator, type S3Emulator } from '../local/s3-emulator';
+import { startS3Emulator, type S3Emulator } from '../tools/emulators/s3/emulator';
 
 let emulator: S3Emulator;
 let client: S3Client;

@@ -3,9 +3,9 @@
  * below the seed script's one call per credential plus one per consumer org.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { generateCatalog } from '../local/apic-simulator/generate';
-import type { SimulatorSeed } from '../local/apic-simulator';
-import { startLocalStack, type LocalStack } from '../local/local-stack';
+import { generateCatalog } from '../tools/apic-simulator/generate';
+import type { SimulatorSeed } from '../tools/apic-simulator';
+import { startLocalStack, type LocalStack } from '../tools/runner/local-environment';
 
 const NOW = new Date('2025-06-01T00:00:00Z');
 const TARGET = { providerOrg: 'acme', catalog: 'production' };

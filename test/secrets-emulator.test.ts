@@ -22,7 +22,7 @@ import {
   type Filter,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startSecretsManagerEmulator, type SecretsManagerEmulator } from '../local/secrets-manager-emulator';
+import { startSecretsManagerEmulator, type SecretsManagerEmulator } from '../tools/emulators/secrets-manager/emulator';
 
 const token = (label: string) => label.padEnd(32, '0');
 

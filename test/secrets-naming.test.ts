@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_SECRET_NAME_LENGTH, SecretNameError, parseSecretName, secretNameFor, tagValue } from '../functions/core/secrets';
-import type { CredentialSecretLocator } from '../functions/core/ports';
+import { MAX_SECRET_NAME_LENGTH, SecretNameError, parseSecretName, secretNameFor, tagValue } from '../functions/domain/secrets';
+import type { CredentialSecretLocator } from '../functions/domain/ports';
 
 const locator: CredentialSecretLocator = { providerOrg: 'acme', catalog: 'prod', consumerOrg: 'Big Bank', app: 'pay/ments', credential: 'ünïcode+key' };
 

@@ -1,8 +1,9 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CredentialSecretLocator, PendingNoticeEntry } from '../functions/core/ports';
-import { SecretStoreError, SecretsManagerSecretStore, secretNameFor, versionToken } from '../functions/core/secrets';
-import { startSecretsManagerEmulator, type SecretsManagerEmulator } from '../local/secrets-manager-emulator';
+import type { CredentialSecretLocator, PendingNoticeEntry } from '../functions/domain/ports';
+import { SecretStoreError, SecretsManagerSecretStore } from '../functions/adapters';
+import { secretNameFor, versionToken } from '../functions/domain/secrets';
+import { startSecretsManagerEmulator, type SecretsManagerEmulator } from '../tools/emulators/secrets-manager/emulator';
 
 const PREFIX = 'apic-rotator';
 const FIXED_NOW = new Date('2026-11-23T10:00:00.000Z');

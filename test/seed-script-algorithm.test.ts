@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { startApicSimulator, type ApicSimulator, type SimulatorOptions } from '../local/apic-simulator';
-import { generateCatalog } from '../local/apic-simulator/generate';
-import { runSeedAlgorithm } from '../local/seed-script-algorithm';
+import { startApicSimulator, type ApicSimulator, type SimulatorOptions } from '../tools/apic-simulator';
+import { generateCatalog } from '../tools/apic-simulator/generate';
+import { runSeedAlgorithm } from '../tools/cli/bench/seed-script-algorithm';
 
 const NOW = new Date('2025-06-01T00:00:00Z');
 const TARGET = { providerOrg: 'acme', catalog: 'production' };

@@ -1,6 +1,6 @@
-import { assessApp } from '../core/workflow/assess';
-import { assessAppSchema } from '../core/workflow/schemas';
-import type { RunContext } from '../core/workflow/types';
+import { assessApp } from '../domain/workflow/assess';
+import { assessAppSchema } from '../domain/workflow/schemas';
+import type { RunContext } from '../domain/workflow/types';
 import { stepHandler } from '../runtime/step-handler';
 
 export const handler = stepHandler({

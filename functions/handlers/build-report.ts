@@ -1,5 +1,5 @@
-import { buildReportSchema } from '../core/workflow/schemas';
-import { buildRunReport, type BuildReportInput } from '../core/workflow/report';
+import { buildReportSchema } from '../domain/workflow/schemas';
+import { buildRunReport, type BuildReportInput } from '../domain/workflow/report';
 import { stepHandler } from '../runtime/step-handler';
 
 export const handler = stepHandler({

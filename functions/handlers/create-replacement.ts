@@ -1,4 +1,4 @@
-import { createReplacement } from '../core/workflow/actions';
+import { createReplacement } from '../domain/workflow/actions';
 import { actionStep } from '../runtime/action-step';
 
 export const handler = actionStep('CreateReplacement', 'create-replacement', createReplacement, 'ReplacementsCreated');

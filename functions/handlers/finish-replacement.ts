@@ -1,4 +1,4 @@
-import { finishReplacement } from '../core/workflow/actions';
+import { finishReplacement } from '../domain/workflow/actions';
 import { actionStep } from '../runtime/action-step';
 
 export const handler = actionStep('FinishReplacement', 'finish-replacement', finishReplacement, 'ReplacementsFinished');

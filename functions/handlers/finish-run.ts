@@ -1,6 +1,6 @@
-import { finishRun } from '../core/workflow/finish';
-import { finishRunSchema } from '../core/workflow/schemas';
-import type { FinishRunInput } from '../core/workflow/finish';
+import { finishRun } from '../domain/workflow/finish';
+import { finishRunSchema } from '../domain/workflow/schemas';
+import type { FinishRunInput } from '../domain/workflow/finish';
 import { stepHandler } from '../runtime/step-handler';
 
 export const handler = stepHandler({

@@ -1,5 +1,5 @@
-import { prepareRun } from '../core/workflow/prepare';
-import { prepareRunSchema } from '../core/workflow/schemas';
+import { prepareRun } from '../domain/workflow/prepare';
+import { prepareRunSchema } from '../domain/workflow/schemas';
 import { stepHandler } from '../runtime/step-handler';
 
 export const handler = stepHandler({

@@ -1,4 +1,4 @@
-import { queueNotice } from '../core/workflow/actions';
+import { queueNotice } from '../domain/workflow/actions';
 import { actionStep } from '../runtime/action-step';
 
 export const handler = actionStep('QueueNotice', 'queue-notice', queueNotice, 'NoticesQueued');

@@ -1,4 +1,4 @@
-import { restoreCredentialReported, restoreItemSchema, type RestoreOutcome } from '../core/restore';
+import { restoreCredentialReported, restoreItemSchema, type RestoreOutcome } from '../domain/restore';
 import { stepHandler } from '../runtime/step-handler';
 
 const METRICS: Record<Exclude<RestoreOutcome, 'failed'>, string> = {

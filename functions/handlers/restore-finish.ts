@@ -1,4 +1,4 @@
-import { finishRestore, restoreStateSchema } from '../core/restore';
+import { finishRestore, restoreStateSchema } from '../domain/restore';
 import { logger } from '../runtime/observability';
 import { stepHandler } from '../runtime/step-handler';
 

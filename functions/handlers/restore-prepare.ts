@@ -1,4 +1,4 @@
-import { prepareRestore, prepareRestoreSchema } from '../core/restore';
+import { prepareRestore, prepareRestoreSchema } from '../domain/restore';
 import { stepHandler } from '../runtime/step-handler';
 
 export const handler = stepHandler({

@@ -1,6 +1,6 @@
-import { scanPage } from '../core/workflow/scan';
-import { scanStateSchema } from '../core/workflow/schemas';
-import type { ScanState } from '../core/workflow/types';
+import { scanPage } from '../domain/workflow/scan';
+import { scanStateSchema } from '../domain/workflow/schemas';
+import type { ScanState } from '../domain/workflow/types';
 import { stepHandler } from '../runtime/step-handler';
 
 export const handler = stepHandler({

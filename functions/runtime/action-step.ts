@@ -1,7 +1,7 @@
-import type { ActionDeps } from '../core/workflow/actions';
-import { actionInputSchema } from '../core/workflow/schemas';
-import type { ActionInput, ActionResult } from '../core/workflow/types';
-import type { RotationAction } from '../core/policy';
+import type { ActionDeps } from '../domain/workflow/actions';
+import { actionInputSchema } from '../domain/workflow/schemas';
+import type { ActionInput, ActionResult } from '../domain/workflow/types';
+import type { RotationAction } from '../domain/policy';
 import { stepHandler } from './step-handler';
 
 /** The six action Lambdas differ only in the step they run and the metric they count. */

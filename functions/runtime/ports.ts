@@ -8,22 +8,26 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESClient } from '@aws-sdk/client-ses';
 import * as z from 'zod';
-import { consumerPolicyResolver, parseConsumerAccess } from '../core/access';
-import { ApicClient, type AdminCredentials } from '../core/apic/client';
-import { parseRotatorConfig, type RotatorConfig } from '../core/config';
-import { EventBridgePublisher, type EventPublisherPort } from '../core/events';
-import { S3ReportStore, type ReportStorePort } from '../core/report';
-import { SesMailer } from '../core/notices/ses-mailer';
-import type { ApicPort, MailerPort, SecretStorePort } from '../core/ports';
-import { SecretsManagerSecretStore } from '../core/secrets/secret-store';
+import { consumerPolicyResolver, parseConsumerAccess } from '../domain/access';
+import {
+  ApicClient,
+  EventBridgePublisher,
+  S3ReportStore,
+  SecretsManagerSecretListing,
+  SecretsManagerSecretStore,
+  SesMailer,
+  type AdminCredentials,
+} from '../adapters';
+import { parseRotatorConfig, type RotatorConfig } from '../domain/config';
+import type { ApicPort, EventPublisherPort, MailerPort, ReportStorePort, SecretListingPort, SecretStorePort } from '../domain/ports';
 import { tracer } from './observability';
 
 export interface Ports {
   readonly config: RotatorConfig;
   readonly apic: ApicPort;
   readonly store: SecretStorePort;
-  /** The client behind `store`, for the restore's listing of credential secrets. */
-  readonly secretsManager: SecretsManagerClient;
+  /** The restore's listing of credential secret names. */
+  readonly secretListing: SecretListingPort;
   readonly mailer: MailerPort;
   readonly events: EventPublisherPort;
   readonly reports: ReportStorePort;
@@ -122,7 +126,7 @@ function buildPorts(): Ports {
   // A custom S3 endpoint (a local emulator) has no per-bucket host names: address buckets by path there.
   const s3 = tracer.captureAWSv3Client(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }));
   const reports = new S3ReportStore(s3, { bucket: reportBucket });
-  return { config, apic, store, secretsManager, mailer, events, reports, reportBucket, allowClockOverride };
+  return { config, apic, store, secretListing: new SecretsManagerSecretListing(secretsManager), mailer, events, reports, reportBucket, allowClockOverride };
 }
 
 const ENVIRONMENT_KEYS = [

@@ -3,8 +3,8 @@
  * its time budget (vitest runs files in parallel; the points of one file run one after another).
  */
 import { describe, expect, it } from 'vitest';
-import type { SimulatorSeed } from '../../local/apic-simulator';
-import { runCrashPlan, type CrashPlanReport, type RotationWorld } from '../../local/crash-plan';
+import type { SimulatorSeed } from '../../tools/apic-simulator';
+import { runCrashPlan, type CrashPlanReport, type RotationWorld } from './crash-plan';
 import { acmeProdSeed } from './acme-seed';
 import { scanWorld } from './faults-secrets';
 

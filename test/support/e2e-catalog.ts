@@ -3,8 +3,8 @@
  * on which day each credential is warned about, replaced and removed, and which notices each run sends.
  */
 import { randomBytes } from 'node:crypto';
-import type { NoticeKind } from '../../functions/core/model';
-import type { SimulatorSeed } from '../../local/apic-simulator';
+import type { NoticeKind } from '../../functions/domain/model';
+import type { SimulatorSeed } from '../../tools/apic-simulator';
 
 export const DAY_MS = 86_400_000;
 export const PROVIDER_ORG = 'e2e-porg';

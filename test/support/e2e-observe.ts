@@ -5,11 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { GetSecretValueCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
-import type { NoticeKind } from '../../functions/core/model';
-import { secretNameFor } from '../../functions/core/secrets';
-import type { InspectedCredential } from '../../local/apic-simulator';
-import type { LocalStack } from '../../local/local-stack';
-import type { CapturedEmail } from '../../local/ses-emulator';
+import type { NoticeKind } from '../../functions/domain/model';
+import { secretNameFor } from '../../functions/domain/secrets';
+import type { InspectedCredential } from '../../tools/apic-simulator';
+import type { LocalStack } from '../../tools/runner/local-environment';
+import type { CapturedEmail } from '../../tools/emulators/ses/emulator';
 import { SUFFIX, TARGET, type SeededCredential } from './e2e-catalog';
 
 const SECRET_PREFIX = 'apic-rotator';

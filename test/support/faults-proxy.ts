@@ -3,7 +3,7 @@
  * data the simulator refuses to seed (a credential without `created_at`, an unparseable date, a name of the wrong type).
  */
 import { createServer, request as httpRequest } from 'node:http';
-import { closeServer, listenOnLoopback, readBody } from '../../local/loopback';
+import { closeServer, listenOnLoopback, readBody } from '../../tools/emulators/loopback';
 
 export interface TamperingProxy {
   /** Base URL to configure as `apicBaseUrl`. */

@@ -3,7 +3,7 @@
  * handed out, every client secret stored in Secrets Manager) searched for in everything the rotator said
  * (logs, state payloads, summaries, errors) and in every mail it sent.
  */
-import type { RotationWorld } from '../../local/crash-plan';
+import type { RotationWorld } from './crash-plan';
 
 export interface SecretScan {
   readonly secretsSearched: number;

@@ -4,7 +4,7 @@
  * After every run the invariants must hold and the summary must name every app the run left behind.
  */
 import { expect } from 'vitest';
-import type { SimulatorSeed } from '../../local/apic-simulator';
+import type { SimulatorSeed } from '../../tools/apic-simulator';
 import {
   endState,
   invariantViolations,
@@ -12,8 +12,8 @@ import {
   type EndState,
   type RotationWorld,
   type WorldRunOptions,
-} from '../../local/crash-plan';
-import type { LocalRunResult } from '../../local/workflow-runner';
+} from './crash-plan';
+import type { LocalRunResult } from '../../tools/runner/workflow-runner';
 import { scanWorld } from './faults-secrets';
 
 export const START = new Date('2025-03-01T03:00:00Z');

@@ -4,12 +4,12 @@
  * keep their own history), and the largest payload of each execution, built from the product's own types, limits
  * and policy with names at their longest.
  */
-import type { ApicApp, ApicCredential } from '../../functions/core/model';
-import { assessApp } from '../../functions/core/policy';
-import type { RotationAction } from '../../functions/core/policy';
-import { MAX_SEGMENTS, SEGMENT_APPS } from '../../functions/core/workflow/prepare';
-import { MAX_FAILURES_PER_SEGMENT, MAX_LISTED_FAILURES, emptySummary } from '../../functions/core/workflow/summary';
-import type { AppFailure, AppResult, RunContext, RunSummary, ScanCursor, WorkItem } from '../../functions/core/workflow/types';
+import type { ApicApp, ApicCredential } from '../../functions/domain/model';
+import { assessApp } from '../../functions/domain/policy';
+import type { RotationAction } from '../../functions/domain/policy';
+import { MAX_SEGMENTS, SEGMENT_APPS } from '../../functions/domain/workflow/prepare';
+import { MAX_FAILURES_PER_SEGMENT, MAX_LISTED_FAILURES, emptySummary } from '../../functions/domain/workflow/summary';
+import type { AppFailure, AppResult, RunContext, RunSummary, ScanCursor, WorkItem } from '../../functions/domain/workflow/types';
 
 export const HISTORY_EVENT_QUOTA = 25_000;
 export const PAYLOAD_QUOTA_BYTES = 262_144;

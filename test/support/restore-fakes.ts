@@ -2,8 +2,8 @@
  * An in-memory APIC app and secret store, just enough for the RestoreCredential step: each test shapes APIC's
  * behaviour (ignoring supplied client ids, refusing secrets) and reads back the calls made.
  */
-import type { ApicCredential, ClientSecretPair } from '../../functions/core/model';
-import type { ApicPort, CredentialSecretLocator, NewCredential, SecretStorePort } from '../../functions/core/ports';
+import type { ApicCredential, ClientSecretPair } from '../../functions/domain/model';
+import type { ApicPort, CredentialSecretLocator, NewCredential, SecretStorePort } from '../../functions/domain/ports';
 
 export interface FakeBehaviour {
   /** APIC answers every create with a client id of its own. */

@@ -2,9 +2,9 @@
  * Running the restore definition against a local stack, and what the restore tests look at: APIC mutations by
  * route, and every text a run produced (logs, state payloads, the summary) for the secret scan.
  */
-import type { RestoreSummary } from '../../functions/core/restore';
-import { LOCAL_ADMIN_SECRET_ID, type LocalStack } from '../../local/local-stack';
-import { runRestoreLocally, type LocalRunResult } from '../../local/workflow-runner';
+import type { RestoreSummary } from '../../functions/domain/restore';
+import { LOCAL_ADMIN_SECRET_ID, type LocalStack } from '../../tools/runner/local-environment';
+import { runRestoreLocally, type LocalRunResult } from '../../tools/runner/workflow-runner';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { CollectedText } from './e2e-observe';
 

@@ -3,10 +3,10 @@
  * are executed the way the workflow executes them, sub-step by sub-step, so a run can stop between any two.
  * It holds real (fake) secrets so it can tell which credentials a consumer can actually use.
  */
-import type { ApicApp, NoticeKind } from '../../functions/core/model';
-import type { StoredCredentialState } from '../../functions/core/ports';
-import { assessApp, candidateBaseNames } from '../../functions/core/policy';
-import type { PolicySettings, RotationAction } from '../../functions/core/policy';
+import type { ApicApp, NoticeKind } from '../../functions/domain/model';
+import type { StoredCredentialState } from '../../functions/domain/ports';
+import { assessApp, candidateBaseNames } from '../../functions/domain/policy';
+import type { PolicySettings, RotationAction } from '../../functions/domain/policy';
 
 export const DAY_MS = 86_400_000;
 

@@ -1,0 +1,10 @@
+export {
+  escapeHtml,
+  groupDigests,
+  renderDigest,
+  type DigestContent,
+  type DigestGroup,
+  type DigestInput,
+  type DigestItem,
+  type GroupedDigests,
+} from './render';

@@ -1,0 +1,175 @@
+/**
+ * The ports the workflow steps depend on. Production wires them to APIC, Secrets Manager and SES;
+ * tests wire the same implementations to the simulator and the local emulators.
+ */
+import type {
+  ApicApp,
+  ApicCredential,
+  AppLocator,
+  CatalogTarget,
+  ClientSecretPair,
+  ConsumerOrg,
+  NoticeKind,
+} from './model';
+import type { RotationEvent } from './events/rotation-events';
+import type { ReportFiles, ReportKeys } from './report/keys';
+import type { ReportRow } from './report/rows';
+
+/** An app of a listing whose data could not be trusted; the rest of the page is still usable. */
+export interface RejectedApp {
+  /** As far as APIC's data tells: the names, or a position in the listing when even those are unusable. */
+  readonly consumerOrg: string;
+  readonly app: string;
+  /** Names the malformed field (an `ApicDataError` message; never holds a secret). */
+  readonly reason: string;
+  /** Its offset in the listing. */
+  readonly position: number;
+}
+
+/** One page of a catalog-wide app listing. */
+export interface AppPage {
+  readonly apps: readonly ApicApp[];
+  /** Apps left out because their data is malformed, so one bad record cannot stop a whole catalog's run. */
+  readonly rejected?: readonly RejectedApp[];
+  /** Offset of the next page, or undefined after the last page. */
+  readonly nextOffset?: number;
+  readonly totalResults: number;
+}
+
+export interface NewCredential {
+  readonly name: string;
+  readonly title: string;
+  /** Supplied so the secret can be stored before the credential exists. */
+  readonly secret?: ClientSecretPair;
+}
+
+export interface ApicPort {
+  /** One page of every app of the catalog with its consumer org and credentials (`apps?expand=credentials,consumer_org`). */
+  listAppsPage(target: CatalogTarget, offset: number, limit: number): Promise<AppPage>;
+  /** Every app of one consumer org with its credentials, all pages. */
+  listConsumerOrgApps(target: CatalogTarget, consumerOrg: string): Promise<ApicApp[]>;
+  /** Every consumer org of the catalog with its owner e-mail, all pages. */
+  listConsumerOrgs(target: CatalogTarget): Promise<ConsumerOrg[]>;
+  getConsumerOrg(target: CatalogTarget, consumerOrg: string): Promise<ConsumerOrg>;
+  /** One app with all its credentials (all pages). */
+  getApp(app: AppLocator): Promise<ApicApp>;
+  listCredentials(app: AppLocator): Promise<ApicCredential[]>;
+  /** Returns the created credential; the secret is never part of the result. */
+  createCredential(app: AppLocator, credential: NewCredential): Promise<ApicCredential>;
+  /** PATCH name and title (and optionally a supplied client secret). */
+  updateCredential(
+    app: AppLocator,
+    credentialName: string,
+    patch: { name?: string; title?: string; clientSecret?: string },
+  ): Promise<ApicCredential>;
+  deleteCredential(app: AppLocator, credentialName: string): Promise<void>;
+  /** Resets only the secret; returns the new pair (client id unchanged). */
+  resetClientSecret(app: AppLocator, credentialName: string): Promise<ClientSecretPair>;
+  /** True when APIC accepts the pair for that credential. */
+  verifyClientSecret(app: AppLocator, credentialName: string, secret: ClientSecretPair): Promise<boolean>;
+}
+
+/** A staged or current version of a credential secret, as far as decisions need it (no secret). */
+export interface StoredVersion {
+  readonly clientId: string;
+  readonly cycleId: string;
+  readonly versionId: string;
+}
+
+/** What the secret store knows about one credential base name. */
+export interface StoredCredentialState {
+  readonly secretExists: boolean;
+  readonly current?: StoredVersion;
+  readonly pending?: StoredVersion;
+  /** Cycle id of the last notice sent, per kind. */
+  readonly noticesSent: Partial<Record<NoticeKind, string>>;
+  /** Cycle id of the queued (not yet sent) notice, per kind. */
+  readonly noticesPending: Partial<Record<NoticeKind, string>>;
+  readonly arn?: string;
+}
+
+export interface CredentialSecretLocator extends AppLocator {
+  /** The credential's base name (the original's name, without the replacement suffix). */
+  readonly credential: string;
+}
+
+export interface QueuedNotice {
+  readonly kind: NoticeKind;
+  readonly cycleId: string;
+  /** YYYY-MM-DD of the next step (removal date, expiry date), if any. */
+  readonly dueDate?: string;
+  readonly ownerEmail: string;
+}
+
+export interface PendingNoticeEntry {
+  readonly locator: CredentialSecretLocator;
+  readonly secretName: string;
+  readonly secretArn: string;
+  readonly ownerEmail: string;
+  readonly notices: ReadonlyArray<{ kind: NoticeKind; cycleId: string; dueDate?: string }>;
+}
+
+export interface SecretStorePort {
+  secretName(locator: CredentialSecretLocator): string;
+  describe(locator: CredentialSecretLocator): Promise<StoredCredentialState>;
+  /**
+   * Stages a version under AWSPENDING with a deterministic token. Idempotent: when the token was used before,
+   * the stored pair is returned and `generate` is not called.
+   */
+  stagePending(
+    locator: CredentialSecretLocator,
+    token: string,
+    cycleId: string,
+    generate: () => ClientSecretPair,
+  ): Promise<ClientSecretPair>;
+  /** Moves AWSCURRENT to the version and removes AWSPENDING from it. Idempotent. */
+  promote(locator: CredentialSecretLocator, versionId: string): Promise<void>;
+  /** The current pair, for verification before a destructive step. */
+  readCurrent(locator: CredentialSecretLocator): Promise<ClientSecretPair | undefined>;
+  readPending(locator: CredentialSecretLocator): Promise<(ClientSecretPair & { versionId: string }) | undefined>;
+  queueNotice(locator: CredentialSecretLocator, notice: QueuedNotice): Promise<void>;
+  listPendingNotices(): AsyncIterable<PendingNoticeEntry>;
+  markNoticesSent(secretArn: string, notices: ReadonlyArray<{ kind: NoticeKind; cycleId: string }>): Promise<void>;
+}
+
+export interface MailMessage {
+  readonly to: string;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+}
+
+export interface MailerPort {
+  send(message: MailMessage): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export interface ReportStorePort {
+  /** Writes (or overwrites) one part of the run's rows. */
+  putPart(runId: string, partName: string, rows: readonly ReportRow[]): Promise<void>;
+  /** The keys of every part of the run, in key order, all pages. */
+  listParts(runId: string): AsyncIterable<string>;
+  readPart(key: string): Promise<ReportRow[]>;
+  /** Writes the finished report; `runDate` is the run's YYYY-MM-DD (UTC). */
+  putReport(runId: string, files: ReportFiles, runDate: string): Promise<ReportKeys>;
+}
+
+
+export interface EventPublisherPort {
+  publish(events: readonly RotationEvent[]): Promise<void>;
+}
+
+/** One page of secret names (never values) whose name starts with a prefix, as Secrets Manager's filtered ListSecrets gives them. */
+export interface SecretNamePage {
+  readonly names: readonly string[];
+  /** Absent after the last page. */
+  readonly nextToken?: string;
+}
+
+export interface SecretListingPort {
+  /** The name filter may match regardless of case (Secrets Manager's does); callers keep only exact prefixes. */
+  listSecretNames(namePrefix: string, maxResults: number, nextToken?: string): Promise<SecretNamePage>;
+}

@@ -1,0 +1,13 @@
+export { buildReport, type BuildReportInput, type BuiltReport, type ReportManifest } from './build';
+export { ReportFormatError, parseJsonLines, toCsv, toJsonLines } from './format';
+export { REPORT_PREFIX, encodeKeySegment, partFileName, partsPrefix, reportKeys, type ReportFiles, type ReportKeys } from './keys';
+export {
+  REPORT_COLUMNS,
+  actionLabel,
+  ownerKey,
+  quietAppRows,
+  reportRows,
+  type QuietAppRowsInput,
+  type ReportRow,
+  type ReportRowsInput,
+} from './rows';

@@ -1,0 +1,41 @@
+/**
+ * The ListSecretsPage step: one page of credential secret names per invocation, straight from Secrets Manager's
+ * ListSecrets (names and tags only, never values), filtered by name prefix.
+ */
+import type { SecretListingPort } from '../ports';
+import { parseSecretName } from '../secrets/naming';
+import { tallyRestoreResults } from './summary';
+import type { RestoreCursor, RestorePageOutput, RestoreState } from './types';
+
+/**
+ * Secrets per page: 50 names of at most 512 characters, the same number of results and the summary stay far
+ * below Step Functions' 256 KiB payload quota.
+ */
+export const MAX_SECRETS_PER_PAGE = 50;
+/** ListSecrets may answer empty pages with a token; a few are skipped here rather than each costing a loop. */
+const MAX_LIST_CALLS = 10;
+
+function advance(cursor: RestoreCursor, scopes: number, nextToken: string | undefined): RestoreCursor {
+  if (nextToken !== undefined) return { scopeIndex: cursor.scopeIndex, nextToken, done: false };
+  const scopeIndex = cursor.scopeIndex + 1;
+  return { scopeIndex, done: scopeIndex >= scopes };
+}
+
+export async function listSecretsPage(listing: SecretListingPort, state: RestoreState, pageSize: number): Promise<RestorePageOutput> {
+  const { run } = state;
+  let summary = tallyRestoreResults(state.summary, run, state.lastResults);
+  let cursor = state.cursor;
+  const items: string[] = [];
+  for (let calls = 0; items.length === 0 && !cursor.done && calls < MAX_LIST_CALLS; calls += 1) {
+    const scope = run.scopes[cursor.scopeIndex];
+    if (scope === undefined) break;
+    const page = await listing.listSecretNames(scope, Math.min(pageSize, MAX_SECRETS_PER_PAGE), cursor.nextToken);
+    // The name filter may match without regard to case; only exact, well-formed rotator names count.
+    for (const name of page.names) {
+      if (name.startsWith(scope) && parseSecretName(run.secretPrefix, name)) items.push(name);
+    }
+    cursor = advance(cursor, run.scopes.length, page.nextToken);
+  }
+  summary = { ...summary, secretsInScope: summary.secretsInScope + items.length };
+  return { run, cursor, summary, lastResults: [], items };
+}

@@ -1,0 +1,70 @@
+import { unlessNotFound } from '../apic/lookups';
+import type { ApicApp } from '../model';
+import type { ApicPort, CredentialSecretLocator, ReportStorePort, SecretStorePort, StoredCredentialState } from '../ports';
+import { assessApp as decide, candidateBaseNames, resolvePolicy, type AppAssessment } from '../policy';
+import { reportRows } from '../report';
+import type { AppContext, Assessment, RunContext, WorkItem } from './types';
+
+export interface AssessDeps {
+  readonly apic: ApicPort;
+  readonly store: SecretStorePort;
+  readonly reports: ReportStorePort;
+}
+
+export interface AppStateReading {
+  readonly context: AppContext;
+  readonly app?: ApicApp;
+  readonly assessment: AppAssessment;
+}
+
+export function appContextOf(run: RunContext, item: WorkItem): AppContext {
+  const target = run.targets[item.targetIndex];
+  if (!target) throw new RangeError(`work item names target ${item.targetIndex}, but the run has ${run.targets.length}`);
+  return { ...target, consumerOrg: item.consumerOrg, app: item.app, targetIndex: item.targetIndex };
+}
+
+export function secretLocator(app: AppContext, credential: string): CredentialSecretLocator {
+  return {
+    providerOrg: app.providerOrg,
+    catalog: app.catalog,
+    consumerOrg: app.consumerOrg,
+    app: app.app,
+    credential,
+  };
+}
+
+/** Reads one app from APIC and what the secret store knows of it, and applies the policy. */
+export async function readAppState(deps: AssessDeps, run: RunContext, item: WorkItem): Promise<AppStateReading> {
+  const context = appContextOf(run, item);
+  // An app deleted since the scan has nothing left to rotate.
+  const app = await unlessNotFound(deps.apic.getApp(context));
+  const settings = resolvePolicy(run, item.consumerOrg);
+  const store = new Map<string, StoredCredentialState>();
+  if (app && !('exempt' in settings)) {
+    for (const base of candidateBaseNames(app.credentials, run.policy.replacementSuffix)) {
+      store.set(base, await deps.store.describe(secretLocator(context, base)));
+    }
+  }
+  const assessment = app
+    ? decide({ app, store, now: new Date(run.now), settings, ownerEmailKnown: true })
+    : { actions: [], credentials: [] };
+  return { context, app, assessment };
+}
+
+/**
+ * The AssessApp step: the actions for one app, with the owner's e-mail when a notice will be queued. The app's
+ * credentials go into the run's inventory report with what this run does (or, in a dry run, would do) to each.
+ */
+export async function assessApp(deps: AssessDeps, run: RunContext, item: WorkItem): Promise<Assessment> {
+  const { context, app, assessment } = await readAppState(deps, run, item);
+  if (app) {
+    const target = { providerOrg: context.providerOrg, catalog: context.catalog };
+    await deps.reports.putPart(run.runId, `app/${item.targetIndex}/${item.consumerOrg}/${item.app}`, reportRows({ target, app, assessment }));
+  }
+  const needsOwner = assessment.actions.some((action) => action.kind === 'queue-notice');
+  const ownerEmail = needsOwner
+    ? (await deps.apic.getConsumerOrg(context, context.consumerOrg)).ownerEmail
+    : undefined;
+  const plan = assessment.actions.map(({ kind }) => ({ kind }));
+  return { app: ownerEmail ? { ...context, ownerEmail } : context, actions: assessment.actions, plan };
+}

@@ -1,0 +1,116 @@
+/**
+ * An in-process Amazon EventBridge emulator for `PutEvents` only, speaking JSON 1.1 on loopback, faithful enough for
+ * the real `@aws-sdk/client-eventbridge`: it validates entries as EventBridge does (required fields, Detail a JSON
+ * object, at most 10 entries), records accepted events and can refuse chosen entries with a per-entry error code.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import { jsonProtocolListener, ServiceFault, type JsonObject } from '../json-protocol';
+import { closeServer, listenOnLoopback } from '../loopback';
+
+export interface CapturedEvent {
+  readonly eventId: string;
+  readonly eventBusName: string;
+  readonly source: string;
+  readonly detailType: string;
+  /** The parsed Detail object. */
+  readonly detail: Record<string, unknown>;
+  /** Detail exactly as sent. */
+  readonly rawDetail: string;
+  readonly resources: readonly string[];
+}
+
+export interface EventBridgeEmulator {
+  readonly endpoint: string;
+  /** Events accepted since start or the last `clear()`, oldest first. */
+  events(): CapturedEvent[];
+  clear(): void;
+  /** Refuses the next `count` entries with `errorCode` in the result (FailedEntryCount), as EventBridge does when throttled. */
+  failNext(count: number, errorCode?: string): void;
+  close(): Promise<void>;
+}
+
+const MAX_ENTRIES = 10;
+const MAX_REQUEST_BYTES = 256 * 1024;
+
+type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function nonEmptyString(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+/** Checks one entry as EventBridge does; returns the captured event or the per-entry error. */
+function validateEntry(entry: unknown): CapturedEvent | { ErrorCode: string; ErrorMessage: string } {
+  if (!isRecord(entry)) return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Entry must be an object.' };
+  const { Source, DetailType, Detail, EventBusName, Resources } = entry;
+  if (!nonEmptyString(Source)) return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter Source is not valid.' };
+  if (!nonEmptyString(DetailType)) return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter DetailType is not valid.' };
+  if (!nonEmptyString(Detail)) return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter Detail is not valid.' };
+  let detail: unknown;
+  try {
+    detail = JSON.parse(Detail);
+  } catch {
+    detail = undefined;
+  }
+  if (!isRecord(detail)) return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
+  const resources = Array.isArray(Resources) ? Resources.filter(nonEmptyString) : [];
+  return {
+    eventId: randomUUID(),
+    eventBusName: nonEmptyString(EventBusName) ? EventBusName : 'default',
+    source: Source,
+    detailType: DetailType,
+    detail,
+    rawDetail: Detail,
+    resources,
+  };
+}
+
+export async function startEventBridgeEmulator(): Promise<EventBridgeEmulator> {
+  let captured: CapturedEvent[] = [];
+  let refusals: { remaining: number; errorCode: string } = { remaining: 0, errorCode: 'InternalFailure' };
+
+  const putEvents = (input: JsonObject): { FailedEntryCount: number; Entries: EntryResult[] } => {
+    const entries = input['Entries'];
+    if (!Array.isArray(entries) || entries.length === 0) throw new ServiceFault('ValidationException', 'Entries must hold at least one entry.');
+    if (entries.length > MAX_ENTRIES) throw new ServiceFault('ValidationException', `Entries holds more than ${MAX_ENTRIES} entries.`);
+    const results = entries.map((entry): EntryResult => {
+      if (refusals.remaining > 0) {
+        refusals = { ...refusals, remaining: refusals.remaining - 1 };
+        return { ErrorCode: refusals.errorCode, ErrorMessage: 'Injected failure' };
+      }
+      const outcome = validateEntry(entry);
+      if ('ErrorCode' in outcome) return outcome;
+      captured.push(outcome);
+      return { EventId: outcome.eventId };
+    });
+    return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
+  };
+
+  const server = createServer(
+    jsonProtocolListener({
+      targetPrefix: 'AWSEvents',
+      operations: { PutEvents: putEvents },
+      internalErrorType: 'InternalException',
+      beforeOperation: (_operation, body) => {
+        if (Buffer.byteLength(body) > MAX_REQUEST_BYTES) throw new ServiceFault('ValidationException', 'Total size of the entries exceeds 256 KB.');
+      },
+    }),
+  );
+  const { endpoint } = await listenOnLoopback(server);
+
+  return {
+    endpoint,
+    events: () => [...captured],
+    clear: () => {
+      captured = [];
+    },
+    failNext: (count, errorCode = 'InternalFailure') => {
+      refusals = { remaining: count, errorCode };
+    },
+    close: () => closeServer(server),
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * Everything a local run needs on loopback: the APIC simulator, the Secrets Manager and SES emulators, the admin
+ * secret stored where the handlers read it, and the synthesized definition, wired to run the workflow by date.
+ */
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { startApicSimulator, type ApicSimulator, type SimulatorOptions } from '../apic-simulator';
+import { startEventBridgeEmulator, type EventBridgeEmulator } from '../emulators/eventbridge/emulator';
+import { startSecretsManagerEmulator, type SecretsManagerEmulator } from '../emulators/secrets-manager/emulator';
+import { startS3Emulator, type S3Emulator } from '../emulators/s3/emulator';
+import { startSesEmulator, type SesEmulator } from '../emulators/ses/emulator';
+import { LOCAL_REPORT_BUCKET, runWorkflowLocally, synthesizeDefinition, type LocalRunOptions, type LocalRunResult } from './workflow-runner';
+
+export const LOCAL_ADMIN_SECRET_ID = 'apic-rotator/admin';
+
+export interface LocalStackOptions {
+  readonly simulator?: SimulatorOptions;
+  /** Seeds the Secrets Manager emulator's ARN suffixes, for reproducible runs. */
+  readonly randomSeed?: number;
+  /** Config fields over the local defaults (targets default to every catalog seeded). */
+  readonly config?: Record<string, unknown>;
+  readonly recordSecretsManagerRequests?: boolean;
+}
+
+export type LocalStackRunOptions = Omit<LocalRunOptions, 'definition' | 'config' | 'endpoints' | 'adminSecretId'> & {
+  /** The config the handlers get for this run instead of the stack's (the definition stays): bad-config tests. */
+  readonly config?: unknown;
+};
+
+export interface LocalStack {
+  readonly apic: ApicSimulator;
+  readonly secretsManager: SecretsManagerEmulator;
+  readonly ses: SesEmulator;
+  /** Receives the rotation events the action steps publish. */
+  readonly eventBridge: EventBridgeEmulator;
+  /** Holds the inventory reports in bucket `LOCAL_REPORT_BUCKET`. */
+  readonly s3: S3Emulator;
+  readonly config: Record<string, unknown>;
+  readonly secretsManagerClient: SecretsManagerClient;
+  run(options: LocalStackRunOptions): Promise<LocalRunResult>;
+  close(): Promise<void>;
+}
+
+export function localSdkConfig(endpoint: string) {
+  return { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const apic = await startApicSimulator(options.simulator);
+  const secretsManager = await startSecretsManagerEmulator({
+    recordRequests: options.recordSecretsManagerRequests ?? true,
+    ...(options.randomSeed === undefined ? {} : { randomSeed: options.randomSeed }),
+  });
+  const ses = await startSesEmulator();
+  const eventBridge = await startEventBridgeEmulator();
+  const s3 = await startS3Emulator();
+  s3.createBucket(LOCAL_REPORT_BUCKET);
+  const secretsManagerClient = new SecretsManagerClient(localSdkConfig(secretsManager.endpoint));
+  await secretsManagerClient.send(
+    new CreateSecretCommand({ Name: LOCAL_ADMIN_SECRET_ID, SecretString: JSON.stringify(apic.admin) }),
+  );
+  const targets = (options.simulator?.seed?.catalogs ?? []).map(({ providerOrg, catalog }) => ({ providerOrg, catalog }));
+  const config = {
+    targets,
+    apicBaseUrl: apic.baseUrl,
+    adminSecretName: LOCAL_ADMIN_SECRET_ID,
+    notificationSender: 'apic-rotation@example.com',
+    ...options.config,
+  };
+  const definition = synthesizeDefinition(config);
+  return {
+    apic,
+    secretsManager,
+    ses,
+    eventBridge,
+    s3,
+    config,
+    secretsManagerClient,
+    run: (runOptions) =>
+      runWorkflowLocally({
+        ...runOptions,
+        definition,
+        config: runOptions.config ?? config,
+        endpoints: {
+          secretsManager: secretsManager.endpoint,
+          ses: ses.endpoint,
+          eventBridge: eventBridge.endpoint,
+          s3: { endpoint: s3.endpoint, bucket: LOCAL_REPORT_BUCKET },
+        },
+        adminSecretId: LOCAL_ADMIN_SECRET_ID,
+      }),
+    close: async () => {
+      secretsManagerClient.destroy();
+      await Promise.all([apic.close(), secretsManager.close(), ses.close(), eventBridge.close(), s3.close()]);
+    },
+  };
+}

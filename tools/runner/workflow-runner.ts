@@ -1,0 +1,319 @@
+/**
+ * Runs the synthesized state machine definition on this machine: aws-local-stepfunctions interprets the ASL,
+ * each Task state calls the real Lambda handler in-process, and the handlers' AWS SDK clients reach the
+ * endpoints given here through the SDK's standard endpoint variables.
+ */
+import '../polyfill';
+import { randomUUID } from 'node:crypto';
+import { App } from 'aws-cdk-lib';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { Context } from 'aws-lambda';
+import { TASK_STATE_STEPS, type RotationStep } from '../../lib/rotation-workflow';
+import { RESTORE_TASK_STATE_STEPS, type RestoreStep } from '../../lib/restore-workflow';
+import { RotationStack } from '../../lib/rotation-stack';
+import { parseRotatorConfig } from '../../functions/domain/config';
+import type { RestoreSummary } from '../../functions/domain/restore';
+import { startEventBridgeEmulator } from '../emulators/eventbridge/emulator';
+import { startS3Emulator } from '../emulators/s3/emulator';
+
+/** The bucket local runs write their inventory reports to. */
+export const LOCAL_REPORT_BUCKET = 'apic-rotator-reports';
+import type { RunSummary } from '../../functions/domain/workflow/types';
+import { handler as prepareRun } from '../../functions/handlers/prepare-run';
+import { handler as scanPage } from '../../functions/handlers/scan-page';
+import { handler as assessApp } from '../../functions/handlers/assess-app';
+import { handler as createReplacement } from '../../functions/handlers/create-replacement';
+import { handler as finishReplacement } from '../../functions/handlers/finish-replacement';
+import { handler as repairReplacement } from '../../functions/handlers/repair-replacement';
+import { handler as deleteOriginal } from '../../functions/handlers/delete-original';
+import { handler as renameReplacement } from '../../functions/handlers/rename-replacement';
+import { handler as queueNotice } from '../../functions/handlers/queue-notice';
+import { handler as finishRun } from '../../functions/handlers/finish-run';
+import { handler as buildReport } from '../../functions/handlers/build-report';
+import { handler as restorePrepare } from '../../functions/handlers/restore-prepare';
+import { handler as restoreListPage } from '../../functions/handlers/restore-list-page';
+import { handler as restoreCredential } from '../../functions/handlers/restore-credential';
+import { handler as restoreFinish } from '../../functions/handlers/restore-finish';
+
+type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
+
+const HANDLERS: Record<RotationStep, LambdaHandler> = {
+  'prepare-run': prepareRun,
+  'scan-page': scanPage,
+  'assess-app': assessApp,
+  'create-replacement': createReplacement,
+  'finish-replacement': finishReplacement,
+  'repair-replacement': repairReplacement,
+  'delete-original': deleteOriginal,
+  'rename-replacement': renameReplacement,
+  'queue-notice': queueNotice,
+  'finish-run': finishRun,
+  'build-report': buildReport,
+} as Record<RotationStep, LambdaHandler>;
+
+const RESTORE_HANDLERS: Record<RestoreStep, LambdaHandler> = {
+  'restore-prepare': restorePrepare,
+  'restore-list-page': restoreListPage,
+  'restore-credential': restoreCredential,
+  'restore-finish': restoreFinish,
+} as Record<RestoreStep, LambdaHandler>;
+
+/** Task state name → the step (handler file) and the handler that runs it. */
+export type TaskHandlers = Readonly<Record<string, { readonly step: string; readonly handler: LambdaHandler }>>;
+
+function taskHandlers<Step extends string>(states: Record<string, Step>, handlers: Record<Step, LambdaHandler>): TaskHandlers {
+  return Object.fromEntries(Object.entries(states).map(([stateName, step]) => [stateName, { step, handler: handlers[step] }]));
+}
+
+export const ROTATION_TASK_HANDLERS = taskHandlers(TASK_STATE_STEPS, HANDLERS);
+export const RESTORE_TASK_HANDLERS = taskHandlers(RESTORE_TASK_STATE_STEPS, RESTORE_HANDLERS);
+
+const LOCAL_ACCOUNT = '123456789012';
+const LOCAL_REGION = 'us-east-1';
+
+type Definitions = { rotation: StateMachineDefinition; restore: StateMachineDefinition };
+const synthesized = new Map<string, Definitions>();
+
+/**
+ * Synthesizes the stack (without bundling) and returns both state machine definitions. Synthesis takes seconds, so
+ * it is done once per config; the APIC URL only reaches the functions' environment, never the definitions.
+ */
+function synthesizeStack(config: unknown): Definitions {
+  // A bad config fails here as it would at synth, cached or not.
+  parseRotatorConfig(config);
+  const key = JSON.stringify({ ...(config as Record<string, unknown>), apicBaseUrl: undefined });
+  const cached = synthesized.get(key);
+  if (cached) return cached;
+  const definitions = synthesizeFresh(config);
+  synthesized.set(key, definitions);
+  return definitions;
+}
+
+function synthesizeFresh(config: unknown): Definitions {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new RotationStack(app, 'LocalRotation', { config, env: { account: LOCAL_ACCOUNT, region: LOCAL_REGION } });
+  const template = app.synth().getStackByName(stack.stackName).template as {
+    Resources: Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  };
+  const definitionOf = (machine: sfn.StateMachine) => {
+    const resource = template.Resources[stack.getLogicalId(machine.node.defaultChild as sfn.CfnStateMachine)];
+    if (!resource) throw new Error(`state machine ${machine.node.path} is missing from the synthesized template`);
+    return JSON.parse(resolveIntrinsics(resource.Properties.DefinitionString)) as StateMachineDefinition;
+  };
+  return { rotation: definitionOf(stack.rotator.stateMachine), restore: definitionOf(stack.rotator.restoreStateMachine) };
+}
+
+/** The rotation state machine definition of the stack, with ARNs filled in. */
+export function synthesizeDefinition(config: unknown): StateMachineDefinition {
+  return synthesizeStack(config).rotation;
+}
+
+/** The restore state machine definition of the stack, with ARNs filled in. */
+export function synthesizeRestoreDefinition(config: unknown): StateMachineDefinition {
+  return synthesizeStack(config).restore;
+}
+
+/** Resolves the few intrinsics a definition string holds (Fn::Join, Fn::GetAtt, Ref) into local stand-ins. */
+function resolveIntrinsics(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const node = value as Record<string, unknown>;
+  if ('Fn::Join' in node) {
+    const [separator, parts] = node['Fn::Join'] as [string, unknown[]];
+    return parts.map(resolveIntrinsics).join(separator);
+  }
+  if ('Fn::GetAtt' in node) {
+    const [logicalId] = node['Fn::GetAtt'] as [string];
+    return `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${logicalId}`;
+  }
+  if ('Ref' in node) {
+    const ref = node.Ref as string;
+    return ref === 'AWS::Partition' ? 'aws' : ref === 'AWS::Region' ? LOCAL_REGION : ref === 'AWS::AccountId' ? LOCAL_ACCOUNT : ref;
+  }
+  throw new Error(`unexpected intrinsic in the state machine definition: ${JSON.stringify(node).slice(0, 200)}`);
+}
+
+export interface LocalEndpoints {
+  readonly secretsManager: string;
+  readonly ses: string;
+  /** Where the action steps publish rotation events; a throwaway emulator for this run when absent. */
+  readonly eventBridge?: string;
+  /** S3 endpoint and bucket for the run's inventory report; a private emulator is started when absent. */
+  readonly s3?: { readonly endpoint: string; readonly bucket: string };
+}
+
+export interface LocalRunOptions {
+  readonly definition: StateMachineDefinition;
+  /** The rotator config, exactly as the stack would get it (validated by the handlers). */
+  readonly config: unknown;
+  readonly endpoints: LocalEndpoints;
+  readonly adminSecretId: string;
+  readonly input?: Record<string, unknown>;
+  /** Simulated current time of the run (local runs only). */
+  readonly now?: Date;
+  readonly executionName?: string;
+  readonly caBundle?: string;
+  /** Every state's input and output as JSON text, for checks that no secret travels between states. */
+  readonly recordPayloads?: (payload: string) => void;
+  /**
+   * Receives every line the handlers log (Powertools JSON logs and metrics) instead of stdout, so local runs can be
+   * shown, stored or scanned for secrets. Default: dropped.
+   */
+  readonly onLogLine?: (line: string) => void;
+  /** Called as each state is entered, with its name (progress display, crash plans). */
+  readonly onStateEntered?: (stateName: string) => void;
+}
+
+export interface LocalRunResult<Summary = RunSummary> {
+  readonly status: 'SUCCEEDED' | 'FAILED';
+  readonly summary?: Summary;
+  readonly error?: string;
+  /** States entered: what Step Functions bills as state transitions. */
+  readonly transitions: number;
+  readonly taskInvocations: number;
+}
+
+function lambdaContext(step: string, executionName: string): Context {
+  const deadline = Date.now() + 15 * 60 * 1000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: step,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${step}`,
+    memoryLimitInMB: '512',
+    awsRequestId: `${executionName}-${randomUUID()}`,
+    logGroupName: `/aws/lambda/${step}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function withEnvironment<T>(variables: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+  apply(variables);
+  return body().finally(() => apply(saved));
+}
+
+/**
+ * Powertools writes JSON lines to stdout (and errors to stderr); those go to `onLogLine`. Anything else, such as the
+ * caller's own progress output, passes through.
+ */
+async function withCapturedLogs<T>(onLogLine: (line: string) => void, body: () => Promise<T>): Promise<T> {
+  const streams = [process.stdout, process.stderr];
+  const originals = streams.map((stream) => stream.write.bind(stream));
+  streams.forEach((stream, index) => {
+    const write = originals[index] as (...args: unknown[]) => boolean;
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+      if (!text.startsWith('{')) return write(chunk, ...rest);
+      for (const line of text.split('\n')) if (line) onLogLine(line);
+      const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+      callback?.();
+      return true;
+    }) as typeof stream.write;
+  });
+  try {
+    return await body();
+  } finally {
+    streams.forEach((stream, index) => {
+      stream.write = originals[index] as typeof stream.write;
+    });
+  }
+}
+
+/** Runs a rotation definition (from `synthesizeDefinition`). */
+export function runWorkflowLocally(options: LocalRunOptions): Promise<LocalRunResult> {
+  return runDefinitionLocally<RunSummary>(options, ROTATION_TASK_HANDLERS);
+}
+
+/** Runs a restore definition (from `synthesizeRestoreDefinition`); `options.now` does not apply to a restore. */
+export function runRestoreLocally(options: Omit<LocalRunOptions, 'now'>): Promise<LocalRunResult<RestoreSummary>> {
+  return runDefinitionLocally<RestoreSummary>(options, RESTORE_TASK_HANDLERS);
+}
+
+/** Runs any definition whose task states `tasks` names; the execution output is returned as the summary. */
+export async function runDefinitionLocally<Summary>(options: LocalRunOptions, tasks: TaskHandlers): Promise<LocalRunResult<Summary>> {
+  const executionName = options.executionName ?? `local-${randomUUID()}`;
+  const input = { ...(options.input ?? {}), ...(options.now ? { now: options.now.toISOString() } : {}) };
+  let taskInvocations = 0;
+  const taskResourceLocalHandlers = Object.fromEntries(
+    Object.entries(tasks).map(([stateName, { step, handler }]) => [
+      stateName,
+      async (event: unknown) => {
+        taskInvocations += 1;
+        return (await handler(event, lambdaContext(step, executionName))) as never;
+      },
+    ]),
+  );
+  const ownEventBridge = options.endpoints.eventBridge === undefined ? await startEventBridgeEmulator() : undefined;
+  const ownS3 = options.endpoints.s3 === undefined ? await startS3Emulator() : undefined;
+  ownS3?.createBucket(LOCAL_REPORT_BUCKET);
+  const s3 = options.endpoints.s3 ?? { endpoint: ownS3?.endpoint ?? '', bucket: LOCAL_REPORT_BUCKET };
+  const environment = {
+    ROTATOR_CONFIG: JSON.stringify(options.config),
+    ADMIN_SECRET_ID: options.adminSecretId,
+    APIC_CA_BUNDLE: options.caBundle,
+    ALLOW_CLOCK_OVERRIDE: 'true',
+    AWS_REGION: LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: options.endpoints.secretsManager,
+    AWS_ENDPOINT_URL_SES: options.endpoints.ses,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: options.endpoints.eventBridge ?? ownEventBridge?.endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    REPORT_BUCKET: s3.bucket,
+    POWERTOOLS_TRACE_ENABLED: 'false',
+  };
+  return withEnvironment<LocalRunResult<Summary>>(environment, () => withCapturedLogs(options.onLogLine ?? (() => undefined), async () => {
+    const machine = new StateMachine(options.definition, { validationOptions: { checkArn: false } });
+    const execution = machine.run(input, {
+      overrides: {
+        taskResourceLocalHandlers,
+        // Retries still happen, without the production back-off waits.
+        retryIntervalOverrides: Object.fromEntries(Object.keys(tasks).map((name) => [name, 0])),
+      },
+      context: {
+        Execution: {
+          Id: `arn:aws:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:execution:local:${executionName}`,
+          Name: executionName,
+          Input: input,
+          StartTime: new Date().toISOString(),
+        },
+      },
+    });
+    let transitions = 0;
+    const watching = (async () => {
+      for await (const event of execution.eventLogs) {
+        if (event.type === 'StateEntered') {
+          transitions += 1;
+          options.onStateEntered?.(event.state.name);
+        }
+        if (options.recordPayloads && 'state' in event) {
+          options.recordPayloads(JSON.stringify(event.state.input));
+          if (event.state.output !== undefined) options.recordPayloads(JSON.stringify(event.state.output));
+        }
+        if (options.recordPayloads && (event.type === 'ExecutionFailed' || event.type === 'StateFailed')) {
+          options.recordPayloads(`${event.Error} ${String(event.Cause)}`);
+        }
+      }
+    })();
+    try {
+      const summary = (await execution.result) as unknown as Summary;
+      await watching;
+      return { status: 'SUCCEEDED', summary, transitions, taskInvocations };
+    } catch (error) {
+      await watching.catch(() => undefined);
+      const message = error instanceof Error ? error.message : String(error);
+      return { status: 'FAILED', error: message, transitions, taskInvocations };
+    }
+  })).finally(() => Promise.all([ownEventBridge?.close(), ownS3?.close()]));
+}
