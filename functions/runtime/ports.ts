@@ -5,7 +5,8 @@
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SESClient } from '@aws-sdk/client-ses';
 import * as z from 'zod';
 import { consumerPolicyResolver, parseConsumerAccess } from '../domain/access';
@@ -38,7 +39,7 @@ export interface Ports {
 }
 
 /** Admin credentials are re-read this often, so rotating them needs no redeploy. */
-const ADMIN_CREDENTIALS_TTL_MS = 5 * 60 * 1000;
+const ADMIN_CREDENTIALS_MAX_AGE_SECONDS = 5 * 60;
 
 const adminCredentialsSchema = z.union([
   z.object({
@@ -71,14 +72,13 @@ function requiredEnv(name: string): string {
   return value;
 }
 
-function adminCredentialsReader(client: SecretsManagerClient, secretId: string): () => Promise<AdminCredentials> {
-  let cached: { value: AdminCredentials; readAt: number } | undefined;
+function adminCredentialsReader(secrets: SecretsProvider, secretId: string): () => Promise<AdminCredentials> {
   return async () => {
-    if (cached && Date.now() - cached.readAt < ADMIN_CREDENTIALS_TTL_MS) return cached.value;
-    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    // The provider caches the value for maxAge across invocations of a warm Lambda, and re-reads it after.
+    const secretString = await secrets.get(secretId, { maxAge: ADMIN_CREDENTIALS_MAX_AGE_SECONDS });
     let raw: unknown;
     try {
-      raw = JSON.parse(SecretString ?? '');
+      raw = JSON.parse(typeof secretString === 'string' ? secretString : '');
     } catch {
       throw new EnvironmentError(`admin secret ${secretId} must hold JSON (see README "Admin credentials")`);
     }
@@ -88,8 +88,7 @@ function adminCredentialsReader(client: SecretsManagerClient, secretId: string):
       const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join('.') || '(root)'))].join(', ');
       throw new EnvironmentError(`admin secret ${secretId} is missing or has invalid fields: ${fields} (see README "Admin credentials")`);
     }
-    cached = { value: parsed.data as AdminCredentials, readAt: Date.now() };
-    return cached.value;
+    return parsed.data satisfies AdminCredentials;
   };
 }
 
@@ -111,7 +110,7 @@ function buildPorts(): Ports {
   const apic = new ApicClient({
     baseUrl: config.apicBaseUrl,
     ...(process.env.APIC_CA_BUNDLE ? { caBundle: process.env.APIC_CA_BUNDLE } : {}),
-    credentials: adminCredentialsReader(secretsManager, process.env.ADMIN_SECRET_ID ?? config.adminSecretName),
+    credentials: adminCredentialsReader(new SecretsProvider({ awsSdkV3Client: secretsManager }), process.env.ADMIN_SECRET_ID ?? config.adminSecretName),
     pageSize: config.pageSize,
     ...(allowClockOverride ? { now: () => simulatedNow ?? new Date() } : {}),
   });
