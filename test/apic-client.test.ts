@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { type AdminCredentials, ApicClient, type ApicClientOptions } from '../functions/adapters/apic/client';
 import { ApicError } from '../functions/domain/apic/errors';
 import type { AppLocator, CatalogTarget } from '../functions/domain/model';
+import { DAY_MS } from '../functions/domain/time';
 import { type ApicSimulator, type SimulatorOptions, startApicSimulator } from '../tools/apic-simulator/index';
 
 const SANDBOX: CatalogTarget = { providerOrg: 'porg1', catalog: 'sandbox' };
@@ -153,7 +154,7 @@ describe('paging', () => {
     expect(app?.name).toBe('app-007');
     expect(app?.consumerOrg.name).toBe(BIG_ORG);
     expect(app?.credentials.map((credential) => credential.name)).toEqual(['cred-7']);
-    const ageDays = (Date.now() - Date.parse(app?.credentials[0]?.createdAt ?? '')) / 86_400_000;
+    const ageDays = (Date.now() - Date.parse(app?.credentials[0]?.createdAt ?? '')) / DAY_MS;
     expect(Math.round(ageDays)).toBe(7);
     expect(page.nextOffset).toBe(8);
   });

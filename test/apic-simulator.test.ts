@@ -8,12 +8,11 @@ import { generateCatalog } from '../tools/apic-simulator/generate';
 import { SimulatorLookupError, SimulatorSeedError, startApicSimulator } from '../tools/apic-simulator/index';
 import type { ApicSimulator, SimCredentialSeed, SimulatorOptions, SimulatorSeed } from '../tools/apic-simulator/index';
 import { SAMPLE_CATALOG, SAMPLE_PROVIDER_ORG, sampleCatalog } from '../tools/apic-simulator/sample';
+import { DAY_MS } from '../functions/domain/time';
 
 const PORG = 'acme';
 const CATALOG = 'sandbox';
 const NOW = new Date('2025-06-01T12:00:00.000Z');
-const DAY_MS = 86_400_000;
-
 type Json = Record<string, unknown>;
 interface Answer {
   status: number;

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalStack, type LocalStack } from '../tools/runner/local-environment';
 import type { LocalRunResult } from '../tools/runner/workflow-runner';
 import type { CapturedEmail } from '../tools/emulators/ses/emulator';
+import { DAY_MS } from '../functions/domain/time';
 import {
-  DAY_MS,
   GRACE_DAYS,
   OPERATOR_EMAIL,
   POLICY,

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretNameFor } from '../functions/domain/secrets';
 import type { CapturedEvent } from '../tools/emulators/eventbridge/emulator';
 import { startLocalStack, type LocalStack } from '../tools/runner/local-environment';
+import { DAY_MS } from '../functions/domain/time';
 
-const DAY_MS = 86_400_000;
 const START = new Date('2025-03-01T03:00:00.000Z');
 const TARGET = { providerOrg: 'ev-porg', catalog: 'live' };
 const POLICY = { expiryDays: 90, deletionDays: 100, warnDays: 14, replacementSuffix: '_new' };

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PolicySettings } from '../functions/domain/policy';
-import { DAY_MS, assessWorld, createWorld, lineageCounts, runOnce, titleOf } from './support/rotation-world';
+import { DAY_MS } from '../functions/domain/time';
+import { assessWorld, createWorld, lineageCounts, runOnce, titleOf } from './support/rotation-world';
 import type { World } from './support/rotation-world';
 
 const START = Date.parse('2025-01-01T03:00:00.000Z');

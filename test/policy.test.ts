@@ -3,8 +3,8 @@ import type { ApicApp, ApicCredential, NoticeKind } from '../functions/domain/mo
 import type { StoredCredentialState } from '../functions/domain/ports';
 import { assessApp, candidateBaseNames, needsAttention, resolvePolicy } from '../functions/domain/policy';
 import type { EffectiveSettings, PolicySettings, RotationAction } from '../functions/domain/policy';
+import { DAY_MS } from '../functions/domain/time';
 
-const DAY_MS = 86_400_000;
 const NOW = new Date('2025-06-01T03:00:00.000Z');
 const POLICY: PolicySettings = { expiryDays: 90, deletionDays: 100, warnDays: 14, replacementSuffix: '_new' };
 

@@ -17,7 +17,7 @@ import type { SecretsManagerEmulator } from '../../tools/emulators/secrets-manag
 import type { SesEmulator } from '../../tools/emulators/ses/emulator';
 import type { LocalRunResult } from '../../tools/runner/workflow-runner';
 
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../../functions/domain/time';
 const SUFFIX = '_new';
 const SECRET_PREFIX = 'apic-rotator';
 const STAGE_CURRENT = 'AWSCURRENT';

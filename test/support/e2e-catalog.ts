@@ -5,8 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import type { NoticeKind } from '../../functions/domain/model';
 import type { SimulatorSeed } from '../../tools/apic-simulator';
+import { DAY_MS } from '../../functions/domain/time';
 
-export const DAY_MS = 86_400_000;
 export const PROVIDER_ORG = 'e2e-porg';
 export const CATALOG = 'live';
 export const TARGET = { providerOrg: PROVIDER_ORG, catalog: CATALOG } as const;

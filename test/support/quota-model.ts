@@ -10,6 +10,7 @@ import type { RotationAction } from '../../functions/domain/policy';
 import { MAX_SEGMENTS, SEGMENT_APPS } from '../../functions/domain/workflow/prepare';
 import { MAX_FAILURES_PER_SEGMENT, MAX_LISTED_FAILURES, emptySummary } from '../../functions/domain/workflow/summary';
 import type { AppFailure, AppResult, RunContext, RunSummary, ScanCursor, WorkItem } from '../../functions/domain/workflow/types';
+import { DAY_MS } from '../../functions/domain/time';
 
 export const HISTORY_EVENT_QUOTA = 25_000;
 export const PAYLOAD_QUOTA_BYTES = 262_144;
@@ -343,8 +344,6 @@ export function loopExecutionEvents(loop: LoopHistory, scans: SegmentScans): num
 
 // ---------------------------------------------------------------------------------------------------------------
 // Largest app and its actions, from the product's policy
-
-const DAY_MS = 86_400_000;
 
 /** An app whose every credential is due today, with the longest names a replacement still fits. */
 export function worstDueApp(credentialCount: number, run: RunContext): ApicApp {

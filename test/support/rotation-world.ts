@@ -8,8 +8,6 @@ import type { StoredCredentialState } from '../../functions/domain/ports';
 import { assessApp, candidateBaseNames } from '../../functions/domain/policy';
 import type { PolicySettings, RotationAction } from '../../functions/domain/policy';
 
-export const DAY_MS = 86_400_000;
-
 interface WorldCredential {
   id: string;
   name: string;

@@ -16,6 +16,7 @@ import { Router, SimulatorTransport } from './transport';
 import type { ApicSimulator, SimulatorClock, SimulatorOptions } from './types';
 import { Views } from './views';
 import { closeServer, listenOnLoopback } from '../emulators/loopback';
+import { DAY_MS } from '../../functions/domain/time';
 
 export type * from './types';
 export { SimulatorSeedError } from './store';
@@ -27,7 +28,6 @@ export class SimulatorLookupError extends Error {
   }
 }
 
-const DAY_MS = 86_400_000;
 const TOKEN_ROUTE_KEY = 'POST /token';
 
 class FrozenClock implements SimulatorClock {

@@ -5,8 +5,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { SeededRandom } from './random';
 import type { SimCredentialSeed, SimulatorSeed } from './types';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../../functions/domain/time';
 
 export class SimulatorSeedError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

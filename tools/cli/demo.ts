@@ -7,8 +7,8 @@ import { checkConsumers } from '../runner/consumer-check';
 import { SAMPLE_CATALOG, SAMPLE_PROVIDER_ORG, sampleCatalog } from '../apic-simulator/sample';
 import { startLocalStack } from '../runner/local-environment';
 import { saveReport } from './report-files';
+import { DAY_MS } from '../../functions/domain/time';
 
-const DAY_MS = 86_400_000;
 const START = new Date('2026-01-05T03:00:00Z');
 const TARGET = { providerOrg: SAMPLE_PROVIDER_ORG, catalog: SAMPLE_CATALOG };
 const POLICY = { expiryDays: 90, deletionDays: 100, warnDays: 14, replacementSuffix: '_new' };

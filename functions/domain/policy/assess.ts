@@ -18,8 +18,7 @@ import type {
   PolicySettings,
   RotationAction,
 } from './types';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS } from '../time';
 
 /** Whole days elapsed since `createdAt`. */
 export function ageInDays(createdAt: string, now: Date): number {

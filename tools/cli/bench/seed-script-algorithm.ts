@@ -12,6 +12,8 @@
  * It speaks plain HTTP to the simulator on loopback (the script turned TLS verification off; nothing here does).
  */
 
+import { DAY_MS } from '../../../functions/domain/time';
+
 export interface SeedAlgorithmOptions {
   /** Platform API base ending with `/`, e.g. `http://127.0.0.1:1234/api/` (the script's `providerurl`). */
   readonly baseUrl: string;
@@ -48,7 +50,6 @@ export interface SeedAlgorithmResult {
   readonly requests: number;
 }
 
-const DAY_MS = 86_400_000;
 /** The script's `timeout=15` (seconds) on every request but the token. */
 const REQUEST_TIMEOUT_MS = 15_000;
 
