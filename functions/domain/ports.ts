@@ -76,15 +76,22 @@ export interface StoredVersion {
   readonly versionId: string;
 }
 
-/** What the secret store knows about one credential base name. */
-export interface StoredCredentialState {
-  readonly secretExists: boolean;
-  readonly current?: StoredVersion;
-  readonly pending?: StoredVersion;
+/** What the notice ledger records for one credential base name. */
+export interface NoticeLedgerState {
   /** Cycle id of the last notice sent, per kind. */
   readonly noticesSent: Partial<Record<NoticeKind, string>>;
   /** Cycle id of the queued (not yet sent) notice, per kind. */
   readonly noticesPending: Partial<Record<NoticeKind, string>>;
+}
+
+/**
+ * What the secret store knows about one credential base name, with the notice ledger's record of it: the policy
+ * decides from both, and the ledger is kept on the secret, so one read gives both.
+ */
+export interface StoredCredentialState extends NoticeLedgerState {
+  readonly secretExists: boolean;
+  readonly current?: StoredVersion;
+  readonly pending?: StoredVersion;
   readonly arn?: string;
 }
 
@@ -127,8 +134,19 @@ export interface SecretStorePort {
   /** The current pair, for verification before a destructive step. */
   readCurrent(locator: CredentialSecretLocator): Promise<ClientSecretPair | undefined>;
   readPending(locator: CredentialSecretLocator): Promise<(ClientSecretPair & { versionId: string }) | undefined>;
+}
+
+/**
+ * The notices of every credential: queued by the QueueNotice step, mailed in digests by FinishRun, then marked sent.
+ * A notice is queued once per kind and rotation cycle, however often the step is retried. What the ledger holds for
+ * one credential is read with its secret (`SecretStorePort.describe`).
+ */
+export interface NoticeLedgerPort {
+  /** Queues the notice unless this cycle's notice of that kind is already queued or sent. */
   queueNotice(locator: CredentialSecretLocator, notice: QueuedNotice): Promise<void>;
+  /** Every credential with notices queued and not yet sent, all pages. */
   listPendingNotices(): AsyncIterable<PendingNoticeEntry>;
+  /** Records the notices as sent and clears them from the queue. Idempotent. */
   markNoticesSent(secretArn: string, notices: ReadonlyArray<{ kind: NoticeKind; cycleId: string }>): Promise<void>;
 }
 

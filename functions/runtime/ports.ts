@@ -20,13 +20,23 @@ import {
   type AdminCredentials,
 } from '../adapters';
 import { parseRotatorConfig, type RotatorConfig } from '../domain/config';
-import type { ApicPort, EventPublisherPort, MailerPort, ReportStorePort, SecretListingPort, SecretStorePort } from '../domain/ports';
+import type {
+  ApicPort,
+  EventPublisherPort,
+  MailerPort,
+  NoticeLedgerPort,
+  ReportStorePort,
+  SecretListingPort,
+  SecretStorePort,
+} from '../domain/ports';
 import { tracer } from './observability';
 
 export interface Ports {
   readonly config: RotatorConfig;
   readonly apic: ApicPort;
   readonly store: SecretStorePort;
+  /** The notices queued and sent, kept on the credential secrets (the same Secrets Manager adapter as `store`). */
+  readonly ledger: NoticeLedgerPort;
   /** The restore's listing of credential secret names. */
   readonly secretListing: SecretListingPort;
   readonly mailer: MailerPort;
@@ -125,7 +135,7 @@ function buildPorts(): Ports {
   // A custom S3 endpoint (a local emulator) has no per-bucket host names: address buckets by path there.
   const s3 = tracer.captureAWSv3Client(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }));
   const reports = new S3ReportStore(s3, { bucket: reportBucket });
-  return { config, apic, store, secretListing: new SecretsManagerSecretListing(secretsManager), mailer, events, reports, reportBucket, allowClockOverride };
+  return { config, apic, store, ledger: store, secretListing: new SecretsManagerSecretListing(secretsManager), mailer, events, reports, reportBucket, allowClockOverride };
 }
 
 const ENVIRONMENT_KEYS = [

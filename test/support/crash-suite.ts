@@ -63,8 +63,8 @@ export function crashSuite(shard: number): void {
         'apic.deleteCredential',
         'store.stagePending',
         'store.promote',
-        'store.queueNotice',
-        'store.markNoticesSent',
+        'ledger.queueNotice',
+        'ledger.markNoticesSent',
         'mailer.send',
       ]) {
         expect(kinds).toContain(kind);

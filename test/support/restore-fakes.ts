@@ -76,8 +76,5 @@ export function storeHolding(pair: ClientSecretPair | undefined): SecretStorePor
     stagePending: unused,
     promote: unused,
     readPending: unused,
-    queueNotice: unused,
-    listPendingNotices: unused,
-    markNoticesSent: unused,
   };
 }

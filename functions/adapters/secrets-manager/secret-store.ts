@@ -26,6 +26,7 @@ import { NOTICE_KINDS, type ClientSecretPair, type NoticeKind } from '../../doma
 import type {
   Clock,
   CredentialSecretLocator,
+  NoticeLedgerPort,
   PendingNoticeEntry,
   QueuedNotice,
   SecretStorePort,
@@ -136,7 +137,13 @@ function toPair(value: SecretValue): ClientSecretPair {
   return { clientId: value.client_id, clientSecret: value.client_secret };
 }
 
-export class SecretsManagerSecretStore implements SecretStorePort {
+/**
+ * Both ports in one class: the notice ledger is kept in the tags of the very secrets the store manages, so the two
+ * share the client, the naming, the retry wrapping and the tag parsing, and `describe` returns a credential's ledger
+ * state from the same DescribeSecret call (one call per credential when an app is assessed). Queuing a notice also
+ * creates the secret when the credential has none yet, which only the store knows how to do.
+ */
+export class SecretsManagerSecretStore implements SecretStorePort, NoticeLedgerPort {
   private readonly prefix: string;
   private readonly clock: Clock;
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ensureSecretAccepted, unlessNotFound } from '../apic/lookups';
 import { OLD_CREDENTIAL_REMOVED, REPLACEMENT_READY, type RotationEventType } from '../events';
 import type { AppLocator, ClientSecretPair } from '../model';
-import type { ApicPort, CredentialSecretLocator, EventPublisherPort, SecretStorePort } from '../ports';
+import type { ApicPort, CredentialSecretLocator, EventPublisherPort, NoticeLedgerPort, SecretStorePort } from '../ports';
 import { dateAfter, isExempt, resolvePolicy, type RotationAction } from '../policy';
 import { versionToken } from '../secrets';
 import { secretLocator } from './assess';
@@ -11,6 +11,7 @@ import type { ActionInput, ActionResult, AppContext } from './types';
 export interface ActionDeps {
   readonly apic: ApicPort;
   readonly store: SecretStorePort;
+  readonly ledger: NoticeLedgerPort;
   readonly events: EventPublisherPort;
 }
 
@@ -168,7 +169,7 @@ export async function renameReplacement(deps: ActionDeps, input: ActionInput<'re
 
 export async function queueNotice(deps: ActionDeps, input: ActionInput<'queue-notice'>): Promise<ActionResult> {
   const { action, app } = input;
-  await deps.store.queueNotice(secretLocator(app, action.base), {
+  await deps.ledger.queueNotice(secretLocator(app, action.base), {
     kind: action.notice,
     cycleId: action.cycleId,
     ...(action.dueDate ? { dueDate: action.dueDate } : {}),

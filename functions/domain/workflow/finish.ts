@@ -1,5 +1,5 @@
 import { groupDigests, renderDigest } from '../notices';
-import type { MailerPort, PendingNoticeEntry, SecretStorePort } from '../ports';
+import type { MailerPort, NoticeLedgerPort, PendingNoticeEntry } from '../ports';
 import { mergeSummaries } from './summary';
 import type { RunContext, RunSummary } from './types';
 
@@ -11,7 +11,7 @@ export interface FinishRunInput {
 }
 
 export interface FinishDeps {
-  readonly store: SecretStorePort;
+  readonly ledger: NoticeLedgerPort;
   readonly mailer: MailerPort;
   readonly config: { readonly notificationSender: string; readonly operatorEmail?: string };
 }
@@ -22,7 +22,7 @@ export interface FinishDeps {
  */
 async function sendDigests(deps: FinishDeps): Promise<RunSummary['notices']> {
   const entries: PendingNoticeEntry[] = [];
-  for await (const entry of deps.store.listPendingNotices()) entries.push(entry);
+  for await (const entry of deps.ledger.listPendingNotices()) entries.push(entry);
   const { digests, undeliverable } = groupDigests(entries, deps.config.operatorEmail);
   let sent = 0;
   let failed = 0;
@@ -33,7 +33,7 @@ async function sendDigests(deps: FinishDeps): Promise<RunSummary['notices']> {
       failed += digest.content.items.length;
       continue;
     }
-    for (const entry of digest.entries) await deps.store.markNoticesSent(entry.secretArn, entry.notices);
+    for (const entry of digest.entries) await deps.ledger.markNoticesSent(entry.secretArn, entry.notices);
     sent += digest.content.items.length;
   }
   const undeliverableCount = undeliverable.reduce((count, entry) => count + entry.notices.length, 0);
