@@ -1,11 +1,10 @@
 import { assessApp } from '../domain/workflow/assess';
 import { assessAppSchema } from '../domain/workflow/schemas';
-import type { RunContext } from '../domain/workflow/types';
 import { stepHandler } from '../runtime/step-handler';
 
 export const handler = stepHandler({
   step: 'AssessApp',
   input: assessAppSchema,
-  run: (ports, { run, item }) => assessApp(ports, run as RunContext, item),
+  run: (ports, { run, item }) => assessApp(ports, run, item),
   measure: (output) => ({ ActionsPlanned: output.actions.length }),
 });

@@ -1,10 +1,10 @@
 import { buildReportSchema } from '../domain/workflow/schemas';
-import { buildRunReport, type BuildReportInput } from '../domain/workflow/report';
+import { buildRunReport } from '../domain/workflow/report';
 import { stepHandler } from '../runtime/step-handler';
 
 export const handler = stepHandler({
   step: 'BuildReport',
   input: buildReportSchema,
-  run: (ports, input) => buildRunReport(ports, input as BuildReportInput),
+  run: (ports, input) => buildRunReport(ports, input),
   measure: (summary) => ({ ReportRows: summary.report?.rows ?? 0 }),
 });

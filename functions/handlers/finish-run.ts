@@ -1,12 +1,11 @@
 import { finishRun } from '../domain/workflow/finish';
 import { finishRunSchema } from '../domain/workflow/schemas';
-import type { FinishRunInput } from '../domain/workflow/finish';
 import { stepHandler } from '../runtime/step-handler';
 
 export const handler = stepHandler({
   step: 'FinishRun',
   input: finishRunSchema,
-  run: (ports, input) => finishRun(ports, input as FinishRunInput),
+  run: (ports, input) => finishRun(ports, input),
   measure: ({ summary }) => ({
     CredentialsScanned: summary.credentialsScanned,
     AppsFailed: summary.appsFailed,

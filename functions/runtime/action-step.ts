@@ -1,6 +1,6 @@
 import type { ActionDeps } from '../domain/workflow/actions';
 import { actionInputSchema } from '../domain/workflow/schemas';
-import type { ActionInput, ActionResult } from '../domain/workflow/types';
+import type { ActionResult, ParsedActionInput } from '../domain/workflow/types';
 import type { RotationAction } from '../domain/policy';
 import { stepHandler } from './step-handler';
 
@@ -8,13 +8,13 @@ import { stepHandler } from './step-handler';
 export function actionStep<K extends RotationAction['kind']>(
   step: string,
   kind: K,
-  run: (deps: ActionDeps, input: ActionInput<K>) => Promise<ActionResult>,
+  run: (deps: ActionDeps, input: ParsedActionInput<K>) => Promise<ActionResult>,
   metric: string,
 ) {
   return stepHandler({
     step,
     input: actionInputSchema(kind),
-    run: (ports, input) => run(ports, input as unknown as ActionInput<K>),
+    run: (ports, input) => run(ports, input),
     measure: () => ({ [metric]: 1 }),
   });
 }

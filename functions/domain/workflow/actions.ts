@@ -48,9 +48,9 @@ function oldCredentialRemovalDate(input: Pick<ActionInput, 'run' | 'app'>): stri
  * action is idempotent, so the retried step finds its work done and publishes again (at least once, never before
  * the credential is usable or gone).
  */
-async function announce<K extends RotationAction['kind']>(
+async function announce(
   deps: ActionDeps,
-  input: ActionInput<K>,
+  input: ActionInput,
   detailType: RotationEventType,
   clientId: string,
 ): Promise<void> {

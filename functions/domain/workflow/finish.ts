@@ -1,14 +1,7 @@
 import { groupDigests, renderDigest } from '../notices';
 import type { MailerPort, NoticeLedgerPort, PendingNoticeEntry } from '../ports';
 import { mergeSummaries } from './summary';
-import type { RunContext, RunSummary } from './types';
-
-export interface FinishRunInput {
-  readonly run: RunContext;
-  readonly summary: RunSummary;
-  /** What each segment's child execution returned. */
-  readonly segmentSummaries: readonly RunSummary[];
-}
+import type { FinishRunInput, RunContext, RunSummary } from './types';
 
 export interface FinishDeps {
   readonly ledger: NoticeLedgerPort;

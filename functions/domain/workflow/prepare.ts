@@ -2,14 +2,7 @@ import { unlessNotFound } from '../apic/lookups';
 import { parseExecutionInput, type RotatorConfig } from '../config';
 import type { ApicPort } from '../ports';
 import { emptySummary } from './summary';
-import type { PreparedRun, RunContext, ScanCursor } from './types';
-
-export interface PrepareRunEvent {
-  /** The execution input as started by the schedule or by hand in the console. */
-  readonly input: unknown;
-  readonly executionName: string;
-  readonly executionStartTime: string;
-}
+import type { PreparedRun, PrepareRunEvent, RunContext, ScanCursor } from './types';
 
 /**
  * Apps per segment. Each segment is scanned and rotated by its own child execution, so neither the run's history nor

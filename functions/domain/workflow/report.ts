@@ -1,16 +1,11 @@
 import type { ApicPort, ReportStorePort } from '../ports';
 import { buildReport, ownerKey } from '../report';
-import type { RunContext, RunSummary } from './types';
+import type { BuildReportInput, RunContext, RunSummary } from './types';
 
 export interface BuildReportDeps {
   readonly apic: ApicPort;
   readonly reports: ReportStorePort;
   readonly reportBucket: string;
-}
-
-export interface BuildReportInput {
-  readonly run: RunContext;
-  readonly summary: RunSummary;
 }
 
 /** Owner e-mails, one paged listing per catalog: the join that turns the parts into the inventory report. */

@@ -1,17 +1,22 @@
 /**
  * Boundary validation of every step's input. A malformed payload (a hand-edited redrive, a definition drift)
- * fails fast with the field named, before anything is read or written.
+ * fails fast with the field named, before anything is read or written. The payload types (./types) are read off
+ * these schemas, so what a step parses is exactly what the domain function it runs takes.
  */
 import * as z from 'zod';
 import { NOTICE_KINDS } from '../model';
+import type { CredentialRef, RotationAction, RotationActionKind } from '../policy';
 
 const name = z.string().min(1);
 const isoInstant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO-8601 date-time');
+const count = z.number().int().nonnegative();
 
 const target = z.object({ providerOrg: name, catalog: name });
 
 export const runContextSchema = z.object({
+  /** The execution name: names the run's report and makes retried steps reuse their idempotency tokens. */
   runId: name,
+  /** ISO-8601 instant every age is measured against. */
   now: isoInstant,
   dryRun: z.boolean(),
   trigger: z.string(),
@@ -35,16 +40,79 @@ export const runContextSchema = z.object({
   pageSize: z.number().int().positive(),
 });
 
-const workItem = z.object({ targetIndex: z.number().int().nonnegative(), consumerOrg: name, app: name });
+/**
+ * Where a segment's scan resumes. A segment covers one target's listing from `offset` up to `end` (to the end of the
+ * listing when absent). `consumerOrgIndex` is used only when the run is filtered to consumer orgs.
+ */
+export const scanCursorSchema = z.object({
+  targetIndex: count,
+  offset: count,
+  end: count.optional(),
+  consumerOrgIndex: count,
+  done: z.boolean(),
+});
 
-const appResult = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('done'), item: workItem, actions: z.array(z.object({ kind: name, outcome: z.string() })) }),
-  z.object({ status: z.literal('planned'), item: workItem, actions: z.array(z.object({ kind: name })) }),
-  z.object({ status: z.literal('failed'), item: workItem, error: z.string(), cause: z.string().optional() }),
+/** An app the scan found needing attention; the assessment re-reads it so decisions use fresh data. */
+export const workItemSchema = z.object({ targetIndex: count, consumerOrg: name, app: name });
+
+/** The app as the action steps address it. */
+export const appContextSchema = z.object({
+  providerOrg: name,
+  catalog: name,
+  consumerOrg: name,
+  app: name,
+  targetIndex: count,
+  ownerEmail: z.string().optional(),
+});
+
+const credentialRef = z.object({ id: name, name, title: z.string(), clientId: name }) satisfies z.ZodType<CredentialRef>;
+const actionBase = { base: name, cycleId: name };
+
+/** One schema per action kind, each mirroring its `RotationAction` variant (the policy's type, documented there). */
+export const rotationActionSchemas = {
+  'create-replacement': z.object({
+    kind: z.literal('create-replacement'),
+    ...actionBase,
+    original: credentialRef,
+    replacementName: name,
+    replacementTitle: z.string(),
+  }),
+  'finish-replacement': z.object({ kind: z.literal('finish-replacement'), ...actionBase, replacement: credentialRef }),
+  'repair-replacement': z.object({ kind: z.literal('repair-replacement'), ...actionBase, replacement: credentialRef }),
+  'delete-original': z.object({ kind: z.literal('delete-original'), ...actionBase, original: credentialRef, replacement: credentialRef }),
+  'rename-replacement': z.object({ kind: z.literal('rename-replacement'), ...actionBase, replacement: credentialRef, name, title: z.string() }),
+  'queue-notice': z.object({
+    kind: z.literal('queue-notice'),
+    ...actionBase,
+    notice: z.enum(NOTICE_KINDS),
+    credentialName: name,
+    dueDate: z.string().optional(),
+    reason: z.string().optional(),
+  }),
+} satisfies { readonly [Kind in RotationActionKind]: z.ZodType<Extract<RotationAction, { kind: Kind }>> };
+
+/** Every action kind, read off the schemas above. */
+const actionKind = z.object(rotationActionSchemas).keyof();
+
+/** Kept small: every app's results of a page travel in one payload. */
+export const actionResultSchema = z.object({ kind: actionKind, outcome: z.string() });
+
+export const appResultSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('done'), item: workItemSchema, actions: z.array(actionResultSchema) }),
+  z.object({ status: z.literal('planned'), item: workItemSchema, actions: z.array(z.object({ kind: actionKind })) }),
+  z.object({ status: z.literal('failed'), item: workItemSchema, error: z.string(), cause: z.string().optional() }),
 ]);
 
-const count = z.number().int().nonnegative();
-const summary = z.object({
+export const appFailureSchema = z.object({
+  providerOrg: z.string(),
+  catalog: z.string(),
+  consumerOrg: z.string(),
+  app: z.string(),
+  error: z.string(),
+  cause: z.string().optional(),
+});
+
+export const runSummarySchema = z.object({
   runId: z.string(),
   now: isoInstant,
   dryRun: z.boolean(),
@@ -55,71 +123,46 @@ const summary = z.object({
   appsDone: count,
   appsPlanned: count,
   appsFailed: count,
+  /** Executed actions per kind (planned ones in a dry run). */
   actions: z.record(z.string(), count),
-  failures: z.array(
-    z.object({ providerOrg: z.string(), catalog: z.string(), consumerOrg: z.string(), app: z.string(), error: z.string(), cause: z.string().optional() }),
-  ),
+  /** The first failures, each naming the app and why; `failuresNotListed` counts the rest. */
+  failures: z.array(appFailureSchema),
   failuresNotListed: count,
   notices: z.object({ sent: count, failed: count, undeliverable: count }),
+  /** Where the run's inventory report was written (set by BuildReport). */
+  report: z
+    .object({ bucket: z.string(), csvKey: z.string(), jsonKey: z.string(), manifestKey: z.string(), rows: count })
+    .optional(),
 });
 
 export const scanStateSchema = z.object({
   run: runContextSchema,
-  cursor: z.object({
-    targetIndex: z.number().int().nonnegative(),
-    offset: z.number().int().nonnegative(),
-    end: z.number().int().nonnegative().optional(),
-    consumerOrgIndex: z.number().int().nonnegative(),
-    done: z.boolean(),
-  }),
-  summary,
-  lastResults: z.array(appResult),
+  cursor: scanCursorSchema,
+  summary: runSummarySchema,
+  lastResults: z.array(appResultSchema),
 });
 
-export const finishRunSchema = z.object({ run: runContextSchema, summary, segmentSummaries: z.array(summary) });
+export const finishRunSchema = z.object({
+  run: runContextSchema,
+  summary: runSummarySchema,
+  /** What each segment's child execution returned. */
+  segmentSummaries: z.array(runSummarySchema),
+});
 
 export const prepareRunSchema = z.object({
+  /** The execution input as started by the schedule or by hand in the console. */
   input: z.unknown(),
   executionName: name,
   executionStartTime: isoInstant,
 });
 
-export const assessAppSchema = z.object({ run: runContextSchema, item: workItem });
+export const assessAppSchema = z.object({ run: runContextSchema, item: workItemSchema });
 
-const credentialRef = z.object({ id: name, name, title: z.string(), clientId: name });
-const actionBase = { base: name, cycleId: name };
-
-export const rotationActionSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('create-replacement'), ...actionBase, original: credentialRef, replacementName: name, replacementTitle: z.string() }),
-  z.object({ kind: z.literal('finish-replacement'), ...actionBase, replacement: credentialRef }),
-  z.object({ kind: z.literal('repair-replacement'), ...actionBase, replacement: credentialRef }),
-  z.object({ kind: z.literal('delete-original'), ...actionBase, original: credentialRef, replacement: credentialRef }),
-  z.object({ kind: z.literal('rename-replacement'), ...actionBase, replacement: credentialRef, name, title: z.string() }),
-  z.object({
-    kind: z.literal('queue-notice'),
-    ...actionBase,
-    notice: z.enum(NOTICE_KINDS),
-    credentialName: name,
-    dueDate: z.string().optional(),
-    reason: z.string().optional(),
-  }),
-]);
-
-export const appContextSchema = z.object({
-  providerOrg: name,
-  catalog: name,
-  consumerOrg: name,
-  app: name,
-  targetIndex: z.number().int().nonnegative(),
-  ownerEmail: z.string().optional(),
-});
-
-export function actionInputSchema<K extends z.infer<typeof rotationActionSchema>['kind']>(kind: K) {
-  return z.object({
-    run: runContextSchema,
-    app: appContextSchema,
-    action: rotationActionSchema.refine((action) => action.kind === kind, `must be a ${kind} action`),
-  });
+/** The input of the action step that runs `kind`: an action of any other kind is refused. */
+export function actionInputSchema<Kind extends RotationActionKind>(kind: Kind) {
+  return z.object({ run: runContextSchema, app: appContextSchema, action: rotationActionSchemas[kind] });
 }
 
-export const buildReportSchema = z.object({ run: runContextSchema, summary });
+export type ActionInputSchema<Kind extends RotationActionKind> = ReturnType<typeof actionInputSchema<Kind>>;
+
+export const buildReportSchema = z.object({ run: runContextSchema, summary: runSummarySchema });

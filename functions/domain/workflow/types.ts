@@ -1,80 +1,48 @@
 /**
  * The payloads that travel between the states of the rotation workflow. They are small by design
- * (Step Functions caps a payload at 256 KiB) and never hold a secret.
+ * (Step Functions caps a payload at 256 KiB) and never hold a secret. Each type is read off the schema that
+ * validates it (./schemas, where the fields are documented); the outputs no step parses are built from those.
  */
-import type { ResolvedRunInput } from '../config';
-import type { AppLocator } from '../model';
-import type { RotationAction } from '../policy';
+import type * as z from 'zod';
+import type { Payload } from '../payload';
+import type { RotationAction, RotationActionKind } from '../policy';
+import type {
+  ActionInputSchema,
+  actionResultSchema,
+  appContextSchema,
+  appFailureSchema,
+  appResultSchema,
+  buildReportSchema,
+  finishRunSchema,
+  prepareRunSchema,
+  runContextSchema,
+  runSummarySchema,
+  scanCursorSchema,
+  scanStateSchema,
+  workItemSchema,
+} from './schemas';
 
 /** Everything a step needs to know about the run; decided once by PrepareRun from the execution input and config. */
-export interface RunContext extends Omit<ResolvedRunInput, 'trigger'> {
-  /** The execution name: names the run's report and makes retried steps reuse their idempotency tokens. */
-  readonly runId: string;
-  readonly trigger: string;
-  readonly pageSize: number;
-}
+export type RunContext = Payload<typeof runContextSchema>;
+export type ScanCursor = Payload<typeof scanCursorSchema>;
+export type WorkItem = Payload<typeof workItemSchema>;
+export type AppContext = Payload<typeof appContextSchema>;
+export type ActionResult = Payload<typeof actionResultSchema>;
+export type AppResult = Payload<typeof appResultSchema>;
+export type AppFailure = Payload<typeof appFailureSchema>;
+export type RunSummary = Payload<typeof runSummarySchema>;
+export type ScanState = Payload<typeof scanStateSchema>;
 
+export type PrepareRunEvent = Payload<typeof prepareRunSchema>;
+export type FinishRunInput = Payload<typeof finishRunSchema>;
+export type BuildReportInput = Payload<typeof buildReportSchema>;
+export type ActionInput<Kind extends RotationActionKind = RotationActionKind> = Payload<ActionInputSchema<Kind>>;
 /**
- * Where a segment's scan resumes. A segment covers one target's listing from `offset` up to `end` (to the end of the
- * listing when absent). `consumerOrgIndex` is used only when the run is filtered to consumer orgs.
+ * `ActionInput<Kind>` as parsed, before it is read as readonly: the step factory, generic in the kind, takes this
+ * (the compiler cannot relate a deferred `DeepReadonly` to its argument); each action function, for its own kind, is
+ * then checked to accept it.
  */
-export interface ScanCursor {
-  readonly targetIndex: number;
-  readonly offset: number;
-  readonly end?: number;
-  readonly consumerOrgIndex: number;
-  readonly done: boolean;
-}
-
-/** An app the scan found needing attention; the assessment re-reads it so decisions use fresh data. */
-export interface WorkItem {
-  readonly targetIndex: number;
-  readonly consumerOrg: string;
-  readonly app: string;
-}
-
-/** The app as the action steps address it. */
-export interface AppContext extends AppLocator {
-  readonly targetIndex: number;
-  readonly ownerEmail?: string;
-}
-
-/** Kept small: every app's results of a page travel in one payload. */
-export interface ActionResult {
-  readonly kind: RotationAction['kind'];
-  readonly outcome: string;
-}
-
-export type AppResult =
-  | { readonly status: 'done'; readonly item: WorkItem; readonly actions: readonly ActionResult[] }
-  | { readonly status: 'planned'; readonly item: WorkItem; readonly actions: ReadonlyArray<{ readonly kind: RotationAction['kind'] }> }
-  | { readonly status: 'failed'; readonly item: WorkItem; readonly error: string; readonly cause?: string };
-
-export interface AppFailure extends AppLocator {
-  readonly error: string;
-  readonly cause?: string;
-}
-
-export interface RunSummary {
-  readonly runId: string;
-  readonly now: string;
-  readonly dryRun: boolean;
-  readonly pages: number;
-  readonly appsScanned: number;
-  readonly credentialsScanned: number;
-  readonly appsNeedingAttention: number;
-  readonly appsDone: number;
-  readonly appsPlanned: number;
-  readonly appsFailed: number;
-  /** Executed actions per kind (planned ones in a dry run). */
-  readonly actions: Readonly<Record<string, number>>;
-  /** The first failures, each naming the app and why; `failuresNotListed` counts the rest. */
-  readonly failures: readonly AppFailure[];
-  readonly failuresNotListed: number;
-  readonly notices: { readonly sent: number; readonly failed: number; readonly undeliverable: number };
-  /** Where the run's inventory report was written (set by BuildReport). */
-  readonly report?: { readonly bucket: string; readonly csvKey: string; readonly jsonKey: string; readonly manifestKey: string; readonly rows: number };
-}
+export type ParsedActionInput<Kind extends RotationActionKind> = z.output<ActionInputSchema<Kind>>;
 
 /** PrepareRun's output: the run, its segments (each the starting cursor of one child execution) and an empty summary. */
 export interface PreparedRun {
@@ -83,26 +51,11 @@ export interface PreparedRun {
   readonly summary: RunSummary;
 }
 
-export interface ScanState {
-  readonly run: RunContext;
-  readonly cursor: ScanCursor;
-  readonly summary: RunSummary;
-  readonly lastResults: readonly AppResult[];
-}
-
-export interface ScanOutput extends ScanState {
-  readonly items: readonly WorkItem[];
-}
+export type ScanOutput = ScanState & { readonly items: readonly WorkItem[] };
 
 export interface Assessment {
   readonly app: AppContext;
   readonly actions: readonly RotationAction[];
   /** The kinds of `actions` alone: what a dry run reports, without the payload the full actions would take. */
-  readonly plan: ReadonlyArray<{ readonly kind: RotationAction['kind'] }>;
-}
-
-export interface ActionInput<K extends RotationAction['kind'] = RotationAction['kind']> {
-  readonly run: RunContext;
-  readonly app: AppContext;
-  readonly action: Extract<RotationAction, { kind: K }>;
+  readonly plan: ReadonlyArray<{ readonly kind: RotationActionKind }>;
 }
