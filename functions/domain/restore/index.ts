@@ -1,6 +1,6 @@
 export { RESTORED_NAME_SUFFIX, RestoreDecisionError, decideRestore, holderOf, type RestoreDecision, type RestoreFacts } from './decide';
 export { finishRestore } from './finish';
-export { emptyRestoreSummary, prepareRestore, type PrepareRestoreEvent, type RestoreInput } from './input';
+export { emptyRestoreSummary, prepareRestore, type RestoreInput } from './input';
 export { MAX_SECRETS_PER_PAGE, listSecretsPage } from './listing';
 export { RestoreError, restoreCredential, restoreCredentialReported, type RestoreDeps } from './restore-credential';
 export { prepareRestoreSchema, restoreItemSchema, restoreStateSchema } from './schemas';

@@ -6,7 +6,7 @@ import * as z from 'zod';
 import { ConfigError, type ConfigProblem, type RotatorConfig } from '../config';
 import type { CatalogTarget } from '../model';
 import { encodeSegment } from '../secrets/naming';
-import { RESTORE_OUTCOMES, type RestoreRun, type RestoreState, type RestoreSummary } from './types';
+import { RESTORE_OUTCOMES, type PrepareRestoreEvent, type RestoreRun, type RestoreState, type RestoreSummary } from './types';
 
 const INPUT_KEYS = ['dryRun', 'targets', 'consumerOrgs', 'apps'] as const;
 
@@ -44,11 +44,6 @@ const restoreInputSchema = z.strictObject(
 );
 
 export type RestoreInput = z.input<typeof restoreInputSchema>;
-
-export interface PrepareRestoreEvent {
-  readonly input: unknown;
-  readonly executionName: string;
-}
 
 function pathOf(path: readonly PropertyKey[]): string {
   return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');

@@ -1,4 +1,7 @@
-/** Boundary validation of every restore step's input: a malformed payload fails with the field named. */
+/**
+ * Boundary validation of every restore step's input: a malformed payload fails with the field named. The restore
+ * payload types (./types) are read off these schemas.
+ */
 import * as z from 'zod';
 import { RESTORE_OUTCOMES } from './types';
 
@@ -6,33 +9,78 @@ const name = z.string().min(1);
 const count = z.number().int().nonnegative();
 const doneOutcome = z.enum(RESTORE_OUTCOMES).exclude(['failed']);
 
-const run = z.object({ runId: name, dryRun: z.boolean(), secretPrefix: name, scopes: z.array(name) });
+/** Decided once by PrepareRestore. */
+export const restoreRunSchema = z.object({
+  runId: name,
+  dryRun: z.boolean(),
+  secretPrefix: name,
+  /**
+   * Secret name prefixes to list, one per target (narrowed to consumer orgs or apps when the input filters):
+   * each ends in `/`, so a listing never strays into a neighbour whose name merely starts the same way.
+   */
+  scopes: z.array(name),
+});
 
-const itemResult = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('done'), secretName: name, outcome: doneOutcome, restoredAs: name.optional() }),
-  z.object({ status: z.literal('failed'), secretName: name, error: z.string(), cause: z.string().optional() }),
+/** Where the listing resumes. */
+export const restoreCursorSchema = z.object({
+  scopeIndex: count,
+  /** Secrets Manager's token for the next page of `scopes[scopeIndex]`. */
+  nextToken: z.string().optional(),
+  done: z.boolean(),
+});
+
+/** What RestoreCredential returns, or the Catch turns a failure into. */
+export const restoreItemResultSchema = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('done'),
+    secretName: name,
+    outcome: doneOutcome,
+    /** Set when the stored name was taken by another credential and the credential got another name. */
+    restoredAs: name.optional(),
+  }),
+  z.object({
+    status: z.literal('failed'),
+    secretName: name,
+    /** The error's name. */
+    error: z.string(),
+    /** Its message, cut short; absent when the step could not report the failure itself (e.g. a timeout). */
+    cause: z.string().optional(),
+  }),
 ]);
 
-const located = { providerOrg: z.string(), catalog: z.string(), consumerOrg: z.string(), app: z.string(), credential: z.string() };
+export const restoreReportEntrySchema = z.object({
+  providerOrg: z.string(),
+  catalog: z.string(),
+  consumerOrg: z.string(),
+  app: z.string(),
+  credential: z.string(),
+  outcome: doneOutcome,
+  restoredAs: z.string().optional(),
+});
 
-const summary = z.object({
+export const restoreFailureSchema = z.object({ secretName: z.string(), error: z.string(), reason: z.string().optional() });
+
+/** The execution output: counts per outcome, and the first results and failures by name (never a secret). */
+export const restoreSummarySchema = z.object({
   runId: z.string(),
   dryRun: z.boolean(),
   secretsInScope: count,
   outcomes: z.record(z.enum(RESTORE_OUTCOMES), count),
-  results: z.array(z.object({ ...located, outcome: doneOutcome, restoredAs: z.string().optional() })),
+  results: z.array(restoreReportEntrySchema),
   resultsNotListed: count,
-  failures: z.array(z.object({ secretName: z.string(), error: z.string(), reason: z.string().optional() })),
+  failures: z.array(restoreFailureSchema),
   failuresNotListed: count,
 });
 
 export const prepareRestoreSchema = z.object({ input: z.unknown(), executionName: name });
 
 export const restoreStateSchema = z.object({
-  run,
-  cursor: z.object({ scopeIndex: count, nextToken: z.string().optional(), done: z.boolean() }),
-  summary,
-  lastResults: z.array(itemResult),
+  run: restoreRunSchema,
+  cursor: restoreCursorSchema,
+  summary: restoreSummarySchema,
+  /** The previous page's per-secret results, folded into the summary by the next step. */
+  lastResults: z.array(restoreItemResultSchema),
 });
 
+/** One child of the per-page Map: the secret to restore from. */
 export const restoreItemSchema = z.object({ dryRun: z.boolean(), secretPrefix: name, secretName: name });
