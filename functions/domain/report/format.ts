@@ -58,9 +58,24 @@ export function toJsonLines(rows: readonly ReportRow[]): string {
   return rows.map((row) => `${JSON.stringify(pickColumns(row))}\n`).join('');
 }
 
-/** Only the row's own fields, in column order, whatever else the object carries. */
+/** Only the row's own fields, in column order (as `REPORT_COLUMNS` lists them), whatever else the object carries. */
 export function pickColumns(row: ReportRow): ReportRow {
-  return Object.fromEntries(REPORT_COLUMNS.map((column) => [column, row[column]])) as unknown as ReportRow;
+  return {
+    providerOrg: row.providerOrg,
+    catalog: row.catalog,
+    consumerOrg: row.consumerOrg,
+    ownerEmail: row.ownerEmail,
+    app: row.app,
+    credential: row.credential,
+    role: row.role,
+    clientId: row.clientId,
+    createdAt: row.createdAt,
+    ageDays: row.ageDays,
+    stage: row.stage,
+    action: row.action,
+    nextAction: row.nextAction,
+    nextActionDate: row.nextActionDate,
+  };
 }
 
 /** Parses JSON Lines written by `toJsonLines`; blank lines are skipped. Throws `ReportFormatError` naming the line. */
