@@ -29,6 +29,7 @@ export const runContextSchema = z.object({
       deletionDays: z.number().int().optional(),
       warnDays: z.number().int().optional(),
       exempt: z.boolean().optional(),
+      readsSecretsManager: z.boolean().optional(),
     }),
   ),
   filter: z.object({ consumerOrgs: z.array(name).optional(), apps: z.array(name).optional() }),
@@ -95,6 +96,7 @@ export const rotationActionSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('repair-replacement'), ...actionBase, replacement: credentialRef }),
   z.object({ kind: z.literal('delete-original'), ...actionBase, original: credentialRef, replacement: credentialRef }),
   z.object({ kind: z.literal('rename-replacement'), ...actionBase, replacement: credentialRef, name, title: z.string() }),
+  z.object({ kind: z.literal('hold-deletion'), ...actionBase, original: credentialRef, reason: z.string() }),
   z.object({
     kind: z.literal('queue-notice'),
     ...actionBase,
