@@ -189,6 +189,11 @@ export class RotationWorkflow extends Construct {
       const payload = { 'run.$': '$.run', 'app.$': '$.app', 'action.$': '$.action' };
       actionKind.when(sfn.Condition.stringEquals('$.action.kind', kind), task(stateName, kind as RotationStep, payload));
     }
+    // A held deletion needs no Lambda: the app fails with the policy's reason, so the run lists it and the alarm fires.
+    actionKind.when(
+      sfn.Condition.stringEquals('$.action.kind', 'hold-deletion'),
+      new sfn.Fail(this, 'DeletionHeld', { error: 'DeletionHeldError', causePath: '$.action.reason' }),
+    );
     actionKind.otherwise(new sfn.Fail(this, 'UnknownAction', { error: 'UnknownAction', causePath: '$.action.kind' }));
 
     const executeActions = new sfn.Map(this, 'ExecuteActions', {

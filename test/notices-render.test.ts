@@ -171,6 +171,24 @@ describe('groupDigests', () => {
     expect(withoutOperator.undeliverable).toEqual([ownerless]);
   });
 
+  it('copies notices that need a person to the operator, and only those', () => {
+    const clash = entry({ app: 'clash', notices: [{ kind: 'replacement-ready', cycleId: 'c1' }, { kind: 'action-needed', cycleId: 'c1' }] });
+    const { digests } = groupDigests([clash, entry({ app: 'quiet' })], 'ops@example.com');
+    const operator = digests.find((digest) => digest.content.audience === 'operator');
+    expect(operator?.content.items.map((item) => [item.app, item.kind])).toEqual([['clash', 'action-needed']]);
+    const owner = digests.find((digest) => digest.content.audience === 'owner');
+    expect(owner?.content.items.map((item) => [item.app, item.kind])).toEqual([
+      ['clash', 'replacement-ready'],
+      ['clash', 'action-needed'],
+      ['quiet', 'warn'],
+    ]);
+  });
+
+  it('sends an owner who is also the operator one digest', () => {
+    const clash = entry({ app: 'clash', notices: [{ kind: 'action-needed', cycleId: 'c1' }] });
+    expect(groupDigests([clash], 'OWNER@example.com').digests.map((digest) => digest.content.audience)).toEqual(['owner']);
+  });
+
   it('skips entries with nothing left to send', () => {
     expect(groupDigests([entry({ app: 'empty', notices: [] })]).digests).toEqual([]);
   });

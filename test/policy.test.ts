@@ -34,9 +34,21 @@ function state(spec: StateSpec): StoredCredentialState {
   };
 }
 
-function assess(subject: ApicApp, store: Record<string, StateSpec> = {}, settings: EffectiveSettings = POLICY, ownerEmailKnown = true) {
+/** Every current secret verifies unless `rejected` names its base (a person reset it in APIC). */
+function assess(
+  subject: ApicApp,
+  store: Record<string, StateSpec> = {},
+  settings: EffectiveSettings = POLICY,
+  ownerEmailKnown = true,
+  rejected: readonly string[] = [],
+) {
   const stored = new Map(Object.entries(store).map(([base, spec]) => [base, state(spec)]));
-  return assessApp({ app: subject, store: stored, now: NOW, settings, ownerEmailKnown });
+  const verifiedCurrent = new Map(
+    Object.entries(store)
+      .filter(([, spec]) => spec.current !== undefined && subject.credentials.some((c) => c.clientId === spec.current?.clientId))
+      .map(([base]) => [base, !rejected.includes(base)]),
+  );
+  return assessApp({ app: subject, store: stored, verifiedCurrent, now: NOW, settings, ownerEmailKnown });
 }
 
 function kinds(actions: readonly RotationAction[]): string[] {

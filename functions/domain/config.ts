@@ -122,6 +122,11 @@ const overrideSchema = strictObject({
   warnDays: policyFields.warnDays.optional(),
   /** True skips every credential of the consumer org: no notice, no rotation, in-flight rotations stay as they are. */
   exempt: z.boolean({ error: () => 'must be true or false' }).optional(),
+  /**
+   * True when the consumer org's apps read their credential from Secrets Manager (or act on the rotation events):
+   * an original may then be deleted after the grace without a delivered replacement-ready notice. @default false
+   */
+  readsSecretsManager: z.boolean({ error: () => 'must be true or false' }).optional(),
 });
 
 const consumerOrgName = z.string().min(1, 'consumer org names must not be empty');

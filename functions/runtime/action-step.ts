@@ -5,7 +5,7 @@ import type { RotationAction } from '../domain/policy';
 import { stepHandler } from './step-handler';
 
 /** The six action Lambdas differ only in the step they run and the metric they count. */
-export function actionStep<K extends RotationAction['kind']>(
+export function actionStep<K extends Exclude<RotationAction['kind'], 'hold-deletion'>>(
   step: string,
   kind: K,
   run: (deps: ActionDeps, input: ParsedActionInput<K>) => Promise<ActionResult>,

@@ -82,7 +82,7 @@ function requiredEnv(name: string): string {
   return value;
 }
 
-function adminCredentialsReader(secrets: SecretsProvider, secretId: string): () => Promise<AdminCredentials> {
+export function adminCredentialsReader(secrets: SecretsProvider, secretId: string): () => Promise<AdminCredentials> {
   return async () => {
     // The provider caches the value for maxAge across invocations of a warm Lambda, and re-reads it after.
     const secretString = await secrets.get(secretId, { maxAge: ADMIN_CREDENTIALS_MAX_AGE_SECONDS });

@@ -369,6 +369,7 @@ export function worstActions(credentialCount: number, run: RunContext): Rotation
   return assessApp({
     app: worstDueApp(credentialCount, run),
     store: new Map(),
+    verifiedCurrent: new Map(),
     now: new Date(run.now),
     settings: run.policy,
     ownerEmailKnown: false,

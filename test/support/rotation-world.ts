@@ -125,10 +125,22 @@ export function storeOf(world: World, bases: readonly string[]): Map<string, Sto
   return store;
 }
 
+/** Per base: whether the credential holding the current version's client id accepts its secret (verify-client-secret). */
+export function verifiedCurrentOf(world: World, bases: readonly string[]): Map<string, boolean> {
+  const verified = new Map<string, boolean>();
+  for (const base of bases) {
+    const secret = world.secrets.get(base);
+    const current = secret?.versions.find((v) => v.versionId === secret.currentVersionId);
+    const holder = current && world.credentials.find((c) => c.clientId === current.clientId);
+    if (current && holder) verified.set(base, holder.secret === current.secret);
+  }
+  return verified;
+}
+
 export function assessWorld(world: World, now: Date, settings: PolicySettings) {
   const app = appOf(world);
-  const store = storeOf(world, candidateBaseNames(app.credentials, settings.replacementSuffix));
-  return assessApp({ app, store, now, settings, ownerEmailKnown: true });
+  const bases = candidateBaseNames(app.credentials, settings.replacementSuffix);
+  return assessApp({ app, store: storeOf(world, bases), verifiedCurrent: verifiedCurrentOf(world, bases), now, settings, ownerEmailKnown: true });
 }
 
 export interface RunOptions {

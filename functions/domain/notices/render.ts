@@ -213,10 +213,20 @@ function itemsOf(entry: PendingNoticeEntry): DigestItem[] {
   }));
 }
 
-/** One digest per owner e-mail (case-insensitive); owner-less entries go to the operator, or are undeliverable. */
+/**
+ * One digest per owner e-mail (case-insensitive); owner-less entries go to the operator, or are undeliverable. A
+ * notice that needs a person (action-needed) goes to the operator as well as to the owner: owners often cannot fix a
+ * name clash in the provider's catalog.
+ */
 export function groupDigests(entries: Iterable<PendingNoticeEntry>, operatorEmail?: string): GroupedDigests {
   const groups = new Map<string, { recipient: string; audience: 'owner' | 'operator'; entries: PendingNoticeEntry[] }>();
   const undeliverable: PendingNoticeEntry[] = [];
+  const addTo = (recipient: string, audience: 'owner' | 'operator', entry: PendingNoticeEntry) => {
+    const key = `${audience}:${recipient.toLowerCase()}`;
+    const group = groups.get(key) ?? { recipient, audience, entries: [] };
+    group.entries.push(entry);
+    groups.set(key, group);
+  };
   for (const entry of entries) {
     if (entry.notices.length === 0) continue;
     const owner = entry.ownerEmail.trim();
@@ -225,11 +235,11 @@ export function groupDigests(entries: Iterable<PendingNoticeEntry>, operatorEmai
       undeliverable.push(entry);
       continue;
     }
-    const audience = owner ? 'owner' : 'operator';
-    const key = `${audience}:${recipient.toLowerCase()}`;
-    const group = groups.get(key) ?? { recipient, audience, entries: [] };
-    group.entries.push(entry);
-    groups.set(key, group);
+    addTo(recipient, owner ? 'owner' : 'operator', entry);
+    const needsPerson = entry.notices.filter((notice) => notice.kind === 'action-needed');
+    if (owner && operatorEmail && needsPerson.length > 0 && operatorEmail.toLowerCase() !== owner.toLowerCase()) {
+      addTo(operatorEmail, 'operator', { ...entry, notices: needsPerson });
+    }
   }
   const digests = [...groups.values()].map((group) => ({
     content: {

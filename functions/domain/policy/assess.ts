@@ -1,12 +1,13 @@
 /**
  * The rotation policy: a pure function from one app's APIC credentials and the secret store's view of them to
  * the actions that move each credential along its lifecycle (docs/design.md "Rotation lifecycle").
- * A wrong decision here deletes a consumer's only credential, so every destructive action is guarded by what
- * the secret store proves: nothing is deleted unless its replacement exists and the replacement's client id is
- * the store's current one.
+ * A wrong decision here deletes a consumer's only credential or breaks a person's own, so the policy changes only
+ * what it can prove it owns (docs/design.md "Ownership"): credentials whose client id the secret store holds, and the
+ * exact original of an open cycle, by APIC id. Nothing is deleted unless its replacement's current secret is verified
+ * with APIC and the replacement-ready notice was delivered.
  */
 import type { ApicApp, ApicCredential, NoticeKind } from '../model';
-import type { StoredCredentialState } from '../ports';
+import type { StoredCredentialState, StoredVersion } from '../ports';
 import { isExempt } from './settings';
 import type {
   AppAssessment,
@@ -36,15 +37,37 @@ function stripSuffix(name: string, suffix: string): string | undefined {
   return name.length > suffix.length && name.endsWith(suffix) ? name.slice(0, -suffix.length) : undefined;
 }
 
+/** Names a replacement may take, in order: `name + suffix`, then `name + suffix + 2`, `+ 3`, … */
+export function* replacementNames(name: string, suffix: string): Generator<string> {
+  yield name + suffix;
+  for (let counter = 2; ; counter += 1) yield `${name}${suffix}${counter}`;
+}
+
+/** Enough for any real clash; past it the name needs a person. */
+const MAX_REPLACEMENT_NAME_TRIES = 100;
+
 /**
- * The base names whose secret-store state `assessApp` needs: each credential's own name and, for names ending
- * with the suffix, the name without it (the base it may be a replacement of).
+ * The base name `name` would be a replacement of (`key` for `key_new` or `key_new2`), by its shape alone. Whether
+ * it is one is decided by ownership: the store must hold its client id.
+ */
+export function replacedBaseName(name: string, suffix: string): string | undefined {
+  const counter = /[1-9][0-9]*$/.exec(name);
+  if (counter && Number(counter[0]) >= 2) {
+    const base = stripSuffix(name.slice(0, counter.index), suffix);
+    if (base !== undefined) return base;
+  }
+  return stripSuffix(name, suffix);
+}
+
+/**
+ * The base names whose secret-store state `assessApp` needs: each credential's own name and, for names shaped like
+ * a replacement, the base name it may replace.
  */
 export function candidateBaseNames(credentials: readonly Pick<ApicCredential, 'name'>[], suffix: string): string[] {
   const names = new Set<string>();
   for (const { name } of credentials) {
     names.add(name);
-    const base = stripSuffix(name, suffix);
+    const base = replacedBaseName(name, suffix);
     if (base !== undefined) names.add(base);
   }
   return [...names].sort(compareStrings);
@@ -52,14 +75,14 @@ export function candidateBaseNames(credentials: readonly Pick<ApicCredential, 'n
 
 /**
  * Whether the app may need an action, decided from APIC data alone so that a scan of a quiet catalog reads
- * nothing else: some credential is within `warnDays` of expiry, or a name ends with the suffix (a rotation
+ * nothing else: some credential is within `warnDays` of expiry, or a name is shaped like a replacement (a rotation
  * may be in flight).
  */
 export function needsAttention(app: ApicApp, now: Date, settings: EffectiveSettings): boolean {
   if (isExempt(settings)) return false;
   const attentionAge = settings.expiryDays - settings.warnDays;
   return app.credentials.some(
-    (c) => ageInDays(c.createdAt, now) >= attentionAge || stripSuffix(c.name, settings.replacementSuffix) !== undefined,
+    (c) => ageInDays(c.createdAt, now) >= attentionAge || replacedBaseName(c.name, settings.replacementSuffix) !== undefined,
   );
 }
 
@@ -67,6 +90,11 @@ export interface AssessAppInput {
   readonly app: ApicApp;
   /** Secret-store state per base name, for (at least) the names `candidateBaseNames` returns. Missing = no secret. */
   readonly store: ReadonlyMap<string, StoredCredentialState>;
+  /**
+   * Per base name whose AWSCURRENT client id belongs to a credential of the app: whether APIC accepts the stored
+   * pair (verify-client-secret). A missing entry is unverified, and nothing is deleted on an unverified secret.
+   */
+  readonly verifiedCurrent: ReadonlyMap<string, boolean>;
   readonly now: Date;
   readonly settings: EffectiveSettings;
   /**
@@ -76,11 +104,18 @@ export interface AssessAppInput {
   readonly ownerEmailKnown: boolean;
 }
 
-/** A credential base name and the (at most two) credentials of its lifecycle. */
+/** A credential whose client id the secret store holds: the rotator issued it, so the rotator may change it. */
+interface OwnedCredential {
+  readonly credential: ApicCredential;
+  readonly version: StoredVersion;
+  readonly label: 'current' | 'pending';
+}
+
+/** A credential base name: the credential holding the name, and the credentials the rotator made for it. */
 interface CredentialGroup {
   readonly base: string;
   original?: ApicCredential;
-  replacement?: ApicCredential;
+  readonly owned: OwnedCredential[];
 }
 
 const NO_STATE: StoredCredentialState = { secretExists: false, noticesSent: {}, noticesPending: {} };
@@ -101,10 +136,10 @@ export function assessApp(input: AssessAppInput): AppAssessment {
     };
   }
   const byName = new Map(app.credentials.map((c) => [c.name, c]));
-  const groups = groupCredentials(app.credentials, byName, store, settings.replacementSuffix);
+  const groups = groupCredentials(app.credentials, store, settings.replacementSuffix);
   // A replacement whose original is gone is renamed back to the base name; no new replacement may take it.
-  const reservedNames = new Set([...groups.values()].filter((g) => g.replacement && !g.original && !byName.has(g.base)).map((g) => g.base));
-  const context: AssessContext = { now, settings, byName, reservedNames };
+  const reservedNames = new Set([...groups.values()].filter((g) => g.owned.length > 0 && !g.original && !byName.has(g.base)).map((g) => g.base));
+  const context: AssessContext = { now, settings, byName, reservedNames, verifiedCurrent: input.verifiedCurrent };
 
   const actions: RotationAction[] = [];
   const credentials: CredentialAssessment[] = [];
@@ -120,7 +155,6 @@ export function assessApp(input: AssessAppInput): AppAssessment {
 
 function groupCredentials(
   credentials: readonly ApicCredential[],
-  byName: ReadonlyMap<string, ApicCredential>,
   store: ReadonlyMap<string, StoredCredentialState>,
   suffix: string,
 ): Map<string, CredentialGroup> {
@@ -128,38 +162,36 @@ function groupCredentials(
   const groupOf = (base: string): CredentialGroup => {
     const existing = groups.get(base);
     if (existing) return existing;
-    const created: CredentialGroup = { base };
+    const created: CredentialGroup = { base, owned: [] };
     groups.set(base, created);
     return created;
   };
   for (const credential of credentials) {
-    const base = replacedBase(credential, byName, store, suffix);
-    if (base === undefined) groupOf(credential.name).original = credential;
-    else groupOf(base).replacement = credential;
+    const base = replacedBaseName(credential.name, suffix);
+    const owned = base === undefined ? undefined : ownedBy(credential, store.get(base));
+    if (base !== undefined && owned) groupOf(base).owned.push(owned);
+    else groupOf(credential.name).original = credential;
   }
   return groups;
 }
 
 /**
- * The base name `credential` replaces, when the store proves it ours: its client id is the base's current or
- * pending one, or the base's pending version belongs to the cycle of the credential named like the base.
- * A name ending in the suffix is not enough: a human may have named a credential that way.
+ * The stored version holding `credential`'s client id, if any. Only a client id the rotator issued proves a
+ * credential ours: a name shaped like a replacement is not enough, a person may have named a credential that way.
  */
-function replacedBase(
-  credential: ApicCredential,
-  byName: ReadonlyMap<string, ApicCredential>,
-  store: ReadonlyMap<string, StoredCredentialState>,
-  suffix: string,
-): string | undefined {
-  const base = stripSuffix(credential.name, suffix);
-  if (base === undefined) return undefined;
-  const state = store.get(base);
-  if (!state) return undefined;
-  const ours =
-    state.current?.clientId === credential.clientId ||
-    state.pending?.clientId === credential.clientId ||
-    (state.pending !== undefined && state.pending.cycleId === byName.get(base)?.id);
-  return ours ? base : undefined;
+function ownedBy(credential: ApicCredential, state: StoredCredentialState | undefined): OwnedCredential | undefined {
+  if (state?.current?.clientId === credential.clientId) return { credential, version: state.current, label: 'current' };
+  if (state?.pending?.clientId === credential.clientId) return { credential, version: state.pending, label: 'pending' };
+  return undefined;
+}
+
+/**
+ * Whether `owned` replaces exactly this `original` in an open cycle: the stored cycle is the original's APIC id and
+ * the original is older than its replacement. A credential holding the original's name under another id is not the
+ * original (a person deleted and re-created it) and is never deleted.
+ */
+function replacesOriginal(owned: OwnedCredential, original: ApicCredential): boolean {
+  return owned.version.cycleId === original.id && Date.parse(original.createdAt) <= Date.parse(owned.credential.createdAt);
 }
 
 interface AssessContext {
@@ -167,18 +199,32 @@ interface AssessContext {
   readonly settings: PolicySettings;
   readonly byName: ReadonlyMap<string, ApicCredential>;
   readonly reservedNames: ReadonlySet<string>;
+  readonly verifiedCurrent: ReadonlyMap<string, boolean>;
 }
 
 function assessGroup(group: CredentialGroup, state: StoredCredentialState, context: AssessContext): AppAssessment {
-  const { original, replacement } = group;
-  if (original && replacement) return assessInFlight(group.base, original, replacement, state, context);
-  if (replacement) return assessOrphanReplacement(group.base, replacement, state, context);
-  if (original) return assessOriginal(group.base, original, state, context);
-  return { actions: [], credentials: [] };
+  const { base, original, owned } = group;
+  if (original) {
+    const inFlight = owned.find((candidate) => replacesOriginal(candidate, original));
+    const kept = owned.filter((candidate) => candidate !== inFlight);
+    const main = inFlight ? assessInFlight(base, original, inFlight, state, context) : assessOriginal(base, original, state, context);
+    return merge(main, assessKept(base, kept, state, context, original));
+  }
+  // Pending is the newer cycle: a staged replacement outranks one whose secret is current from an earlier cycle.
+  const orphan = owned.find((candidate) => candidate.label === 'pending') ?? owned[0];
+  if (!orphan) return { actions: [], credentials: [] };
+  return merge(
+    assessOrphanReplacement(base, orphan, state, context),
+    assessKept(base, owned.filter((candidate) => candidate !== orphan), state, context),
+  );
+}
+
+function merge(first: AppAssessment, second: AppAssessment): AppAssessment {
+  return { actions: [...first.actions, ...second.actions], credentials: [...first.credentials, ...second.credentials] };
 }
 
 function assessOriginal(base: string, original: ApicCredential, state: StoredCredentialState, context: AssessContext): AppAssessment {
-  const { now, settings, byName, reservedNames } = context;
+  const { now, settings } = context;
   const age = ageInDays(original.createdAt, now);
   const cycleId = original.id;
   const expiryDate = dateAfter(original.createdAt, settings.expiryDays);
@@ -203,9 +249,9 @@ function assessOriginal(base: string, original: ApicCredential, state: StoredCre
       credentials: describe('warning', 'create-replacement', expiryDate),
     };
   }
-  const replacementName = original.name + settings.replacementSuffix;
-  if (byName.has(replacementName) || reservedNames.has(replacementName)) {
-    const reason = `credential ${original.name} is due for rotation, but a credential named ${replacementName} exists and is not managed by the rotator; rename or delete it`;
+  const replacementName = freeReplacementName(original.name, context);
+  if (replacementName === undefined) {
+    const reason = `credential ${original.name} is due for rotation, but ${original.name}${settings.replacementSuffix} and the next ${MAX_REPLACEMENT_NAME_TRIES - 1} numbered names are taken; rename or delete some of them`;
     return blockedByName(state, { base, cycleId, credentialName: original.name, reason }, describe('blocked', 'resolve-name-conflict'));
   }
   return {
@@ -231,17 +277,28 @@ function assessOriginal(base: string, original: ApicCredential, state: StoredCre
   };
 }
 
+/** The first replacement name no credential holds and no orphan replacement will take back. */
+function freeReplacementName(name: string, context: AssessContext): string | undefined {
+  let tries = 0;
+  for (const candidate of replacementNames(name, context.settings.replacementSuffix)) {
+    if (!context.byName.has(candidate) && !context.reservedNames.has(candidate)) return candidate;
+    tries += 1;
+    if (tries >= MAX_REPLACEMENT_NAME_TRIES) return undefined;
+  }
+  return undefined;
+}
+
 function assessInFlight(
   base: string,
   original: ApicCredential,
-  replacement: ApicCredential,
+  replacement: OwnedCredential,
   state: StoredCredentialState,
   context: AssessContext,
 ): AppAssessment {
   const { now, settings } = context;
   const cycleId = original.id;
-  const replacementAge = ageInDays(replacement.createdAt, now);
-  const removalDate = dateAfter(replacement.createdAt, graceDays(settings));
+  const replacementAge = ageInDays(replacement.credential.createdAt, now);
+  const removalDate = dateAfter(replacement.credential.createdAt, graceDays(settings));
   const readyNotice = noticeIfNew(state, {
     kind: 'queue-notice',
     base,
@@ -252,74 +309,111 @@ function assessInFlight(
   });
   const describeBoth = (stage: CredentialStage, originalNext: string, replacementNext: string, date: string) => [
     describeCredential(original, base, 'original', ageInDays(original.createdAt, now), stage, originalNext, date),
-    describeCredential(replacement, base, 'replacement', replacementAge, stage, replacementNext, date),
+    describeCredential(replacement.credential, base, 'replacement', replacementAge, stage, replacementNext, date),
   ];
 
-  if (replacement.clientId !== state.current?.clientId) {
-    const settle = settleReplacement(base, cycleId, replacement, state);
+  const settle = settleReplacement(base, cycleId, replacement, context);
+  if (settle) {
     return { actions: [settle, ...readyNotice], credentials: describeBoth('repair', 'delete-original', settle.kind, dateAfter(now, 0)) };
   }
-  if (replacementAge < graceDays(settings)) {
+  if (replacementAge < graceDays(settings) || context.verifiedCurrent.get(base) !== true) {
     return { actions: readyNotice, credentials: describeBoth('in-grace', 'delete-original', 'rename-replacement', removalDate) };
+  }
+  if (state.noticesSent['replacement-ready'] !== cycleId && !settings.readsSecretsManager) {
+    const reason =
+      `the replacement-ready notice of ${original.name} has not reached the owner or the operator, so ${original.name} is kept; ` +
+      'set operatorEmail or fix the owner address (or readsSecretsManager for this consumer org) and the next run deletes it';
+    return {
+      actions: [...readyNotice, { kind: 'hold-deletion', base, cycleId, original: refOf(original), reason }],
+      credentials: describeBoth('held', 'delete-original', 'rename-replacement', dateAfter(now, 0)),
+    };
   }
   return {
     actions: [
-      { kind: 'delete-original', base, cycleId, original: refOf(original), replacement: refOf(replacement) },
+      { kind: 'delete-original', base, cycleId, original: refOf(original), replacement: refOf(replacement.credential) },
       // Queued before the rename: once renamed, the credential looks like a fresh original and the cycle is forgotten.
       ...noticeIfNew(state, { kind: 'queue-notice', base, cycleId, notice: 'old-removed', credentialName: original.name }),
-      { kind: 'rename-replacement', base, cycleId, replacement: refOf(replacement), name: original.name, title: original.title },
+      { kind: 'rename-replacement', base, cycleId, replacement: refOf(replacement.credential), name: original.name, title: original.title },
     ],
     credentials: describeBoth('completing', 'delete-original', 'rename-replacement', dateAfter(now, 0)),
   };
 }
 
-/** A replacement whose original is gone (a run stopped between delete and rename): settle it, rename it back. */
-function assessOrphanReplacement(
-  base: string,
-  replacement: ApicCredential,
-  state: StoredCredentialState,
-  context: AssessContext,
-): AppAssessment {
+/** A replacement whose original is gone (a run stopped between delete and rename, or a person deleted it). */
+function assessOrphanReplacement(base: string, replacement: OwnedCredential, state: StoredCredentialState, context: AssessContext): AppAssessment {
   const { now, settings, byName } = context;
   const suffix = settings.replacementSuffix;
-  const age = ageInDays(replacement.createdAt, now);
-  const isCurrent = replacement.clientId === state.current?.clientId;
-  const cycleId = (isCurrent ? state.current?.cycleId : state.pending?.cycleId) ?? replacement.id;
+  const { credential } = replacement;
+  const age = ageInDays(credential.createdAt, now);
+  const cycleId = replacement.version.cycleId;
   const describe = (stage: CredentialStage, nextAction: string) => [
-    describeCredential(replacement, base, 'replacement', age, stage, nextAction, stage === 'blocked' ? undefined : dateAfter(now, 0)),
+    describeCredential(credential, base, 'replacement', age, stage, nextAction, stage === 'blocked' ? undefined : dateAfter(now, 0)),
   ];
 
   if (byName.has(base)) {
-    const reason = `replacement ${replacement.name} cannot be renamed back to ${base}: another credential already has that name; rename or delete it`;
-    return blockedByName(state, { base, cycleId, credentialName: replacement.name, reason }, describe('blocked', 'resolve-name-conflict'));
+    const reason = `replacement ${credential.name} cannot be renamed back to ${base}: another credential already has that name; rename or delete it`;
+    return blockedByName(state, { base, cycleId, credentialName: credential.name, reason }, describe('blocked', 'resolve-name-conflict'));
   }
-  const settle = isCurrent ? [] : [settleReplacement(base, cycleId, replacement, state)];
+  const settle = settleReplacement(base, cycleId, replacement, context);
   return {
     actions: [
-      ...settle,
+      ...(settle ? [settle] : []),
       ...noticeIfNew(state, { kind: 'queue-notice', base, cycleId, notice: 'old-removed', credentialName: base }),
       {
         kind: 'rename-replacement',
         base,
         cycleId,
-        replacement: refOf(replacement),
+        replacement: refOf(credential),
         name: base,
-        title: stripSuffix(replacement.title, suffix) ?? replacement.title,
+        title: stripReplacementTitle(credential.title, suffix),
       },
     ],
-    credentials: describe(isCurrent ? 'completing' : 'repair', settle[0]?.kind ?? 'rename-replacement'),
+    credentials: describe(settle ? 'repair' : 'completing', settle?.kind ?? 'rename-replacement'),
   };
 }
 
-/** Makes an existing replacement's secret current: promote the staged one, or stage a new one when none matches. */
+/**
+ * Credentials the rotator made whose cycle closed without completing: the original's name went to a credential the
+ * rotator did not make. They keep working; a person decides which to remove, so owner and operator are told once.
+ */
+function assessKept(
+  base: string,
+  kept: readonly OwnedCredential[],
+  state: StoredCredentialState,
+  context: AssessContext,
+  nameHolder?: ApicCredential,
+): AppAssessment {
+  const actions: RotationAction[] = [];
+  const credentials: CredentialAssessment[] = [];
+  for (const { credential, version } of kept) {
+    credentials.push(describeCredential(credential, base, 'kept', ageInDays(credential.createdAt, context.now), 'blocked', 'resolve-name-conflict'));
+    if (!nameHolder) continue;
+    const reason =
+      `${base} was deleted or re-created outside the rotator while ${credential.name} replaced it; ${credential.name} keeps working ` +
+      `and was not renamed, and the new ${base} was not deleted; remove whichever your consumers no longer use`;
+    actions.push(...noticeIfNew(state, { kind: 'queue-notice', base, cycleId: version.cycleId, notice: 'action-needed', credentialName: credential.name, reason }));
+  }
+  return { actions, credentials };
+}
+
+function stripReplacementTitle(title: string, suffix: string): string {
+  return replacedBaseName(title, suffix) ?? title;
+}
+
+/**
+ * What makes an owned replacement's secret current and accepted: promote the staged one, or, when APIC refuses the
+ * current one (a person reset it in the UI), stage a new secret for the same client id. None when it is settled.
+ */
 function settleReplacement(
   base: string,
   cycleId: string,
-  replacement: ApicCredential,
-  state: StoredCredentialState,
-): Extract<RotationAction, { kind: 'finish-replacement' | 'repair-replacement' }> {
-  const kind = replacement.clientId === state.pending?.clientId ? 'finish-replacement' : 'repair-replacement';
-  return { kind, base, cycleId, replacement: refOf(replacement) };
+  replacement: OwnedCredential,
+  context: AssessContext,
+): Extract<RotationAction, { kind: 'finish-replacement' | 'repair-replacement' }> | undefined {
+  const ref = refOf(replacement.credential);
+  if (replacement.label === 'pending') return { kind: 'finish-replacement', base, cycleId, replacement: ref };
+  if (context.verifiedCurrent.get(base) === false) return { kind: 'repair-replacement', base, cycleId, replacement: ref };
+  return undefined;
 }
 
 type NoticeAction = Extract<RotationAction, { kind: 'queue-notice' }>;
@@ -345,7 +439,7 @@ function graceDays(settings: PolicySettings): number {
 }
 
 function roleOfUnreplaced(credential: ApicCredential, suffix: string): CredentialRole {
-  return stripSuffix(credential.name, suffix) === undefined ? 'original' : 'independent';
+  return replacedBaseName(credential.name, suffix) === undefined ? 'original' : 'independent';
 }
 
 function describeCredential(

@@ -1,4 +1,4 @@
-export { ageInDays, assessApp, candidateBaseNames, dateAfter, needsAttention } from './assess';
+export { ageInDays, assessApp, candidateBaseNames, dateAfter, needsAttention, replacedBaseName, replacementNames } from './assess';
 export type { AssessAppInput } from './assess';
 export { isExempt, resolvePolicy } from './settings';
 export type { ConsumerOrgPolicyOverride } from './settings';

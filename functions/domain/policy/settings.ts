@@ -5,6 +5,7 @@ export interface ConsumerOrgPolicyOverride {
   readonly deletionDays?: number;
   readonly warnDays?: number;
   readonly exempt?: boolean;
+  readonly readsSecretsManager?: boolean;
 }
 
 /** The policy for one consumer org: its override merged over the run's policy (both validated by the config). */
@@ -20,6 +21,7 @@ export function resolvePolicy(
     deletionDays: override.deletionDays ?? run.policy.deletionDays,
     warnDays: override.warnDays ?? run.policy.warnDays,
     replacementSuffix: run.policy.replacementSuffix,
+    ...(override.readsSecretsManager !== undefined && { readsSecretsManager: override.readsSecretsManager }),
   };
 }
 

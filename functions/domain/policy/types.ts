@@ -8,8 +8,16 @@ export interface PolicySettings {
   readonly deletionDays: number;
   /** Days before expiry at which the consumer is warned; 0 means no warning. */
   readonly warnDays: number;
-  /** Appended to a credential's name and title to name its replacement. */
+  /**
+   * Appended to a credential's name and title to name its replacement; when that name is taken by a credential the
+   * rotator does not own, a counter follows (`_new2`, `_new3`, …).
+   */
   readonly replacementSuffix: string;
+  /**
+   * The consumer org reads its credentials from Secrets Manager (or its event bus), so an original may be deleted
+   * without a delivered replacement-ready notice. Default: false, deletion waits for a delivered notice.
+   */
+  readonly readsSecretsManager?: boolean;
 }
 
 /** A consumer org the rotator leaves alone. */
@@ -58,6 +66,17 @@ export type RotationAction =
       readonly name: string;
       readonly title: string;
     }
+  /**
+   * The grace is over but the deletion may not happen yet (the replacement-ready notice never reached anyone): the
+   * app stays as it is and the run reports it as failed so the alarm fires. Executed by the state machine, no Lambda.
+   */
+  | {
+      readonly kind: 'hold-deletion';
+      readonly base: string;
+      readonly cycleId: string;
+      readonly original: CredentialRef;
+      readonly reason: string;
+    }
   | {
       readonly kind: 'queue-notice';
       readonly base: string;
@@ -73,9 +92,13 @@ export type RotationAction =
 
 export type RotationActionKind = RotationAction['kind'];
 
-export type CredentialRole = 'original' | 'replacement' | 'independent';
+/**
+ * `kept`: a replacement the rotator made whose cycle was closed without deleting the original's name-holder (a person
+ * re-created the original); it keeps working and stays until a person removes it.
+ */
+export type CredentialRole = 'original' | 'replacement' | 'independent' | 'kept';
 
-export type CredentialStage = 'active' | 'warning' | 'due' | 'in-grace' | 'completing' | 'repair' | 'exempt' | 'blocked';
+export type CredentialStage = 'active' | 'warning' | 'due' | 'in-grace' | 'held' | 'completing' | 'repair' | 'exempt' | 'blocked';
 
 /** One credential's place in its lifecycle, for the inventory report. */
 export interface CredentialAssessment {

@@ -76,6 +76,7 @@ function concernedCredentialIds(action: RotationAction, assessment: AppAssessmen
   switch (action.kind) {
     case 'create-replacement':
     case 'delete-original':
+    case 'hold-deletion':
       return [action.original.id];
     case 'finish-replacement':
     case 'repair-replacement':
@@ -142,7 +143,7 @@ export function quietAppRows(input: QuietAppRowsInput): ReportRow[] {
   if (needsAttention(app, now, settings)) {
     throw new RangeError(`app ${app.consumerOrg.name}/${app.name} needs attention: report it from its full assessment`);
   }
-  const assessment = assessApp({ app, store: new Map(), now, settings, ownerEmailKnown: true });
+  const assessment = assessApp({ app, store: new Map(), verifiedCurrent: new Map(), now, settings, ownerEmailKnown: true });
   return reportRows({ target, app, assessment });
 }
 

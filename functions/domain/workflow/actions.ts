@@ -130,8 +130,13 @@ export async function finishReplacement(deps: ActionDeps, input: ActionInput<'fi
 export async function repairReplacement(deps: ActionDeps, input: ActionInput<'repair-replacement'>): Promise<ActionResult> {
   const { action } = input;
   const locator = secretLocator(input.app, action.base);
-  // One repair per run and credential: a retried step reuses the pair it staged.
-  const token = versionToken(action.cycleId, 'repair', action.replacement.id, input.run.runId);
+  const { current } = await deps.store.describe(locator);
+  // Ours only: the client id must be the one the store holds as current, or the PATCH would break someone's credential.
+  if (current?.clientId !== action.replacement.clientId) {
+    throw new PreconditionFailedError(`replacement ${action.replacement.name} is not the current stored credential; it is not repaired`);
+  }
+  // Per cycle and repaired version, not per run: concurrent or retried repairs of the same secret stage the same pair.
+  const token = versionToken(action.cycleId, 'repair', action.replacement.id, current.versionId);
   const staged = await deps.store.stagePending(locator, token, action.cycleId, () =>
     generateClientSecretPair(action.replacement.clientId),
   );
@@ -143,16 +148,34 @@ export async function repairReplacement(deps: ActionDeps, input: ActionInput<'re
 export async function deleteOriginal(deps: ActionDeps, input: ActionInput<'delete-original'>): Promise<ActionResult> {
   const { action } = input;
   const app = apicLocator(input.app);
-  const current = await deps.store.readCurrent(secretLocator(input.app, action.base));
-  // The last guard before the only destructive step: consumers must be able to read a secret APIC accepts.
-  if (!current || current.clientId !== action.replacement.clientId) {
-    throw new PreconditionFailedError(`replacement ${action.replacement.name} is not the current stored secret`);
+  const locator = secretLocator(input.app, action.base);
+  const state = await deps.store.describe(locator);
+  // The guards before the only destructive step, against the world as it is now, not as the assessment saw it.
+  // Our own record names the cycle's original by APIC id: a credential someone re-created under its name is not it.
+  if (state.current?.clientId !== action.replacement.clientId || state.current.cycleId !== action.original.id) {
+    throw new PreconditionFailedError(`replacement ${action.replacement.name} is not the current stored secret of the cycle of ${action.original.name}`);
   }
-  if (!(await deps.apic.verifyClientSecret(app, action.replacement.id, current))) {
+  const settings = resolvePolicy(input.run, input.app.consumerOrg);
+  const readsSecretsManager = !isExempt(settings) && settings.readsSecretsManager === true;
+  if (state.noticesSent['replacement-ready'] !== action.cycleId && !readsSecretsManager) {
+    throw new PreconditionFailedError(`the replacement-ready notice of ${action.original.name} was not delivered; it is kept`);
+  }
+  const credentials = await deps.apic.listCredentials(app);
+  const replacement = credentials.find((credential) => credential.id === action.replacement.id);
+  if (replacement?.clientId !== action.replacement.clientId) {
+    throw new PreconditionFailedError(`replacement ${action.replacement.name} is no longer in APIC with its client id`);
+  }
+  const original = credentials.find((credential) => credential.id === action.original.id);
+  if (original && Date.parse(original.createdAt) > Date.parse(replacement.createdAt)) {
+    throw new PreconditionFailedError(`credential ${action.original.id} is younger than its replacement: not the original of this cycle`);
+  }
+  const current = await deps.store.readCurrent(locator);
+  // Consumers must be able to read a secret APIC accepts before the old one goes.
+  if (!current || current.clientId !== replacement.clientId || !(await deps.apic.verifyClientSecret(app, replacement.id, current))) {
     throw new PreconditionFailedError(`APIC rejects the stored secret of replacement ${action.replacement.name}`);
   }
   // By id, never by name: after the rename the original's name belongs to the replacement.
-  const deleted = await unlessNotFound(deps.apic.deleteCredential(app, action.original.id).then(() => true));
+  const deleted = original ? await unlessNotFound(deps.apic.deleteCredential(app, original.id).then(() => true)) : undefined;
   const outcome = deleted ? 'deleted' : 'already-deleted';
   await announce(deps, input, OLD_CREDENTIAL_REMOVED, action.replacement.clientId);
   return result(action, outcome);
@@ -160,6 +183,10 @@ export async function deleteOriginal(deps: ActionDeps, input: ActionInput<'delet
 
 export async function renameReplacement(deps: ActionDeps, input: ActionInput<'rename-replacement'>): Promise<ActionResult> {
   const { action } = input;
+  const { current, pending } = await deps.store.describe(secretLocator(input.app, action.base));
+  if (current?.clientId !== action.replacement.clientId && pending?.clientId !== action.replacement.clientId) {
+    throw new PreconditionFailedError(`${action.replacement.name} holds no client id the rotator issued; it is not renamed`);
+  }
   await deps.apic.updateCredential(apicLocator(input.app), action.replacement.id, {
     name: action.name,
     title: action.title,

@@ -33,6 +33,15 @@ export function secretLocator(app: AppContext, credential: string): CredentialSe
   };
 }
 
+/**
+ * Whether APIC accepts the pair consumers read (AWSCURRENT) on the credential holding its client id: a person may
+ * have reset the secret in the UI, so decisions never rest on client-id equality alone.
+ */
+async function currentSecretAccepted(deps: AssessDeps, context: AppContext, base: string, credentialId: string): Promise<boolean> {
+  const current = await deps.store.readCurrent(secretLocator(context, base));
+  return current !== undefined && (await deps.apic.verifyClientSecret(context, credentialId, current));
+}
+
 /** Reads one app from APIC and what the secret store knows of it, and applies the policy. */
 export async function readAppState(deps: AssessDeps, run: RunContext, item: WorkItem): Promise<AppStateReading> {
   const context = appContextOf(run, item);
@@ -40,13 +49,17 @@ export async function readAppState(deps: AssessDeps, run: RunContext, item: Work
   const app = await unlessNotFound(deps.apic.getApp(context));
   const settings = resolvePolicy(run, item.consumerOrg);
   const store = new Map<string, StoredCredentialState>();
+  const verifiedCurrent = new Map<string, boolean>();
   if (app && !('exempt' in settings)) {
     for (const base of candidateBaseNames(app.credentials, run.policy.replacementSuffix)) {
-      store.set(base, await deps.store.describe(secretLocator(context, base)));
+      const state = await deps.store.describe(secretLocator(context, base));
+      store.set(base, state);
+      const holder = app.credentials.find((credential) => credential.clientId === state.current?.clientId);
+      if (holder) verifiedCurrent.set(base, await currentSecretAccepted(deps, context, base, holder.id));
     }
   }
   const assessment = app
-    ? decide({ app, store, now: new Date(run.now), settings, ownerEmailKnown: true })
+    ? decide({ app, store, verifiedCurrent, now: new Date(run.now), settings, ownerEmailKnown: true })
     : { actions: [], credentials: [] };
   return { context, app, assessment };
 }

@@ -17,20 +17,38 @@ async function sendDigests(deps: FinishDeps): Promise<RunSummary['notices']> {
   const entries: PendingNoticeEntry[] = [];
   for await (const entry of deps.ledger.listPendingNotices()) entries.push(entry);
   const { digests, undeliverable } = groupDigests(entries, deps.config.operatorEmail);
+  // A notice may travel in two digests (owner and operator): it is marked sent only when no digest carrying it failed.
+  const undelivered = new Set<string>();
   let sent = 0;
   let failed = 0;
   for (const digest of digests) {
     try {
       await deps.mailer.send(renderDigest({ ...digest.content, sender: deps.config.notificationSender }));
+      sent += digest.content.items.length;
     } catch {
       failed += digest.content.items.length;
-      continue;
+      for (const entry of digest.entries) for (const notice of entry.notices) undelivered.add(noticeKey(entry.secretArn, notice));
     }
-    for (const entry of digest.entries) await deps.ledger.markNoticesSent(entry.secretArn, entry.notices);
-    sent += digest.content.items.length;
   }
+  const delivered = new Map<string, Map<string, LedgerNotice>>();
+  for (const entry of digests.flatMap((digest) => digest.entries)) {
+    for (const notice of entry.notices) {
+      const key = noticeKey(entry.secretArn, notice);
+      if (undelivered.has(key)) continue;
+      const ofSecret = delivered.get(entry.secretArn) ?? new Map<string, LedgerNotice>();
+      ofSecret.set(key, { kind: notice.kind, cycleId: notice.cycleId });
+      delivered.set(entry.secretArn, ofSecret);
+    }
+  }
+  for (const [secretArn, notices] of delivered) await deps.ledger.markNoticesSent(secretArn, [...notices.values()]);
   const undeliverableCount = undeliverable.reduce((count, entry) => count + entry.notices.length, 0);
   return { sent, failed, undeliverable: undeliverableCount };
+}
+
+type LedgerNotice = Pick<PendingNoticeEntry['notices'][number], 'kind' | 'cycleId'>;
+
+function noticeKey(secretArn: string, notice: LedgerNotice): string {
+  return `${secretArn}\n${notice.kind}\n${notice.cycleId}`;
 }
 
 /**

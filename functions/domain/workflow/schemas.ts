@@ -34,6 +34,7 @@ export const runContextSchema = z.object({
       deletionDays: z.number().int().optional(),
       warnDays: z.number().int().optional(),
       exempt: z.boolean().optional(),
+      readsSecretsManager: z.boolean().optional(),
     }),
   ),
   filter: z.object({ consumerOrgs: z.array(name).optional(), apps: z.array(name).optional() }),
@@ -81,6 +82,7 @@ export const rotationActionSchemas = {
   'repair-replacement': z.object({ kind: z.literal('repair-replacement'), ...actionBase, replacement: credentialRef }),
   'delete-original': z.object({ kind: z.literal('delete-original'), ...actionBase, original: credentialRef, replacement: credentialRef }),
   'rename-replacement': z.object({ kind: z.literal('rename-replacement'), ...actionBase, replacement: credentialRef, name, title: z.string() }),
+  'hold-deletion': z.object({ kind: z.literal('hold-deletion'), ...actionBase, original: credentialRef, reason: z.string() }),
   'queue-notice': z.object({
     kind: z.literal('queue-notice'),
     ...actionBase,
