@@ -12,7 +12,7 @@ import { secretNameFor } from '../functions/domain/secrets';
 import type { InspectedCredential } from '../tools/apic-simulator';
 import { startLocalStack, type LocalStack } from '../tools/runner/local-environment';
 import { synthesizeRestoreDefinition, type LocalRunResult } from '../tools/runner/workflow-runner';
-import { CATALOG, PROVIDER_ORG, SUFFIX, TARGET, TIMELINE_START, dayAt, timelineCatalog, timelineConfig } from './support/e2e-catalog';
+import { CATALOG, OPERATOR_EMAIL, PROVIDER_ORG, SUFFIX, TARGET, TIMELINE_START, dayAt, timelineCatalog, timelineConfig } from './support/e2e-catalog';
 import { findSecretLeaks, readCurrentValue, storedClientSecrets, verifyOverHttp, type StoredCredentialValue } from './support/e2e-observe';
 import { RestoreRunner, apicMutations } from './support/restore-run';
 
@@ -106,7 +106,7 @@ describe('restoring credentials on a rebuilt APIC from Secrets Manager', () => {
     const catalog = timelineCatalog();
     stack = await startLocalStack({
       simulator: { seed: catalog.seed, now: TIMELINE_START },
-      config: { ...timelineConfig(), pageSize: PAGE_SIZE },
+      config: { ...timelineConfig({ operatorEmail: OPERATOR_EMAIL }), pageSize: PAGE_SIZE },
     });
     definition = synthesizeRestoreDefinition(stack.config);
     runner = new RestoreRunner(stack, definition);

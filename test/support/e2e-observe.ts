@@ -11,6 +11,7 @@ import type { InspectedCredential } from '../../tools/apic-simulator';
 import type { LocalStack } from '../../tools/runner/local-environment';
 import type { CapturedEmail } from '../../tools/emulators/ses/emulator';
 import { SUFFIX, TARGET, type SeededCredential } from './e2e-catalog';
+import { apicMutations } from './restore-run';
 
 const SECRET_PREFIX = 'apic-rotator';
 
@@ -137,9 +138,7 @@ export async function snapshotWorld(stack: LocalStack): Promise<WorldSnapshot> {
       .apps(providerOrg, catalog)
       .map(({ consumerOrg, app }) => [`${consumerOrg}/${app}`, stack.apic.inspect.credentials(providerOrg, catalog, consumerOrg, app)]),
   );
-  const apicWrites = Object.fromEntries(
-    Object.entries(stack.apic.counters()).filter(([route]) => !route.startsWith('GET ') && route !== 'POST /token'),
-  );
+  const apicWrites = apicMutations(stack.apic.counters());
   const { inspect } = stack.secretsManager;
   const secrets = Object.fromEntries(
     inspect.secretNames().map((name) => [

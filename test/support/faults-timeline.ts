@@ -35,13 +35,17 @@ export function faultCatalog(): SimulatorSeed {
         consumerOrgs: [
           { name: 'bank', owner: { email: 'owner@bank.example.com' }, apps: [app('mobile', ['key-a', 90], ['key-b', 95]), app('web', ['key-w', 100])] },
           { name: 'shop', owner: { email: 'owner@shop.example.com' }, apps: [app('store', ['key-s', 92])] },
-          // No owner e-mail: its notices are undeliverable, which must not hold its rotation back.
+          // No owner e-mail: its notices are undeliverable; it reads Secrets Manager directly (FAULT_CONFIG), so that
+          // must not hold its rotation back.
           { name: 'legacy', owner: { username: 'legacy-admin' }, apps: [app('sync', ['key-l', 91])] },
         ],
       },
     ],
   };
 }
+
+/** The legacy consumer org reads its credentials from Secrets Manager: its deletions need no delivered notice. */
+export const FAULT_CONFIG = { consumerOrgOverrides: { legacy: { readsSecretsManager: true } } };
 
 export interface Reference {
   /** App names and titles after each day of the clean timeline. */
@@ -50,7 +54,7 @@ export interface Reference {
 }
 
 export async function cleanReference(): Promise<Reference> {
-  const world = await startRotationWorld({ seed: faultCatalog(), start: START });
+  const world = await startRotationWorld({ seed: faultCatalog(), start: START, config: FAULT_CONFIG });
   try {
     const byDay = new Map<number, EndState['apps']>();
     for (const day of [...FAULT_DAYS, ...SETTLE_DAYS]) {
@@ -114,7 +118,7 @@ function expectAccountable(run: FaultRun): void {
 }
 
 export async function runFaultTimeline(reference: Reference, plan: FaultPlan): Promise<FaultTimeline> {
-  const world = await startRotationWorld({ seed: faultCatalog(), start: START, randomSeed: 7 });
+  const world = await startRotationWorld({ seed: faultCatalog(), start: START, randomSeed: 7, config: FAULT_CONFIG });
   try {
     const runs: FaultRun[] = [];
     let onTrack = new Set(world.initial.map((app) => `${app.consumerOrg}/${app.app}`));
