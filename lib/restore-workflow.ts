@@ -1,6 +1,7 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { ALL_ERRORS } from '../functions/domain/error-names';
 import { lambdaStep } from './rotation-workflow';
 
 /** The Lambda behind each task state of the restore workflow; keys are the handler file names in `functions/handlers/`. */
@@ -53,7 +54,7 @@ export class RestoreWorkflow extends Construct {
     // The Cause is left out: a Lambda's carries the stack trace, and this result travels in every later payload.
     restoreCredential.addCatch(
       new sfn.Pass(this, 'SecretFailed', { parameters: { status: 'failed', 'secretName.$': '$.secretName', 'error.$': '$.error.Error' } }),
-      { errors: ['States.ALL'], resultPath: '$.error' },
+      { errors: [ALL_ERRORS], resultPath: '$.error' },
     );
 
     // Distributed, like the rotation's per-app Map: each child has its own history, so thousands of secrets stay

@@ -3,6 +3,14 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import {
+  ALL_ERRORS,
+  APIC_THROTTLED_ERROR,
+  APIC_UNAVAILABLE_ERROR,
+  EVENT_PUBLISH_ERROR,
+  LAMBDA_SERVICE_ERRORS,
+  SECRET_STORE_UNAVAILABLE_ERROR,
+} from '../functions/domain/error-names';
 
 /** The Lambda behind each task state; keys are the handler file names in `functions/handlers/`. */
 export const ROTATION_STEPS = [
@@ -47,16 +55,12 @@ export const TASK_STATE_STEPS: Record<string, RotationStep> = {
 
 /** Errors worth another attempt: Lambda's own hiccups, APIC throttling/outages, Secrets Manager throttling. */
 const TRANSIENT_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.ClientExecutionTimeoutException',
-  'Lambda.TooManyRequestsException',
-  'ApicUnavailableError',
-  'ApicThrottledError',
-  'SecretStoreUnavailableError',
+  ...LAMBDA_SERVICE_ERRORS,
+  APIC_UNAVAILABLE_ERROR,
+  APIC_THROTTLED_ERROR,
+  SECRET_STORE_UNAVAILABLE_ERROR,
   // Every action is idempotent, so publishing a refused event again by re-running the step is safe.
-  'EventPublishError',
+  EVENT_PUBLISH_ERROR,
 ];
 
 /**
@@ -198,11 +202,11 @@ export class RotationWorkflow extends Construct {
       resultPath: '$.actionResults',
     });
     executeActions.itemProcessor(actionKind);
-    executeActions.addCatch(appFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    executeActions.addCatch(appFailed, { errors: [ALL_ERRORS], resultPath: '$.error' });
     executeActions.next(appDone);
 
     const assessApp = task('AssessApp', 'assess-app', { 'run.$': '$.run', 'item.$': '$.item' }, '$.assessment');
-    assessApp.addCatch(appFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    assessApp.addCatch(appFailed, { errors: [ALL_ERRORS], resultPath: '$.error' });
     return assessApp.next(
       new sfn.Choice(this, 'IsDryRun')
         .when(sfn.Condition.booleanEquals('$.run.dryRun', true), appPlanned)
