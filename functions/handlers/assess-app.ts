@@ -4,7 +4,7 @@ import type { RunContext } from '../domain/workflow/types';
 import { stepHandler } from '../runtime/step-handler';
 
 export const handler = stepHandler({
-  step: 'AssessApp',
+  step: 'assess-app',
   input: assessAppSchema,
   run: (ports, { run, item }) => assessApp(ports, run as RunContext, item),
   measure: (output) => ({ ActionsPlanned: output.actions.length }),

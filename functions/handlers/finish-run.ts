@@ -4,7 +4,7 @@ import type { FinishRunInput } from '../domain/workflow/finish';
 import { stepHandler } from '../runtime/step-handler';
 
 export const handler = stepHandler({
-  step: 'FinishRun',
+  step: 'finish-run',
   input: finishRunSchema,
   run: (ports, input) => finishRun(ports, input as FinishRunInput),
   measure: ({ summary }) => ({
