@@ -14,10 +14,11 @@ import { Construct } from 'constructs';
 import { consumerSecretNamePrefix } from '../functions/domain/access';
 import { parseRotatorConfig, type RotatorConfig, type RotatorConfigInput } from '../functions/domain/config';
 import { REPORT_PREFIX } from '../functions/domain/report/keys';
+import { STEPS, stepsOf, type RestoreStep, type RotationStep, type StepAccess, type StepId, type StepMetric, type StepOf, type StepSpec, type Workflow } from '../functions/steps';
 import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, ROTATOR_METRICS_NAMESPACE, ROTATOR_SERVICE_NAME, RotatorFunction } from './lambda-defaults';
 import { acknowledgeRotatorNagFindings } from './nag-acknowledgements';
-import { RESTORE_STEPS, RestoreWorkflow, type RestoreStep } from './restore-workflow';
-import { ROTATION_STEPS, RotationWorkflow, type RotationStep } from './rotation-workflow';
+import { RestoreWorkflow } from './restore-workflow';
+import { RotationWorkflow } from './rotation-workflow';
 
 export interface CredentialRotatorProps {
   /**
@@ -62,45 +63,6 @@ export class EnvironmentTooLargeError extends Error {
   }
 }
 
-/** What each step reads and writes beyond the run config (which every step gets); each names a binder below. */
-type StepAccess =
-  | 'apic'
-  | 'credential-reads'
-  | 'credential-writes'
-  | 'notice-ledger'
-  | 'notice-delivery'
-  | 'rotation-events'
-  | 'report-parts'
-  | 'report-build'
-  | 'secret-listing';
-
-const STEP_ACCESS: Record<RotationStep | RestoreStep, readonly StepAccess[]> = {
-  'prepare-run': ['apic'],
-  'scan-page': ['apic', 'report-parts'],
-  'assess-app': ['apic', 'credential-reads', 'report-parts'],
-  'create-replacement': ['apic', 'credential-writes', 'rotation-events'],
-  'finish-replacement': ['apic', 'credential-writes', 'rotation-events'],
-  'repair-replacement': ['apic', 'credential-writes', 'rotation-events'],
-  'delete-original': ['apic', 'credential-reads', 'rotation-events'],
-  'rename-replacement': ['apic', 'credential-reads'],
-  'queue-notice': ['notice-ledger'],
-  'finish-run': ['notice-delivery'],
-  'build-report': ['apic', 'report-build'],
-  'restore-prepare': [],
-  'restore-list-page': ['secret-listing'],
-  // Reads the stored pair and gives it back to APIC; the secrets themselves stay as they are.
-  'restore-credential': ['apic', 'credential-reads'],
-  'restore-finish': [],
-};
-
-/** Steps that page through whole catalogs, send every digest of a run or assemble its report. */
-const LONG_RUNNING_STEPS: ReadonlySet<RotationStep | RestoreStep> = new Set([
-  'scan-page',
-  'finish-run',
-  'build-report',
-  'restore-list-page',
-]);
-
 /** Config that only the synth or specific binders need; left out of `ROTATOR_CONFIG` to keep it small. */
 const OUTSIDE_RUN_CONFIG: ReadonlySet<string> = new Set(['consumerAccess', 'apicCaBundle']);
 
@@ -114,8 +76,8 @@ const SECRET_WRITE_ACTIONS = [
 const NOTICE_LEDGER_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:TagResource', 'secretsmanager:UntagResource'];
 const KEY_ENCRYPT_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey'];
 
-/** Rotator metrics on the dashboard, with their labels (published by the step handlers through Powertools). */
-const DASHBOARD_METRICS: ReadonlyArray<readonly [name: string, label: string]> = [
+/** Rotator metrics on the dashboard, with their labels (published by the step handlers, see functions/steps.ts). */
+const DASHBOARD_METRICS: ReadonlyArray<readonly [name: StepMetric, label: string]> = [
   ['CredentialsScanned', 'Credentials scanned'],
   ['ReplacementsCreated', 'Replacements created'],
   ['OriginalsDeleted', 'Originals deleted'],
@@ -188,25 +150,28 @@ export class CredentialRotator extends Construct {
       'report-build': (fn) => this.grantReportBuild(fn),
       'secret-listing': (fn) => this.grantCredentialSecretListing(fn),
     };
-    const createFunctions = <Step extends RotationStep | RestoreStep>(steps: readonly Step[]) => {
-      const functions = {} as Record<Step, RotatorFunction>;
-      for (const step of steps) {
+    // One function per step of the registry (functions/steps.ts), sized and granted as its entry says.
+    const createFunctions = <W extends Workflow>(workflow: W) => {
+      const functions = {} as Record<StepOf<W>, RotatorFunction>;
+      for (const step of stepsOf(workflow)) {
+        const spec: StepSpec = STEPS[step];
         const fn = new RotatorFunction(this, pascalCase(step), {
-          handlerName: step,
+          handlerName: spec.handler,
           logGroupName: `${this.logGroupPrefix}/${step}`,
           logRetention,
           encryptionKey: this.encryptionKey,
-          timeout: LONG_RUNNING_STEPS.has(step) ? Duration.minutes(5) : Duration.seconds(60),
+          timeout: Duration.seconds(spec.timeoutSeconds),
+          memorySize: spec.memoryMb,
         });
         this.bindRunConfig(fn);
-        for (const access of STEP_ACCESS[step]) binders[access](fn);
+        for (const access of spec.access) binders[access](fn);
         assertEnvironmentFits(step, fn);
         functions[step] = fn;
       }
       return functions;
     };
-    this.functions = createFunctions(ROTATION_STEPS);
-    this.restoreFunctions = createFunctions(RESTORE_STEPS);
+    this.functions = createFunctions('rotation');
+    this.restoreFunctions = createFunctions('restore');
 
     const workflow = new RotationWorkflow(this, 'Workflow', {
       functions: this.functions,
@@ -521,7 +486,7 @@ export class CredentialRotator extends Construct {
 }
 
 /** A metric the step handlers publish (Powertools adds the `service` dimension), summed over `period`. */
-function rotatorMetric(metricName: string, period: Duration, label?: string): cloudwatch.Metric {
+function rotatorMetric(metricName: StepMetric, period: Duration, label?: string): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: ROTATOR_METRICS_NAMESPACE,
     metricName,
@@ -545,7 +510,7 @@ function adminSecretArns(stack: Stack, nameOrArn: string): string[] {
   ];
 }
 
-function assertEnvironmentFits(step: RotationStep | RestoreStep, fn: RotatorFunction): void {
+function assertEnvironmentFits(step: StepId, fn: RotatorFunction): void {
   const { totalBytes, variables } = fn.environmentFootprint();
   if (totalBytes <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return;
   const largest = variables

@@ -10,10 +10,9 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, type RotatorConfigInput } from '../functions/domain/config';
+import { RESTORE_STEPS, STEP_IDS, STEPS, stepsWithAccess, type RestoreStep, type StepId } from '../functions/steps';
 import { CredentialRotator, EnvironmentTooLargeError, type CredentialRotatorProps } from '../lib/credential-rotator';
-import { RESTORE_STEPS, type RestoreStep } from '../lib/restore-workflow';
 import { RotationStack } from '../lib/rotation-stack';
-import { ROTATION_STEPS, type RotationStep } from '../lib/rotation-workflow';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const SENDER = 'rotation@example.com';
@@ -23,25 +22,16 @@ const BASE_CONFIG = {
   notificationSender: SENDER,
 } satisfies RotatorConfigInput;
 
-type Step = RotationStep | RestoreStep;
-const EVERY_STEP: readonly Step[] = [...ROTATION_STEPS, ...RESTORE_STEPS];
-const APIC_CALLERS: Step[] = [
-  'prepare-run',
-  'scan-page',
-  'assess-app',
-  'create-replacement',
-  'finish-replacement',
-  'repair-replacement',
-  'delete-original',
-  'rename-replacement',
-  'build-report',
-  'restore-credential',
-];
-const SECRET_WRITERS: Step[] = ['create-replacement', 'finish-replacement', 'repair-replacement'];
-const EVENT_PUBLISHERS: Step[] = [...SECRET_WRITERS, 'delete-original'];
-const REPORT_WRITERS: Step[] = ['scan-page', 'assess-app', 'build-report'];
-const REPORT_READERS: Step[] = ['build-report'];
-const LONG_RUNNING_STEPS: Step[] = ['scan-page', 'finish-run', 'build-report', 'restore-list-page'];
+// Who gets what comes from the step registry; these tests check that each access grants what it should, and no more.
+type Step = StepId;
+const EVERY_STEP: readonly Step[] = STEP_IDS;
+const APIC_CALLERS = stepsWithAccess('apic');
+const SECRET_WRITERS = stepsWithAccess('credential-writes');
+const NOTICE_QUEUERS = stepsWithAccess('notice-ledger');
+const NOTICE_SENDERS = stepsWithAccess('notice-delivery');
+const EVENT_PUBLISHERS = stepsWithAccess('rotation-events');
+const REPORT_READERS = stepsWithAccess('report-build');
+const REPORT_WRITERS = [...stepsWithAccess('report-parts'), ...REPORT_READERS];
 const ROTATOR_METRIC_DIMENSIONS = [{ Name: 'service', Value: 'apic-credential-rotator' }];
 const SECRET_WRITE_ACTIONS = [
   'secretsmanager:CreateSecret',
@@ -115,6 +105,16 @@ function accessLogsBucketOf(synth: ReturnType<typeof synthRotator>): { id: strin
   return { id, Properties: resource.Properties };
 }
 
+type AslStates = Record<string, { Type: string; ItemProcessor?: { States: AslStates }; Iterator?: { States: AslStates } }>;
+
+/** Every Task state of a definition, Map item processors included. */
+function taskStateNames(states: AslStates): string[] {
+  return Object.entries(states).flatMap(([name, state]) => [
+    ...(state.Type === 'Task' ? [name] : []),
+    ...taskStateNames(state.ItemProcessor?.States ?? state.Iterator?.States ?? {}),
+  ]);
+}
+
 function isRestoreStep(step: Step): step is RestoreStep {
   return (RESTORE_STEPS as readonly string[]).includes(step);
 }
@@ -132,17 +132,33 @@ const arnText = (value: unknown): string => {
 describe('CredentialRotator with a minimal config', () => {
   const synth = synthRotator();
 
-  it('runs every step of both workflows on arm64 Node.js 24 with active tracing, 512 MB and the step timeouts', () => {
+  it('runs every step of both workflows on arm64 Node.js 24 with active tracing, with its memory and timeout', () => {
     for (const step of EVERY_STEP) {
       const props = synth.functionProperties(step) as unknown as Record<string, unknown>;
       expect(props, step).toMatchObject({
         Architectures: ['arm64'],
         Runtime: 'nodejs24.x',
         TracingConfig: { Mode: 'Active' },
-        MemorySize: 512,
-        Timeout: LONG_RUNNING_STEPS.includes(step) ? 300 : 60,
+        MemorySize: STEPS[step].memoryMb,
+        Timeout: STEPS[step].timeoutSeconds,
       });
     }
+  });
+
+  it('sizes the steps as agreed: 512 MB each, 5 minutes for those that page, send or assemble a whole run, 60 s for the others', () => {
+    const long = EVERY_STEP.filter((step) => STEPS[step].timeoutSeconds === 300);
+    expect(long.sort()).toEqual(['build-report', 'finish-run', 'restore-list-page', 'scan-page']);
+    for (const step of EVERY_STEP) {
+      expect(STEPS[step].memoryMb, step).toBe(512);
+      if (!long.includes(step)) expect(STEPS[step].timeoutSeconds, step).toBe(60);
+    }
+  });
+
+  it('names each task state after its step, and has a task state for every step of the workflow', () => {
+    const statesOf = (workflow: 'rotation' | 'restore') =>
+      EVERY_STEP.filter((step) => STEPS[step].workflow === workflow).map((step) => STEPS[step].state).sort();
+    expect(taskStateNames(synth.definition(synth.rotator.stateMachine).States as AslStates).sort()).toEqual(statesOf('rotation'));
+    expect(taskStateNames(synth.definition(synth.rotator.restoreStateMachine).States as AslStates).sort()).toEqual(statesOf('restore'));
   });
 
   it('gives each function only non-secret environment variables, and only those it reads', () => {
@@ -164,7 +180,7 @@ describe('CredentialRotator with a minimal config', () => {
       for (const name of Object.keys(variables)) expect(allowed, `${step}: ${name}`).toContain(name);
       expect('ADMIN_SECRET_ID' in variables, step).toBe(APIC_CALLERS.includes(step));
       expect(JSON.parse(String(variables.ROTATOR_CONFIG)), step).toMatchObject({ ...BASE_CONFIG, policy: { expiryDays: 90 } });
-      expect('NOTIFICATION_SENDER' in variables, step).toBe(step === 'finish-run');
+      expect('NOTIFICATION_SENDER' in variables, step).toBe(NOTICE_SENDERS.includes(step));
       expect(variables.EVENT_BUS_NAME, step).toBe(EVENT_PUBLISHERS.includes(step) ? 'default' : undefined);
       expect(variables.REPORT_BUCKET, step).toEqual(REPORT_WRITERS.includes(step) ? bucketName : undefined);
     }
@@ -178,6 +194,8 @@ describe('CredentialRotator with a minimal config', () => {
 
   it('scopes secret writes to the credential prefix and lets no statement write secrets on *', () => {
     const prefixArn = 'arn:<{"Ref":"AWS::Partition"}>:secretsmanager:us-east-1:123456789012:secret:apic-rotator/*';
+    // Pinned: a step that gets to write credential secrets is a change to review, not just a registry entry.
+    expect(SECRET_WRITERS).toEqual(['create-replacement', 'finish-replacement', 'repair-replacement']);
     for (const step of SECRET_WRITERS) {
       const writes = synth.statementsOf(step).filter((s) => actionsOf(s).includes('secretsmanager:PutSecretValue'));
       expect(writes, step).toHaveLength(1);
@@ -211,7 +229,8 @@ describe('CredentialRotator with a minimal config', () => {
       Condition: { StringEquals: { 'ses:FromAddress': SENDER } },
     });
     expect(resourcesOf(send as Statement).map(arnText)).toEqual(['arn:<{"Ref":"AWS::Partition"}>:ses:us-east-1:123456789012:identity/*']);
-    for (const step of EVERY_STEP.filter((s) => s !== 'finish-run')) expect(sesStatements(step), step).toEqual([]);
+    expect(NOTICE_SENDERS).toEqual(['finish-run']);
+    for (const step of EVERY_STEP.filter((s) => !NOTICE_SENDERS.includes(s))) expect(sesStatements(step), step).toEqual([]);
   });
 
   it('uses the key only through Secrets Manager or S3, encrypting only where secrets or reports are written', () => {
@@ -225,7 +244,7 @@ describe('CredentialRotator with a minimal config', () => {
       }
       const actionsThrough = (service: string) =>
         keyStatements.filter((s) => JSON.stringify(s.Condition) === JSON.stringify(viaService(service))).flatMap(actionsOf);
-      expect(actionsThrough('secretsmanager').includes('kms:GenerateDataKey'), step).toBe(SECRET_WRITERS.includes(step) || step === 'queue-notice');
+      expect(actionsThrough('secretsmanager').includes('kms:GenerateDataKey'), step).toBe(SECRET_WRITERS.includes(step) || NOTICE_QUEUERS.includes(step));
       expect(actionsThrough('s3').sort(), step).toEqual(
         [...(REPORT_READERS.includes(step) ? ['kms:Decrypt'] : []), ...(REPORT_WRITERS.includes(step) ? ['kms:GenerateDataKey'] : [])],
       );
