@@ -10,6 +10,16 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, type RotatorConfigInput } from '../functions/domain/config';
+import {
+  APIC_THROTTLED_ERROR,
+  APIC_UNAVAILABLE_ERROR,
+  EVENT_PUBLISH_ERROR,
+  LAMBDA_SERVICE_ERRORS,
+  LAMBDA_TIMEOUT_ERROR,
+  LAMBDA_UNKNOWN_ERROR,
+  MIDDY_TIMEOUT_ERROR,
+  SECRET_STORE_UNAVAILABLE_ERROR,
+} from '../functions/domain/error-names';
 import { RESTORE_STEPS, STEP_IDS, STEPS, stepsWithAccess, type RestoreStep, type StepId } from '../functions/steps';
 import { CredentialRotator, EnvironmentTooLargeError, type CredentialRotatorProps } from '../lib/credential-rotator';
 import { RotationStack } from '../lib/rotation-stack';
@@ -105,14 +115,24 @@ function accessLogsBucketOf(synth: ReturnType<typeof synthRotator>): { id: strin
   return { id, Properties: resource.Properties };
 }
 
-type AslStates = Record<string, { Type: string; ItemProcessor?: { States: AslStates }; Iterator?: { States: AslStates } }>;
+interface AslState {
+  Type: string;
+  Retry?: Array<{ ErrorEquals: string[]; MaxAttempts?: number }>;
+  ItemProcessor?: { States: AslStates };
+  Iterator?: { States: AslStates };
+}
+type AslStates = Record<string, AslState>;
 
 /** Every Task state of a definition, Map item processors included. */
-function taskStateNames(states: AslStates): string[] {
+function taskStates(states: AslStates): Array<[name: string, state: AslState]> {
   return Object.entries(states).flatMap(([name, state]) => [
-    ...(state.Type === 'Task' ? [name] : []),
-    ...taskStateNames(state.ItemProcessor?.States ?? state.Iterator?.States ?? {}),
+    ...(state.Type === 'Task' ? [[name, state] as [string, AslState]] : []),
+    ...taskStates(state.ItemProcessor?.States ?? state.Iterator?.States ?? {}),
   ]);
+}
+
+function taskStateNames(states: AslStates): string[] {
+  return taskStates(states).map(([name]) => name);
 }
 
 function isRestoreStep(step: Step): step is RestoreStep {
@@ -159,6 +179,24 @@ describe('CredentialRotator with a minimal config', () => {
       EVERY_STEP.filter((step) => STEPS[step].workflow === workflow).map((step) => STEPS[step].state).sort();
     expect(taskStateNames(synth.definition(synth.rotator.stateMachine).States as AslStates).sort()).toEqual(statesOf('rotation'));
     expect(taskStateNames(synth.definition(synth.rotator.restoreStateMachine).States as AslStates).sort()).toEqual(statesOf('restore'));
+  });
+
+  it('retries every task, with one retrier, on transient errors and on a step cut short (every step is idempotent)', () => {
+    const retried = [
+      ...LAMBDA_SERVICE_ERRORS,
+      APIC_UNAVAILABLE_ERROR,
+      APIC_THROTTLED_ERROR,
+      SECRET_STORE_UNAVAILABLE_ERROR,
+      EVENT_PUBLISH_ERROR,
+      LAMBDA_UNKNOWN_ERROR,
+      LAMBDA_TIMEOUT_ERROR,
+      MIDDY_TIMEOUT_ERROR,
+    ];
+    for (const machine of [synth.rotator.stateMachine, synth.rotator.restoreStateMachine]) {
+      for (const [name, state] of taskStates(synth.definition(machine).States as AslStates)) {
+        expect(state.Retry, name).toEqual([expect.objectContaining({ ErrorEquals: retried, MaxAttempts: 4 })]);
+      }
+    }
   });
 
   it('gives each function only non-secret environment variables, and only those it reads', () => {

@@ -13,6 +13,8 @@ export const APIC_UNAVAILABLE_ERROR = 'ApicUnavailableError';
 export const SECRET_STORE_UNAVAILABLE_ERROR = 'SecretStoreUnavailableError';
 /** EventBridge refused rotation events or the request failed. */
 export const EVENT_PUBLISH_ERROR = 'EventPublishError';
+/** Raised by middy (`@middy/core`) just before the Lambda's own timeout, when the handler has not answered. */
+export const MIDDY_TIMEOUT_ERROR = 'TimeoutError';
 
 /** Errors the Lambda service reports for an invocation (the function's own code never ran, or never finished). */
 export const LAMBDA_SERVICE_ERRORS = [
@@ -22,6 +24,10 @@ export const LAMBDA_SERVICE_ERRORS = [
   'Lambda.ClientExecutionTimeoutException',
   'Lambda.TooManyRequestsException',
 ] as const;
+/** The function's process died (out of memory, a crash of the runtime) before it answered. */
+export const LAMBDA_UNKNOWN_ERROR = 'Lambda.Unknown';
+/** The function ran into its configured timeout. */
+export const LAMBDA_TIMEOUT_ERROR = 'Sandbox.Timedout';
 
 /** Step Functions' wildcard: matches every error (used by the per-app and per-secret Catch). */
 export const ALL_ERRORS = 'States.ALL';
