@@ -1,11 +1,10 @@
 import { Annotations, ArnFormat, Duration, Names, Stack, TimeZone } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -13,11 +12,14 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { consumerSecretNamePrefix } from '../functions/domain/access';
 import { parseRotatorConfig, type RotatorConfig, type RotatorConfigInput } from '../functions/domain/config';
-import { REPORT_PREFIX } from '../functions/domain/report/keys';
-import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, ROTATOR_METRICS_NAMESPACE, ROTATOR_SERVICE_NAME, RotatorFunction } from './lambda-defaults';
+import { STEPS, stepsOf, type RestoreStep, type RotationStep, type StepId, type StepOf, type StepSpec, type Workflow } from '../functions/steps';
+import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, RotatorFunction } from './lambda-defaults';
+import { createMonitoring } from './monitoring';
 import { acknowledgeRotatorNagFindings } from './nag-acknowledgements';
-import { RESTORE_STEPS, RestoreWorkflow, type RestoreStep } from './restore-workflow';
-import { ROTATION_STEPS, RotationWorkflow, type RotationStep } from './rotation-workflow';
+import { createReportBucket } from './report-bucket';
+import { RestoreWorkflow } from './restore-workflow';
+import { RotationWorkflow } from './rotation-workflow';
+import { bindStep } from './step-grants';
 
 export interface CredentialRotatorProps {
   /**
@@ -61,68 +63,6 @@ export class EnvironmentTooLargeError extends Error {
     this.name = 'EnvironmentTooLargeError';
   }
 }
-
-/** What each step reads and writes beyond the run config (which every step gets); each names a binder below. */
-type StepAccess =
-  | 'apic'
-  | 'credential-reads'
-  | 'credential-writes'
-  | 'notice-ledger'
-  | 'notice-delivery'
-  | 'rotation-events'
-  | 'report-parts'
-  | 'report-build'
-  | 'secret-listing';
-
-const STEP_ACCESS: Record<RotationStep | RestoreStep, readonly StepAccess[]> = {
-  'prepare-run': ['apic'],
-  'scan-page': ['apic', 'report-parts'],
-  'assess-app': ['apic', 'credential-reads', 'report-parts'],
-  'create-replacement': ['apic', 'credential-writes', 'rotation-events'],
-  'finish-replacement': ['apic', 'credential-writes', 'rotation-events'],
-  'repair-replacement': ['apic', 'credential-writes', 'rotation-events'],
-  'delete-original': ['apic', 'credential-reads', 'rotation-events'],
-  'rename-replacement': ['apic', 'credential-reads'],
-  'queue-notice': ['notice-ledger'],
-  'finish-run': ['notice-delivery'],
-  'build-report': ['apic', 'report-build'],
-  'restore-prepare': [],
-  'restore-list-page': ['secret-listing'],
-  // Reads the stored pair and gives it back to APIC; the secrets themselves stay as they are.
-  'restore-credential': ['apic', 'credential-reads'],
-  'restore-finish': [],
-};
-
-/** Steps that page through whole catalogs, send every digest of a run or assemble its report. */
-const LONG_RUNNING_STEPS: ReadonlySet<RotationStep | RestoreStep> = new Set([
-  'scan-page',
-  'finish-run',
-  'build-report',
-  'restore-list-page',
-]);
-
-/** Config that only the synth or specific binders need; left out of `ROTATOR_CONFIG` to keep it small. */
-const OUTSIDE_RUN_CONFIG: ReadonlySet<string> = new Set(['consumerAccess', 'apicCaBundle']);
-
-const SECRET_READ_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
-const SECRET_WRITE_ACTIONS = [
-  'secretsmanager:CreateSecret',
-  'secretsmanager:PutSecretValue',
-  'secretsmanager:UpdateSecretVersionStage',
-  'secretsmanager:TagResource',
-];
-const NOTICE_LEDGER_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:TagResource', 'secretsmanager:UntagResource'];
-const KEY_ENCRYPT_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey'];
-
-/** Rotator metrics on the dashboard, with their labels (published by the step handlers through Powertools). */
-const DASHBOARD_METRICS: ReadonlyArray<readonly [name: string, label: string]> = [
-  ['CredentialsScanned', 'Credentials scanned'],
-  ['ReplacementsCreated', 'Replacements created'],
-  ['OriginalsDeleted', 'Originals deleted'],
-  ['AppsFailed', 'Apps failed'],
-  ['NoticesSent', 'Notices sent'],
-  ['NoticesFailed', 'Notices failed'],
-];
 
 /**
  * The whole APIC credential rotator: one Lambda per workflow step, the rotation state machine, its schedule,
@@ -175,38 +115,36 @@ export class CredentialRotator extends Construct {
     this.allowLogsToUseKey();
     this.allowConsumersToDecryptTheirSecrets();
     this.eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultEventBus', 'default');
-    this.reportBucket = this.createReportBucket();
+    this.reportBucket = createReportBucket(this, { encryptionKey: this.encryptionKey, retentionDays: this.config.reportRetentionDays });
 
-    const binders: Record<StepAccess, (fn: RotatorFunction) => void> = {
-      apic: (fn) => this.grantApicAccess(fn),
-      'credential-reads': (fn) => this.grantCredentialSecretReads(fn),
-      'credential-writes': (fn) => this.grantCredentialSecretWrites(fn),
-      'notice-ledger': (fn) => this.grantNoticeLedger(fn),
-      'notice-delivery': (fn) => this.grantNoticeDelivery(fn),
-      'rotation-events': (fn) => this.grantRotationEvents(fn),
-      'report-parts': (fn) => this.grantReportWrites(fn),
-      'report-build': (fn) => this.grantReportBuild(fn),
-      'secret-listing': (fn) => this.grantCredentialSecretListing(fn),
+    // One function per step of the registry (functions/steps.ts), sized and granted as its entry says.
+    const grantTargets = {
+      config: this.config,
+      encryptionKey: this.encryptionKey,
+      credentialSecretsArn: this.credentialSecretsArn,
+      reportBucket: this.reportBucket,
+      eventBus: this.eventBus,
     };
-    const createFunctions = <Step extends RotationStep | RestoreStep>(steps: readonly Step[]) => {
-      const functions = {} as Record<Step, RotatorFunction>;
-      for (const step of steps) {
+    const createFunctions = <W extends Workflow>(workflow: W) => {
+      const functions = {} as Record<StepOf<W>, RotatorFunction>;
+      for (const step of stepsOf(workflow)) {
+        const spec: StepSpec = STEPS[step];
         const fn = new RotatorFunction(this, pascalCase(step), {
-          handlerName: step,
+          handlerName: spec.handler,
           logGroupName: `${this.logGroupPrefix}/${step}`,
           logRetention,
           encryptionKey: this.encryptionKey,
-          timeout: LONG_RUNNING_STEPS.has(step) ? Duration.minutes(5) : Duration.seconds(60),
+          timeout: Duration.seconds(spec.timeoutSeconds),
+          memorySize: spec.memoryMb,
         });
-        this.bindRunConfig(fn);
-        for (const access of STEP_ACCESS[step]) binders[access](fn);
+        bindStep(fn, spec.access, grantTargets);
         assertEnvironmentFits(step, fn);
         functions[step] = fn;
       }
       return functions;
     };
-    this.functions = createFunctions(ROTATION_STEPS);
-    this.restoreFunctions = createFunctions(RESTORE_STEPS);
+    this.functions = createFunctions('rotation');
+    this.restoreFunctions = createFunctions('restore');
 
     const workflow = new RotationWorkflow(this, 'Workflow', {
       functions: this.functions,
@@ -229,100 +167,11 @@ export class CredentialRotator extends Construct {
       enabled: this.config.schedule.enabled,
     });
 
-    this.failedExecutionsAlarm = this.createFailedExecutionsAlarm(props.alarmTopic);
-    this.failedAppsAlarm = this.createFailedAppsAlarm(props.alarmTopic);
-    this.dashboard = this.createDashboard();
+    const monitoring = createMonitoring(this, { stateMachine: this.stateMachine, alarmTopic: props.alarmTopic });
+    this.failedExecutionsAlarm = monitoring.failedExecutionsAlarm;
+    this.failedAppsAlarm = monitoring.failedAppsAlarm;
+    this.dashboard = monitoring.dashboard;
     acknowledgeRotatorNagFindings(this);
-  }
-
-  /**
-   * Gives `fn` the run configuration, which the function runtime parses on start (everything except consumer access
-   * and the CA bundle, which only some steps read).
-   */
-  public bindRunConfig(fn: RotatorFunction): void {
-    const runConfig = Object.fromEntries(Object.entries(this.config).filter(([key]) => !OUTSIDE_RUN_CONFIG.has(key)));
-    fn.addEnvironment('ROTATOR_CONFIG', JSON.stringify(runConfig));
-  }
-
-  /** Lets `fn` call APIC: read the admin secret (that one only) and trust the configured CA bundle. */
-  public grantApicAccess(fn: RotatorFunction): void {
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: adminSecretArns(Stack.of(this), this.config.adminSecretName),
-      }),
-    );
-    fn.addEnvironment('ADMIN_SECRET_ID', this.config.adminSecretName);
-    if (this.config.apicCaBundle !== undefined) fn.addEnvironment('APIC_CA_BUNDLE', this.config.apicCaBundle);
-  }
-
-  /** Lets `fn` describe and read credential secrets. */
-  public grantCredentialSecretReads(fn: RotatorFunction): void {
-    this.bindCredentialSecrets(fn, SECRET_READ_ACTIONS);
-    this.grantKeyUse(fn, ['kms:Decrypt']);
-  }
-
-  /** Lets `fn` stage and promote credential secrets (and share them with consumers when `consumerAccess` is set). */
-  public grantCredentialSecretWrites(fn: RotatorFunction): void {
-    this.grantCredentialSecretReads(fn);
-    const sharesWithConsumers = Object.keys(this.config.consumerAccess).length > 0;
-    this.bindCredentialSecrets(fn, [...SECRET_WRITE_ACTIONS, ...(sharesWithConsumers ? ['secretsmanager:PutResourcePolicy'] : [])]);
-    this.grantKeyUse(fn, KEY_ENCRYPT_ACTIONS);
-    if (sharesWithConsumers) fn.addEnvironment('CONSUMER_ACCESS', JSON.stringify(this.config.consumerAccess));
-  }
-
-  /** Lets `fn` queue notices: create a credential secret without a value (the ledger) and tag it. */
-  public grantNoticeLedger(fn: RotatorFunction): void {
-    this.bindCredentialSecrets(fn, ['secretsmanager:CreateSecret', ...NOTICE_LEDGER_ACTIONS]);
-    this.grantKeyUse(fn, [...KEY_ENCRYPT_ACTIONS, 'kms:Decrypt']);
-  }
-
-  /** Lets `fn` find secrets with queued notices, send the digests from the configured sender and mark them sent. */
-  public grantNoticeDelivery(fn: RotatorFunction): void {
-    this.bindCredentialSecrets(fn, NOTICE_LEDGER_ACTIONS);
-    this.grantCredentialSecretListing(fn);
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
-        resources: [Stack.of(this).formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })],
-        conditions: { StringEquals: { 'ses:FromAddress': this.config.notificationSender } },
-      }),
-    );
-    fn.addEnvironment('NOTIFICATION_SENDER', this.config.notificationSender);
-  }
-
-  /** Lets `fn` write report parts of a run (objects under `reports/` only). */
-  public grantReportWrites(fn: RotatorFunction): void {
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.reportBucket.arnForObjects(`${REPORT_PREFIX}*`)] }));
-    this.grantKeyUse(fn, ['kms:GenerateDataKey'], 's3');
-    fn.addEnvironment('REPORT_BUCKET', this.reportBucket.bucketName);
-  }
-
-  /** Lets `fn` list and read a run's report parts and write the assembled report. */
-  public grantReportBuild(fn: RotatorFunction): void {
-    this.grantReportWrites(fn);
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [this.reportBucket.arnForObjects(`${REPORT_PREFIX}*`)] }));
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['s3:ListBucket'],
-        resources: [this.reportBucket.bucketArn],
-        conditions: { StringLike: { 's3:prefix': `${REPORT_PREFIX}*` } },
-      }),
-    );
-    this.grantKeyUse(fn, ['kms:Decrypt'], 's3');
-  }
-
-  /** Lets `fn` list credential secrets by name and tags (never values). */
-  public grantCredentialSecretListing(fn: RotatorFunction): void {
-    // ListSecrets cannot be scoped to resources; it returns names and tags only, never values.
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:ListSecrets'], resources: ['*'] }));
-    fn.addEnvironment('SECRET_PREFIX', this.config.secretPrefix);
-  }
-
-  /** Lets `fn` publish rotation events to the bus. */
-  public grantRotationEvents(fn: RotatorFunction): void {
-    this.eventBus.grantPutEventsTo(fn);
-    fn.addEnvironment('EVENT_BUS_NAME', this.eventBus.eventBusName);
   }
 
   private createStateMachine(id: string, definition: sfn.IChainable, logName: string, timeout: Duration, retention: logs.RetentionDays) {
@@ -342,44 +191,6 @@ export class CredentialRotator extends Construct {
         includeExecutionData: false,
       },
     });
-  }
-
-  /** Private, encrypted with the rotator's key, TLS only, expiring after `reportRetentionDays`, with access logs. */
-  private createReportBucket(): s3.Bucket {
-    const accessLogs = new s3.Bucket(this, 'ReportAccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
-      lifecycleRules: [{ expiration: Duration.days(this.config.reportRetentionDays) }],
-    });
-    return new s3.Bucket(this, 'Reports', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.encryptionKey,
-      bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      enforceSSL: true,
-      serverAccessLogsBucket: accessLogs,
-      serverAccessLogsPrefix: 'reports/',
-      lifecycleRules: [{ prefix: REPORT_PREFIX, expiration: Duration.days(this.config.reportRetentionDays) }],
-    });
-  }
-
-  private bindCredentialSecrets(fn: RotatorFunction, actions: string[]): void {
-    fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [this.credentialSecretsArn] }));
-    fn.addEnvironment('SECRET_PREFIX', this.config.secretPrefix);
-    fn.addEnvironment('SECRET_KMS_KEY_ID', this.encryptionKey.keyArn);
-  }
-
-  /** Key use only through the one service that needs it, so the grant cannot be used to decrypt anything else with the key. */
-  private grantKeyUse(fn: RotatorFunction, actions: string[], viaService: 'secretsmanager' | 's3' = 'secretsmanager'): void {
-    fn.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions,
-        resources: [this.encryptionKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `${viaService}.${Stack.of(this).region}.amazonaws.com` } },
-      }),
-    );
   }
 
   /** CloudWatch Logs encrypts with the caller's key only when the key policy names it; scoped to our log groups. */
@@ -443,109 +254,9 @@ export class CredentialRotator extends Construct {
       );
     }
   }
-
-  private createFailedExecutionsAlarm(alarmTopic: sns.ITopic | undefined): cloudwatch.Alarm {
-    const period = Duration.minutes(5);
-    // FILL: a period with, say, one failure and no timeouts would otherwise have no sum at all.
-    const unsuccessfulExecutions = new cloudwatch.MathExpression({
-      expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
-      usingMetrics: {
-        failed: this.stateMachine.metricFailed({ period }),
-        timedOut: this.stateMachine.metricTimedOut({ period }),
-        aborted: this.stateMachine.metricAborted({ period }),
-      },
-      label: 'Failed, timed-out and aborted rotation runs',
-      period,
-    });
-    return this.alarmOnFirstOccurrence(
-      unsuccessfulExecutions,
-      'FailedExecutionsAlarm',
-      'A credential rotation run failed, timed out or was aborted: see the state machine executions.',
-      alarmTopic,
-    );
-  }
-
-  private createFailedAppsAlarm(alarmTopic: sns.ITopic | undefined): cloudwatch.Alarm {
-    // An hour keeps the alarm visible for a while after the run that reported the failure.
-    return this.alarmOnFirstOccurrence(
-      rotatorMetric('AppsFailed', Duration.hours(1)),
-      'FailedAppsAlarm',
-      'A rotation run could not finish every app: the run summary (FinishRun output) lists each failed app and why; ' +
-        'the next run retries them.',
-      alarmTopic,
-    );
-  }
-
-  /** Alarms as soon as one period counts one occurrence; a period without data is not a breach. */
-  private alarmOnFirstOccurrence(
-    metric: cloudwatch.Metric | cloudwatch.MathExpression,
-    id: string,
-    alarmDescription: string,
-    alarmTopic: sns.ITopic | undefined,
-  ): cloudwatch.Alarm {
-    const alarm = metric.createAlarm(this, id, {
-      alarmDescription,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    if (alarmTopic) alarm.addAlarmAction(new SnsAction(alarmTopic));
-    return alarm;
-  }
-
-  private createDashboard(): cloudwatch.Dashboard {
-    const period = Duration.days(1);
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { defaultInterval: Duration.days(30) });
-    dashboard.addWidgets(
-      new cloudwatch.AlarmStatusWidget({ title: 'Rotator alarms', alarms: [this.failedExecutionsAlarm, this.failedAppsAlarm], width: 24, height: 3 }),
-    );
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Rotation runs per day',
-        left: [
-          this.stateMachine.metricSucceeded({ period, label: 'Succeeded' }),
-          this.stateMachine.metricFailed({ period, label: 'Failed' }),
-          this.stateMachine.metricTimedOut({ period, label: 'Timed out' }),
-        ],
-        width: 12,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'Credentials per day',
-        left: DASHBOARD_METRICS.map(([name, label]) => rotatorMetric(name, period, label)),
-        width: 12,
-      }),
-    );
-    return dashboard;
-  }
 }
 
-/** A metric the step handlers publish (Powertools adds the `service` dimension), summed over `period`. */
-function rotatorMetric(metricName: string, period: Duration, label?: string): cloudwatch.Metric {
-  return new cloudwatch.Metric({
-    namespace: ROTATOR_METRICS_NAMESPACE,
-    metricName,
-    dimensionsMap: { service: ROTATOR_SERVICE_NAME },
-    statistic: cloudwatch.Stats.SUM,
-    period,
-    ...(label !== undefined && { label }),
-  });
-}
-
-/** The admin secret's ARN patterns: a name gets Secrets Manager's random 6-character suffix; an ARN may be complete or partial. */
-function adminSecretArns(stack: Stack, nameOrArn: string): string[] {
-  if (nameOrArn.startsWith('arn:')) return [nameOrArn, `${nameOrArn}-??????`];
-  return [
-    stack.formatArn({
-      service: 'secretsmanager',
-      resource: 'secret',
-      resourceName: `${nameOrArn}-??????`,
-      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-    }),
-  ];
-}
-
-function assertEnvironmentFits(step: RotationStep | RestoreStep, fn: RotatorFunction): void {
+function assertEnvironmentFits(step: StepId, fn: RotatorFunction): void {
   const { totalBytes, variables } = fn.environmentFootprint();
   if (totalBytes <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return;
   const largest = variables

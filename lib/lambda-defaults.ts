@@ -10,6 +10,11 @@ import type { Construct } from 'constructs';
 /** The repository root: handlers, `package-lock.json` and `node_modules` (esbuild) all live there. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** The handler file of a step (`StepSpec.handler`): the entry of its bundle, also imported by the local runner. */
+export function handlerEntry(handler: string): string {
+  return fileURLToPath(new URL(`../functions/handlers/${handler}.ts`, import.meta.url));
+}
+
 /** Lambda rejects a function whose environment variables (names plus values) exceed 4 KB in total. */
 export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
 
@@ -87,13 +92,16 @@ export interface RotatorFunctionProps {
   readonly encryptionKey: kms.IKey;
   /** @default Duration.seconds(60) */
   readonly timeout?: Duration;
+  /** @default 512 */
+  readonly memorySize?: number;
 }
 
 /**
  * A `NodejsFunction` with the house defaults: latest Node.js runtime on arm64, active tracing, an encrypted log group
  * with retention, a role that may write to that log group only (not AWSLambdaBasicExecutionRole's `logs:*` on every
  * group), and a minified ESM bundle. Step Functions matches Retry/Catch on the `errorType` Lambda reports, which is the
- * error's `name` property; every rotator error sets it as a literal, so minified class names do not change it.
+ * error's `name` property; every rotator error sets it explicitly (a literal, or a constant of
+ * functions/domain/error-names.ts), so minified class names do not change it.
  * It also keeps account of its environment so an oversized one fails at synth rather than at deploy.
  */
 export class RotatorFunction extends NodejsFunction {
@@ -107,12 +115,12 @@ export class RotatorFunction extends NodejsFunction {
     logGroup.grantWrite(role);
     super(scope, id, {
       role,
-      entry: fileURLToPath(new URL(`../functions/handlers/${props.handlerName}.ts`, import.meta.url)),
+      entry: handlerEntry(props.handlerName),
       handler: 'handler',
       runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       tracing: Tracing.ACTIVE,
-      memorySize: 512,
+      memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(60),
       logGroup,
       loggingFormat: LoggingFormat.JSON,

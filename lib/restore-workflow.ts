@@ -1,19 +1,10 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { lambdaStep } from './rotation-workflow';
-
-/** The Lambda behind each task state of the restore workflow; keys are the handler file names in `functions/handlers/`. */
-export const RESTORE_STEPS = ['restore-prepare', 'restore-list-page', 'restore-credential', 'restore-finish'] as const;
-export type RestoreStep = (typeof RESTORE_STEPS)[number];
-
-/** Task state name → handler; the local runner uses it to put the real handlers behind the synthesized states. */
-export const RESTORE_TASK_STATE_STEPS: Record<string, RestoreStep> = {
-  PrepareRestore: 'restore-prepare',
-  ListSecretsPage: 'restore-list-page',
-  RestoreCredential: 'restore-credential',
-  FinishRestore: 'restore-finish',
-};
+import { ALL_ERRORS } from '../functions/domain/error-names';
+import type { RestoreStep } from '../functions/steps';
+import { lambdaStep } from './lambda-step';
+import { pagedMapLoop } from './paged-map-loop';
 
 export interface RestoreWorkflowProps {
   readonly functions: Record<RestoreStep, IFunction>;
@@ -30,22 +21,22 @@ export interface RestoreWorkflowProps {
  * ForEachSecret child: RestoreCredential (reports a lasting failure as the secret's result) ; an error it could not
  *   report, e.g. a timeout or retries exhausted → SecretFailed (Catch; the run goes on)
  * ```
- * State names are part of the contract with the local runner (`RESTORE_TASK_STATE_STEPS`).
+ * Task state names come from the step registry (functions/steps.ts), through which the local runner finds the
+ * handler behind each state.
  */
 export class RestoreWorkflow extends Construct {
   public readonly definition: sfn.IChainable;
 
   constructor(scope: Construct, id: string, props: RestoreWorkflowProps) {
     super(scope, id);
-    const task = (stateName: string, step: RestoreStep, payload: Record<string, unknown>) =>
-      lambdaStep(this, stateName, props.functions[step], payload);
+    const task = (step: RestoreStep, payload: Record<string, unknown>) => lambdaStep(this, step, props.functions[step], payload);
     const state = { 'run.$': '$.run', 'cursor.$': '$.cursor', 'summary.$': '$.summary', 'lastResults.$': '$.lastResults' };
 
-    const prepare = task('PrepareRestore', 'restore-prepare', { 'input.$': '$', 'executionName.$': '$$.Execution.Name' });
-    const listPage = task('ListSecretsPage', 'restore-list-page', state);
-    const finish = task('FinishRestore', 'restore-finish', { 'run.$': '$.run', 'summary.$': '$.summary', 'lastResults.$': '$.lastResults' });
+    const prepare = task('restore-prepare', { 'input.$': '$', 'executionName.$': '$$.Execution.Name' });
+    const listPage = task('restore-list-page', state);
+    const finish = task('restore-finish', { 'run.$': '$.run', 'summary.$': '$.summary', 'lastResults.$': '$.lastResults' });
 
-    const restoreCredential = task('RestoreCredential', 'restore-credential', {
+    const restoreCredential = task('restore-credential', {
       'dryRun.$': '$.dryRun',
       'secretPrefix.$': '$.secretPrefix',
       'secretName.$': '$.secretName',
@@ -53,29 +44,26 @@ export class RestoreWorkflow extends Construct {
     // The Cause is left out: a Lambda's carries the stack trace, and this result travels in every later payload.
     restoreCredential.addCatch(
       new sfn.Pass(this, 'SecretFailed', { parameters: { status: 'failed', 'secretName.$': '$.secretName', 'error.$': '$.error.Error' } }),
-      { errors: ['States.ALL'], resultPath: '$.error' },
+      { errors: [ALL_ERRORS], resultPath: '$.error' },
     );
 
     // Distributed, like the rotation's per-app Map: each child has its own history, so thousands of secrets stay
-    // far from the 25,000-event limit of one execution.
-    const forEachSecret = new sfn.DistributedMap(this, 'ForEachSecret', {
-      itemsPath: '$.items',
-      itemSelector: { 'dryRun.$': '$.run.dryRun', 'secretPrefix.$': '$.run.secretPrefix', 'secretName.$': '$$.Map.Item.Value' },
-      maxConcurrency: props.maxConcurrentSecrets,
-      resultPath: '$.lastResults',
-      mapExecutionType: sfn.StateMachineType.STANDARD,
+    // far from the 25,000-event limit of one execution. ListSecretsPage folds the previous page's results into the
+    // summary, and FinishRestore the last page's.
+    const loop = pagedMapLoop(this, {
+      pageStep: listPage,
+      hasItemsState: 'HasSecrets',
+      morePagesState: 'MoreSecretPages',
+      map: {
+        state: 'ForEachSecret',
+        itemSelector: { 'dryRun.$': '$.run.dryRun', 'secretPrefix.$': '$.run.secretPrefix', 'secretName.$': '$$.Map.Item.Value' },
+        maxConcurrency: props.maxConcurrentSecrets,
+        itemProcessor: restoreCredential,
+      },
+      resultsTakenBy: 'done',
+      done: finish,
     });
-    forEachSecret.itemProcessor(restoreCredential);
 
-    const morePages = new sfn.Choice(this, 'MoreSecretPages')
-      .when(sfn.Condition.booleanEquals('$.cursor.done', true), finish)
-      .otherwise(listPage);
-    forEachSecret.next(morePages);
-
-    const hasSecrets = new sfn.Choice(this, 'HasSecrets')
-      .when(sfn.Condition.isPresent('$.items[0]'), forEachSecret)
-      .otherwise(morePages);
-
-    this.definition = prepare.next(listPage).next(hasSecrets);
+    this.definition = prepare.next(loop);
   }
 }

@@ -1,93 +1,12 @@
-import { Duration } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ALL_ERRORS, DELETION_HELD_ERROR } from '../functions/domain/error-names';
+import { ACTION_STEPS, type RotationStep, type StateMachineAction } from '../functions/steps';
+import { lambdaStep } from './lambda-step';
+import { pagedMapLoop } from './paged-map-loop';
 
-/** The Lambda behind each task state; keys are the handler file names in `functions/handlers/`. */
-export const ROTATION_STEPS = [
-  'prepare-run',
-  'scan-page',
-  'assess-app',
-  'create-replacement',
-  'finish-replacement',
-  'repair-replacement',
-  'delete-original',
-  'rename-replacement',
-  'queue-notice',
-  'finish-run',
-  'build-report',
-] as const;
-export type RotationStep = (typeof ROTATION_STEPS)[number];
-
-/** Action kinds the policy emits, mapped to the task state that carries each one out. */
-export const ACTION_STATES = {
-  'create-replacement': 'CreateReplacement',
-  'finish-replacement': 'FinishReplacement',
-  'repair-replacement': 'RepairReplacement',
-  'delete-original': 'DeleteOriginal',
-  'rename-replacement': 'RenameReplacement',
-  'queue-notice': 'QueueNotice',
-} as const satisfies Record<string, string>;
-
-/** Task state name → handler; the local runner uses it to put the real handlers behind the synthesized states. */
-export const TASK_STATE_STEPS: Record<string, RotationStep> = {
-  PrepareRun: 'prepare-run',
-  ScanPage: 'scan-page',
-  AssessApp: 'assess-app',
-  CreateReplacement: 'create-replacement',
-  FinishReplacement: 'finish-replacement',
-  RepairReplacement: 'repair-replacement',
-  DeleteOriginal: 'delete-original',
-  RenameReplacement: 'rename-replacement',
-  QueueNotice: 'queue-notice',
-  FinishRun: 'finish-run',
-  BuildReport: 'build-report',
-};
-
-/** Errors worth another attempt: Lambda's own hiccups, APIC throttling/outages, Secrets Manager throttling. */
-const TRANSIENT_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.ClientExecutionTimeoutException',
-  'Lambda.TooManyRequestsException',
-  'ApicUnavailableError',
-  'ApicThrottledError',
-  'SecretStoreUnavailableError',
-  // Every action is idempotent, so publishing a refused event again by re-running the step is safe.
-  'EventPublishError',
-];
-
-/**
- * A task state calling one Lambda, retried with jittered back-off on transient errors only (business errors go to
- * the Catch). Without `resultPath` the result replaces the state, ASL's default for an absent ResultPath.
- */
-export function lambdaStep(
-  scope: Construct,
-  stateName: string,
-  lambdaFunction: IFunction,
-  payload: Record<string, unknown>,
-  resultPath?: string,
-): tasks.LambdaInvoke {
-  const invoke = new tasks.LambdaInvoke(scope, stateName, {
-    stateName,
-    lambdaFunction,
-    payloadResponseOnly: true,
-    payload: sfn.TaskInput.fromObject(payload),
-    ...(resultPath ? { resultPath } : {}),
-    retryOnServiceExceptions: false,
-  });
-  invoke.addRetry({
-    errors: TRANSIENT_ERRORS,
-    interval: Duration.seconds(2),
-    backoffRate: 2,
-    maxAttempts: 4,
-    maxDelay: Duration.seconds(60),
-    jitterStrategy: sfn.JitterType.FULL,
-  });
-  return invoke;
-}
+type Task = (step: RotationStep, payload: Record<string, unknown>, resultPath?: string) => sfn.TaskStateBase;
 
 export interface RotationWorkflowProps {
   readonly functions: Record<RotationStep, IFunction>;
@@ -106,27 +25,27 @@ export interface RotationWorkflowProps {
  *                any failure → AppFailed (Catch; the run goes on)
  * ```
  * Each segment's loop runs in its own execution, so the run's history holds a constant number of events whatever the
- * catalog size. State names are part of the contract with the local runner (`TASK_STATE_STEPS`).
+ * catalog size. Task state names come from the step registry (functions/steps.ts), through which the local runner
+ * finds the handler behind each state.
  */
 export class RotationWorkflow extends Construct {
   public readonly definition: sfn.IChainable;
 
   constructor(scope: Construct, id: string, props: RotationWorkflowProps) {
     super(scope, id);
-    const task = (stateName: string, step: RotationStep, payload: Record<string, unknown>, resultPath?: string) =>
-      lambdaStep(this, stateName, props.functions[step], payload, resultPath);
+    const task: Task = (step, payload, resultPath) => lambdaStep(this, step, props.functions[step], payload, resultPath);
 
-    const prepareRun = task('PrepareRun', 'prepare-run', {
+    const prepareRun = task('prepare-run', {
       'input.$': '$',
       'executionName.$': '$$.Execution.Name',
       'executionStartTime.$': '$$.Execution.StartTime',
     });
-    const finishRun = task('FinishRun', 'finish-run', {
+    const finishRun = task('finish-run', {
       'run.$': '$.run',
       'summary.$': '$.summary',
       'segmentSummaries.$': '$.segmentSummaries',
     });
-    finishRun.next(task('BuildReport', 'build-report', { 'run.$': '$.run', 'summary.$': '$.summary' }));
+    finishRun.next(task('build-report', { 'run.$': '$.run', 'summary.$': '$.summary' }));
 
     const forEachSegment = new sfn.DistributedMap(this, 'ForEachSegment', {
       itemsPath: '$.segments',
@@ -141,38 +60,30 @@ export class RotationWorkflow extends Construct {
     this.definition = prepareRun.next(forEachSegment).next(finishRun);
   }
 
-  private segmentLoop(
-    task: (stateName: string, step: RotationStep, payload: Record<string, unknown>, resultPath?: string) => sfn.TaskStateBase,
-    maxConcurrentApps: number,
-  ): sfn.IChainable {
-    const scanPage = task('ScanPage', 'scan-page', {
+  private segmentLoop(task: Task, maxConcurrentApps: number): sfn.IChainable {
+    const scanPage = task('scan-page', {
       'run.$': '$.run',
       'cursor.$': '$.cursor',
       'summary.$': '$.summary',
       'lastResults.$': '$.lastResults',
     });
-    const forEachApp = new sfn.DistributedMap(this, 'ForEachApp', {
-      itemsPath: '$.items',
-      itemSelector: { 'run.$': '$.run', 'item.$': '$$.Map.Item.Value' },
-      maxConcurrency: maxConcurrentApps,
-      resultPath: '$.lastResults',
-      mapExecutionType: sfn.StateMachineType.STANDARD,
+    // ScanPage folds the apps' results into the summary, so it runs once more after the last page with items.
+    return pagedMapLoop(this, {
+      pageStep: scanPage,
+      hasItemsState: 'HasItems',
+      morePagesState: 'MorePages',
+      map: {
+        state: 'ForEachApp',
+        itemSelector: { 'run.$': '$.run', 'item.$': '$$.Map.Item.Value' },
+        maxConcurrency: maxConcurrentApps,
+        itemProcessor: this.appFlow(task),
+      },
+      resultsTakenBy: 'page-step',
+      done: new sfn.Pass(this, 'SegmentDone', { outputPath: '$.summary' }),
     });
-    forEachApp.itemProcessor(this.appFlow(task));
-    forEachApp.next(scanPage);
-    const segmentDone = new sfn.Pass(this, 'SegmentDone', { outputPath: '$.summary' });
-    const morePages = new sfn.Choice(this, 'MorePages')
-      .when(sfn.Condition.booleanEquals('$.cursor.done', true), segmentDone)
-      .otherwise(scanPage);
-    const hasItems = new sfn.Choice(this, 'HasItems')
-      .when(sfn.Condition.isPresent('$.items[0]'), forEachApp)
-      .otherwise(morePages);
-    return scanPage.next(hasItems);
   }
 
-  private appFlow(
-    task: (stateName: string, step: RotationStep, payload: Record<string, unknown>, resultPath?: string) => sfn.TaskStateBase,
-  ): sfn.IChainable {
+  private appFlow(task: Task): sfn.IChainable {
     // Results stay small: every app's result of a page travels in one payload of the segment.
     const appFailed = new sfn.Pass(this, 'AppFailed', {
       parameters: { status: 'failed', 'item.$': '$.item', 'error.$': '$.error.Error', 'cause.$': '$.error.Cause' },
@@ -184,15 +95,17 @@ export class RotationWorkflow extends Construct {
       parameters: { status: 'done', 'item.$': '$.item', 'actions.$': '$.actionResults' },
     });
 
+    // Each action kind of the policy runs in the step of the same id (the registry's action steps).
     const actionKind = new sfn.Choice(this, 'ActionKind');
-    for (const [kind, stateName] of Object.entries(ACTION_STATES)) {
+    for (const kind of ACTION_STEPS) {
       const payload = { 'run.$': '$.run', 'app.$': '$.app', 'action.$': '$.action' };
-      actionKind.when(sfn.Condition.stringEquals('$.action.kind', kind), task(stateName, kind as RotationStep, payload));
+      actionKind.when(sfn.Condition.stringEquals('$.action.kind', kind), task(kind, payload));
     }
     // A held deletion needs no Lambda: the app fails with the policy's reason, so the run lists it and the alarm fires.
+    const holdDeletion: StateMachineAction = 'hold-deletion';
     actionKind.when(
-      sfn.Condition.stringEquals('$.action.kind', 'hold-deletion'),
-      new sfn.Fail(this, 'DeletionHeld', { error: 'DeletionHeldError', causePath: '$.action.reason' }),
+      sfn.Condition.stringEquals('$.action.kind', holdDeletion),
+      new sfn.Fail(this, 'DeletionHeld', { error: DELETION_HELD_ERROR, causePath: '$.action.reason' }),
     );
     actionKind.otherwise(new sfn.Fail(this, 'UnknownAction', { error: 'UnknownAction', causePath: '$.action.kind' }));
 
@@ -203,11 +116,11 @@ export class RotationWorkflow extends Construct {
       resultPath: '$.actionResults',
     });
     executeActions.itemProcessor(actionKind);
-    executeActions.addCatch(appFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    executeActions.addCatch(appFailed, { errors: [ALL_ERRORS], resultPath: '$.error' });
     executeActions.next(appDone);
 
-    const assessApp = task('AssessApp', 'assess-app', { 'run.$': '$.run', 'item.$': '$.item' }, '$.assessment');
-    assessApp.addCatch(appFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    const assessApp = task('assess-app', { 'run.$': '$.run', 'item.$': '$.item' }, '$.assessment');
+    assessApp.addCatch(appFailed, { errors: [ALL_ERRORS], resultPath: '$.error' });
     return assessApp.next(
       new sfn.Choice(this, 'IsDryRun')
         .when(sfn.Condition.booleanEquals('$.run.dryRun', true), appPlanned)

@@ -1,4 +1,4 @@
-import { App, Stack, type CfnElement } from 'aws-cdk-lib';
+import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
@@ -10,10 +10,20 @@ import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, type RotatorConfigInput } from '../functions/domain/config';
+import {
+  APIC_THROTTLED_ERROR,
+  APIC_UNAVAILABLE_ERROR,
+  EVENT_PUBLISH_ERROR,
+  LAMBDA_SERVICE_ERRORS,
+  LAMBDA_TIMEOUT_ERROR,
+  LAMBDA_UNKNOWN_ERROR,
+  MIDDY_TIMEOUT_ERROR,
+  SECRET_STORE_UNAVAILABLE_ERROR,
+} from '../functions/domain/error-names';
+import { RESTORE_STEPS, STEP_IDS, STEPS, stepsWithAccess, type RestoreStep, type StepId } from '../functions/steps';
 import { CredentialRotator, EnvironmentTooLargeError, type CredentialRotatorProps } from '../lib/credential-rotator';
-import { RESTORE_STEPS, type RestoreStep } from '../lib/restore-workflow';
 import { RotationStack } from '../lib/rotation-stack';
-import { ROTATION_STEPS, type RotationStep } from '../lib/rotation-workflow';
+import { testApp } from './support/cdk-app';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const SENDER = 'rotation@example.com';
@@ -23,25 +33,16 @@ const BASE_CONFIG = {
   notificationSender: SENDER,
 } satisfies RotatorConfigInput;
 
-type Step = RotationStep | RestoreStep;
-const EVERY_STEP: readonly Step[] = [...ROTATION_STEPS, ...RESTORE_STEPS];
-const APIC_CALLERS: Step[] = [
-  'prepare-run',
-  'scan-page',
-  'assess-app',
-  'create-replacement',
-  'finish-replacement',
-  'repair-replacement',
-  'delete-original',
-  'rename-replacement',
-  'build-report',
-  'restore-credential',
-];
-const SECRET_WRITERS: Step[] = ['create-replacement', 'finish-replacement', 'repair-replacement'];
-const EVENT_PUBLISHERS: Step[] = [...SECRET_WRITERS, 'delete-original'];
-const REPORT_WRITERS: Step[] = ['scan-page', 'assess-app', 'build-report'];
-const REPORT_READERS: Step[] = ['build-report'];
-const LONG_RUNNING_STEPS: Step[] = ['scan-page', 'finish-run', 'build-report', 'restore-list-page'];
+// Who gets what comes from the step registry; these tests check that each access grants what it should, and no more.
+type Step = StepId;
+const EVERY_STEP: readonly Step[] = STEP_IDS;
+const APIC_CALLERS = stepsWithAccess('apic');
+const SECRET_WRITERS = stepsWithAccess('credential-writes');
+const NOTICE_QUEUERS = stepsWithAccess('notice-ledger');
+const NOTICE_SENDERS = stepsWithAccess('notice-delivery');
+const EVENT_PUBLISHERS = stepsWithAccess('rotation-events');
+const REPORT_READERS = stepsWithAccess('report-build');
+const REPORT_WRITERS = [...stepsWithAccess('report-parts'), ...REPORT_READERS];
 const ROTATOR_METRIC_DIMENSIONS = [{ Name: 'service', Value: 'apic-credential-rotator' }];
 const SECRET_WRITE_ACTIONS = [
   'secretsmanager:CreateSecret',
@@ -63,7 +64,7 @@ interface Statement {
 }
 
 function synthRotator(config: Partial<RotatorConfigInput> = {}, props: Omit<CredentialRotatorProps, 'config'> = {}) {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp();
   const stack = new Stack(app, 'Test', { env: ENV });
   const rotator = new CredentialRotator(stack, 'Rotator', { ...props, config: { ...BASE_CONFIG, ...config } });
   const template = Template.fromStack(stack);
@@ -115,6 +116,26 @@ function accessLogsBucketOf(synth: ReturnType<typeof synthRotator>): { id: strin
   return { id, Properties: resource.Properties };
 }
 
+interface AslState {
+  Type: string;
+  Retry?: Array<{ ErrorEquals: string[]; MaxAttempts?: number }>;
+  ItemProcessor?: { States: AslStates };
+  Iterator?: { States: AslStates };
+}
+type AslStates = Record<string, AslState>;
+
+/** Every Task state of a definition, Map item processors included. */
+function taskStates(states: AslStates): Array<[name: string, state: AslState]> {
+  return Object.entries(states).flatMap(([name, state]) => [
+    ...(state.Type === 'Task' ? [[name, state] as [string, AslState]] : []),
+    ...taskStates(state.ItemProcessor?.States ?? state.Iterator?.States ?? {}),
+  ]);
+}
+
+function taskStateNames(states: AslStates): string[] {
+  return taskStates(states).map(([name]) => name);
+}
+
 function isRestoreStep(step: Step): step is RestoreStep {
   return (RESTORE_STEPS as readonly string[]).includes(step);
 }
@@ -126,22 +147,74 @@ const arnText = (value: unknown): string => {
   if (typeof value === 'string') return value;
   const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
   if (join) return join[1].map(arnText).join(join[0]);
+  // Without the partition-literals feature flag, ARNs join in the partition; the tests deploy to `aws`.
+  if ((value as { Ref?: string }).Ref === 'AWS::Partition') return 'aws';
   return `<${JSON.stringify(value)}>`;
 };
+
+interface Grant {
+  action: string;
+  resource: string;
+  condition?: Statement['Condition'];
+}
+/**
+ * Each action on each resource that statements allow, with its condition: the same however IAM policy minimization
+ * (a feature flag) merges the statements.
+ */
+const grantsOf = (statements: Statement[]): Grant[] =>
+  statements.flatMap((statement) =>
+    actionsOf(statement).flatMap((action) =>
+      resourcesOf(statement).map((resource) => ({ action, resource: arnText(resource), ...(statement.Condition && { condition: statement.Condition }) })),
+    ),
+  );
 
 describe('CredentialRotator with a minimal config', () => {
   const synth = synthRotator();
 
-  it('runs every step of both workflows on arm64 Node.js 24 with active tracing, 512 MB and the step timeouts', () => {
+  it('runs every step of both workflows on arm64 Node.js 24 with active tracing, with its memory and timeout', () => {
     for (const step of EVERY_STEP) {
       const props = synth.functionProperties(step) as unknown as Record<string, unknown>;
       expect(props, step).toMatchObject({
         Architectures: ['arm64'],
         Runtime: 'nodejs24.x',
         TracingConfig: { Mode: 'Active' },
-        MemorySize: 512,
-        Timeout: LONG_RUNNING_STEPS.includes(step) ? 300 : 60,
+        MemorySize: STEPS[step].memoryMb,
+        Timeout: STEPS[step].timeoutSeconds,
       });
+    }
+  });
+
+  it('sizes the steps as agreed: 512 MB each, 5 minutes for those that page, send or assemble a whole run, 60 s for the others', () => {
+    const long = EVERY_STEP.filter((step) => STEPS[step].timeoutSeconds === 300);
+    expect(long.sort()).toEqual(['build-report', 'finish-run', 'restore-list-page', 'scan-page']);
+    for (const step of EVERY_STEP) {
+      expect(STEPS[step].memoryMb, step).toBe(512);
+      if (!long.includes(step)) expect(STEPS[step].timeoutSeconds, step).toBe(60);
+    }
+  });
+
+  it('names each task state after its step, and has a task state for every step of the workflow', () => {
+    const statesOf = (workflow: 'rotation' | 'restore') =>
+      EVERY_STEP.filter((step) => STEPS[step].workflow === workflow).map((step) => STEPS[step].state).sort();
+    expect(taskStateNames(synth.definition(synth.rotator.stateMachine).States as AslStates).sort()).toEqual(statesOf('rotation'));
+    expect(taskStateNames(synth.definition(synth.rotator.restoreStateMachine).States as AslStates).sort()).toEqual(statesOf('restore'));
+  });
+
+  it('retries every task, with one retrier, on transient errors and on a step cut short (every step is idempotent)', () => {
+    const retried = [
+      ...LAMBDA_SERVICE_ERRORS,
+      APIC_UNAVAILABLE_ERROR,
+      APIC_THROTTLED_ERROR,
+      SECRET_STORE_UNAVAILABLE_ERROR,
+      EVENT_PUBLISH_ERROR,
+      LAMBDA_UNKNOWN_ERROR,
+      LAMBDA_TIMEOUT_ERROR,
+      MIDDY_TIMEOUT_ERROR,
+    ];
+    for (const machine of [synth.rotator.stateMachine, synth.rotator.restoreStateMachine]) {
+      for (const [name, state] of taskStates(synth.definition(machine).States as AslStates)) {
+        expect(state.Retry, name).toEqual([expect.objectContaining({ ErrorEquals: retried, MaxAttempts: 4 })]);
+      }
     }
   });
 
@@ -164,7 +237,7 @@ describe('CredentialRotator with a minimal config', () => {
       for (const name of Object.keys(variables)) expect(allowed, `${step}: ${name}`).toContain(name);
       expect('ADMIN_SECRET_ID' in variables, step).toBe(APIC_CALLERS.includes(step));
       expect(JSON.parse(String(variables.ROTATOR_CONFIG)), step).toMatchObject({ ...BASE_CONFIG, policy: { expiryDays: 90 } });
-      expect('NOTIFICATION_SENDER' in variables, step).toBe(step === 'finish-run');
+      expect('NOTIFICATION_SENDER' in variables, step).toBe(NOTICE_SENDERS.includes(step));
       expect(variables.EVENT_BUS_NAME, step).toBe(EVENT_PUBLISHERS.includes(step) ? 'default' : undefined);
       expect(variables.REPORT_BUCKET, step).toEqual(REPORT_WRITERS.includes(step) ? bucketName : undefined);
     }
@@ -177,7 +250,9 @@ describe('CredentialRotator with a minimal config', () => {
   });
 
   it('scopes secret writes to the credential prefix and lets no statement write secrets on *', () => {
-    const prefixArn = 'arn:<{"Ref":"AWS::Partition"}>:secretsmanager:us-east-1:123456789012:secret:apic-rotator/*';
+    const prefixArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:apic-rotator/*';
+    // Pinned: a step that gets to write credential secrets is a change to review, not just a registry entry.
+    expect(SECRET_WRITERS).toEqual(['create-replacement', 'finish-replacement', 'repair-replacement']);
     for (const step of SECRET_WRITERS) {
       const writes = synth.statementsOf(step).filter((s) => actionsOf(s).includes('secretsmanager:PutSecretValue'));
       expect(writes, step).toHaveLength(1);
@@ -195,7 +270,7 @@ describe('CredentialRotator with a minimal config', () => {
   });
 
   it('lets APIC callers read the admin secret only, and nothing else outside the prefix', () => {
-    const adminArn = 'arn:<{"Ref":"AWS::Partition"}>:secretsmanager:us-east-1:123456789012:secret:apic-rotator/admin-??????';
+    const adminArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:apic-rotator/admin-??????';
     const scanPageSecretStatements = synth.statementsOf('scan-page').filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
     expect(scanPageSecretStatements).toHaveLength(1);
     expect(actionsOf(scanPageSecretStatements[0] as Statement)).toEqual(['secretsmanager:GetSecretValue']);
@@ -210,8 +285,9 @@ describe('CredentialRotator with a minimal config', () => {
       Action: ['ses:SendEmail', 'ses:SendRawEmail'],
       Condition: { StringEquals: { 'ses:FromAddress': SENDER } },
     });
-    expect(resourcesOf(send as Statement).map(arnText)).toEqual(['arn:<{"Ref":"AWS::Partition"}>:ses:us-east-1:123456789012:identity/*']);
-    for (const step of EVERY_STEP.filter((s) => s !== 'finish-run')) expect(sesStatements(step), step).toEqual([]);
+    expect(resourcesOf(send as Statement).map(arnText)).toEqual(['arn:aws:ses:us-east-1:123456789012:identity/*']);
+    expect(NOTICE_SENDERS).toEqual(['finish-run']);
+    for (const step of EVERY_STEP.filter((s) => !NOTICE_SENDERS.includes(s))) expect(sesStatements(step), step).toEqual([]);
   });
 
   it('uses the key only through Secrets Manager or S3, encrypting only where secrets or reports are written', () => {
@@ -225,7 +301,7 @@ describe('CredentialRotator with a minimal config', () => {
       }
       const actionsThrough = (service: string) =>
         keyStatements.filter((s) => JSON.stringify(s.Condition) === JSON.stringify(viaService(service))).flatMap(actionsOf);
-      expect(actionsThrough('secretsmanager').includes('kms:GenerateDataKey'), step).toBe(SECRET_WRITERS.includes(step) || step === 'queue-notice');
+      expect(actionsThrough('secretsmanager').includes('kms:GenerateDataKey'), step).toBe(SECRET_WRITERS.includes(step) || NOTICE_QUEUERS.includes(step));
       expect(actionsThrough('s3').sort(), step).toEqual(
         [...(REPORT_READERS.includes(step) ? ['kms:Decrypt'] : []), ...(REPORT_WRITERS.includes(step) ? ['kms:GenerateDataKey'] : [])],
       );
@@ -288,20 +364,20 @@ describe('CredentialRotator with a minimal config', () => {
   });
 
   it('lets restore-list-page only list secrets, restore-credential only read them, and the other restore steps nothing', () => {
-    const permissions = (step: Step) => synth.statementsOf(step).filter((s) => !actionsOf(s).every((a) => /^(logs|xray):/.test(a)));
-    expect(permissions('restore-list-page')).toEqual([{ Effect: 'Allow', Action: 'secretsmanager:ListSecrets', Resource: '*' }]);
+    const permissions = (step: Step) => grantsOf(synth.statementsOf(step)).filter((grant) => !/^(logs|xray):/.test(grant.action));
+    expect(permissions('restore-list-page')).toEqual([{ action: 'secretsmanager:ListSecrets', resource: '*' }]);
     expect(permissions('restore-prepare')).toEqual([]);
     expect(permissions('restore-finish')).toEqual([]);
     const restoreCredential = permissions('restore-credential');
-    expect([...new Set(restoreCredential.flatMap(actionsOf))].sort()).toEqual([
+    expect([...new Set(restoreCredential.map((grant) => grant.action))].sort()).toEqual([
       'kms:Decrypt',
       'secretsmanager:DescribeSecret',
       'secretsmanager:GetSecretValue',
     ]);
-    const secretArns = restoreCredential.filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:'))).flatMap(resourcesOf).map(arnText);
-    expect(secretArns.sort()).toEqual([
-      'arn:<{"Ref":"AWS::Partition"}>:secretsmanager:us-east-1:123456789012:secret:apic-rotator/*',
-      'arn:<{"Ref":"AWS::Partition"}>:secretsmanager:us-east-1:123456789012:secret:apic-rotator/admin-??????',
+    const secretArns = restoreCredential.filter((grant) => grant.action.startsWith('secretsmanager:')).map((grant) => grant.resource);
+    expect([...new Set(secretArns)].sort()).toEqual([
+      'arn:aws:secretsmanager:us-east-1:123456789012:secret:apic-rotator/*',
+      'arn:aws:secretsmanager:us-east-1:123456789012:secret:apic-rotator/admin-??????',
     ]);
   });
 
@@ -344,27 +420,27 @@ describe('CredentialRotator with a minimal config', () => {
   });
 
   it('lets only scan-page, assess-app and build-report write reports (under reports/ only), and only build-report read them', () => {
-    const bucketArn = synth.resolve(synth.rotator.reportBucket.bucketArn);
-    const reportObjects = synth.resolve(synth.rotator.reportBucket.arnForObjects('reports/*'));
-    const s3Statements = (statements: Statement[]) => statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+    const bucketArn = arnText(synth.resolve(synth.rotator.reportBucket.bucketArn));
+    const reportObjects = arnText(synth.resolve(synth.rotator.reportBucket.arnForObjects('reports/*')));
+    const s3Grants = (statements: Statement[]) => grantsOf(statements).filter((grant) => grant.action.startsWith('s3:'));
     let granted = 0;
     for (const step of EVERY_STEP) {
-      const statements = s3Statements(synth.statementsOf(step));
-      granted += statements.length;
-      const expected = [
-        ...(REPORT_WRITERS.includes(step) ? [{ Effect: 'Allow', Action: 's3:PutObject', Resource: reportObjects }] : []),
+      const grants = s3Grants(synth.statementsOf(step));
+      granted += grants.length;
+      const expected: Grant[] = [
+        ...(REPORT_WRITERS.includes(step) ? [{ action: 's3:PutObject', resource: reportObjects }] : []),
         ...(REPORT_READERS.includes(step)
           ? [
-              { Effect: 'Allow', Action: 's3:GetObject', Resource: reportObjects },
-              { Effect: 'Allow', Action: 's3:ListBucket', Resource: bucketArn, Condition: { StringLike: { 's3:prefix': 'reports/*' } } },
+              { action: 's3:GetObject', resource: reportObjects },
+              { action: 's3:ListBucket', resource: bucketArn, condition: { StringLike: { 's3:prefix': 'reports/*' } } },
             ]
           : []),
       ];
-      expect(statements, step).toHaveLength(expected.length);
-      expect(statements, step).toEqual(expect.arrayContaining(expected));
+      expect(grants, step).toHaveLength(expected.length);
+      expect(grants, step).toEqual(expect.arrayContaining(expected));
     }
     // No other role of the stack (state machines, schedule) touches S3.
-    expect(s3Statements(synth.everyStatement())).toHaveLength(granted);
+    expect(s3Grants(synth.everyStatement())).toHaveLength(granted);
   });
 
   it('schedules the run daily at 03:00 UTC with the schedule trigger and two retries', () => {
@@ -381,7 +457,7 @@ describe('CredentialRotator with a minimal config', () => {
   });
 
   it('lets exactly the steps that complete a rotation step publish events, to the default bus only', () => {
-    const defaultBusArn = 'arn:<{"Ref":"AWS::Partition"}>:events:us-east-1:123456789012:event-bus/default';
+    const defaultBusArn = 'arn:aws:events:us-east-1:123456789012:event-bus/default';
     for (const step of EVERY_STEP) {
       const puts = synth.statementsOf(step).filter((s) => actionsOf(s).some((a) => a.startsWith('events:')));
       if (!EVENT_PUBLISHERS.includes(step)) {
@@ -449,7 +525,7 @@ describe('CredentialRotator with a minimal config', () => {
 });
 
 describe('CredentialRotator with a customised config', () => {
-  const topicApp = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const topicApp = testApp();
   const shared = new Stack(topicApp, 'Shared', { env: ENV });
   const synth = synthRotator(
     {
@@ -544,7 +620,7 @@ describe('CredentialRotator with a customised config', () => {
   });
 
   it('sends both alarms to the topic when one is given', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = testApp();
     const stack = new Stack(app, 'WithTopic', { env: ENV });
     const topic = new sns.Topic(stack, 'Alarms');
     new CredentialRotator(stack, 'Rotator', { config: BASE_CONFIG, alarmTopic: topic });
@@ -559,7 +635,7 @@ describe('CredentialRotator with a customised config', () => {
   });
 
   it('publishes events to the bus it is given', () => {
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = testApp();
     const stack = new Stack(app, 'WithBus', { env: ENV });
     const bus = new events.EventBus(stack, 'Bus');
     const rotator = new CredentialRotator(stack, 'Rotator', { config: BASE_CONFIG, eventBus: bus });
@@ -575,7 +651,7 @@ describe('CredentialRotator with a customised config', () => {
 
 describe('invalid config', () => {
   const build = (config: unknown) => () =>
-    new RotationStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Bad', { env: ENV, config });
+    new RotationStack(testApp(), 'Bad', { env: ENV, config });
 
   it.each([
     ['deletionDays below expiryDays', { ...BASE_CONFIG, policy: { deletionDays: 80 } }, 'policy.deletionDays'],
@@ -593,7 +669,7 @@ describe('invalid config', () => {
   });
 
   it('is validated again by the construct itself', () => {
-    const stack = new Stack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Direct', { env: ENV });
+    const stack = new Stack(testApp(), 'Direct', { env: ENV });
     const config = { ...BASE_CONFIG, maxConcurrentApps: 0 };
     expect(() => new CredentialRotator(stack, 'Rotator', { config })).toThrow(/maxConcurrentApps: /);
   });
@@ -608,7 +684,7 @@ describe('invalid config', () => {
 
 describe('RotationStack', () => {
   it('outputs the state machine ARN, the key ARN, console links and the event bus', () => {
-    const stack = new RotationStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Rotation', { env: ENV, config: BASE_CONFIG });
+    const stack = new RotationStack(testApp(), 'Rotation', { env: ENV, config: BASE_CONFIG });
     const outputs = Template.fromStack(stack).findOutputs('*');
     expect(outputs.StateMachineArn?.Value).toEqual(stack.resolve(stack.rotator.stateMachine.stateMachineArn));
     expect(outputs.EncryptionKeyArn?.Value).toEqual(stack.resolve(stack.rotator.encryptionKey.keyArn));

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { App, Stack, Validations, type CfnElement } from 'aws-cdk-lib';
+import { Stack, Validations, type CfnElement } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -9,6 +9,7 @@ import cdkNag from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CredentialRotator } from '../lib/credential-rotator';
 import { RotationStack } from '../lib/rotation-stack';
+import { testApp } from './support/cdk-app';
 
 const { AwsSolutionsChecks } = cdkNag;
 
@@ -25,10 +26,10 @@ afterAll(() => {
 });
 
 /** An app with the AwsSolutions pack active, writing its validation report to a temporary directory. */
-function appWithNag(): { app: App; outdir: string } {
+function appWithNag(): { app: ReturnType<typeof testApp>; outdir: string } {
   const outdir = mkdtempSync(join(tmpdir(), 'rotator-nag-'));
   outdirs.push(outdir);
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp({ outdir });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, outdir };
 }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetResourcePolicyCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import cdkNag from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ import { secretNameFor } from '../functions/domain/secrets';
 import { CredentialRotator } from '../lib/credential-rotator';
 import { localSdkConfig } from '../tools/runner/local-environment';
 import { startSecretsManagerEmulator, type SecretsManagerEmulator } from '../tools/emulators/secrets-manager/emulator';
+import { testApp } from './support/cdk-app';
 
 const ENV = { account: '123456789012', region: 'us-east-1' };
 const TARGETS = [
@@ -157,7 +158,7 @@ describe('SecretsManagerSecretStore with consumer access', () => {
 });
 
 describe('the key policy with consumer access', () => {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = testApp();
   const stack = new Stack(app, 'Consumers', { env: ENV });
   new CredentialRotator(stack, 'Rotator', { config: CONFIG });
   const template = Template.fromStack(stack);
@@ -228,7 +229,7 @@ describe('AwsSolutions checks with several consumer orgs on the default key', ()
   afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
   it('pass', () => {
-    const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = testApp({ outdir });
     Validations.of(app).addPlugins(new cdkNag.AwsSolutionsChecks(app));
     new CredentialRotator(new Stack(app, 'Consumers', { env: ENV }), 'Rotator', { config: CONFIG });
     expect(() => app.synth()).not.toThrow();

@@ -3,7 +3,7 @@ import { assessAppSchema } from '../domain/workflow/schemas';
 import { stepHandler } from '../runtime/step-handler';
 
 export const handler = stepHandler({
-  step: 'AssessApp',
+  step: 'assess-app',
   input: assessAppSchema,
   run: (ports, { run, item }) => assessApp(ports, run, item),
   measure: (output) => ({ ActionsPlanned: output.actions.length }),

@@ -3,7 +3,7 @@ import { buildRunReport } from '../domain/workflow/report';
 import { stepHandler } from '../runtime/step-handler';
 
 export const handler = stepHandler({
-  step: 'BuildReport',
+  step: 'build-report',
   input: buildReportSchema,
   run: (ports, input) => buildRunReport(ports, input),
   measure: (summary) => ({ ReportRows: summary.report?.rows ?? 0 }),

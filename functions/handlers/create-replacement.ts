@@ -1,4 +1,4 @@
 import { createReplacement } from '../domain/workflow/actions';
 import { actionStep } from '../runtime/action-step';
 
-export const handler = actionStep('CreateReplacement', 'create-replacement', createReplacement, 'ReplacementsCreated');
+export const handler = actionStep('create-replacement', createReplacement);

@@ -1,4 +1,4 @@
 import { deleteOriginal } from '../domain/workflow/actions';
 import { actionStep } from '../runtime/action-step';
 
-export const handler = actionStep('DeleteOriginal', 'delete-original', deleteOriginal, 'OriginalsDeleted');
+export const handler = actionStep('delete-original', deleteOriginal);

@@ -1,4 +1,4 @@
 import { finishReplacement } from '../domain/workflow/actions';
 import { actionStep } from '../runtime/action-step';
 
-export const handler = actionStep('FinishReplacement', 'finish-replacement', finishReplacement, 'ReplacementsFinished');
+export const handler = actionStep('finish-replacement', finishReplacement);

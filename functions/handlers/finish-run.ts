@@ -3,7 +3,7 @@ import { finishRunSchema } from '../domain/workflow/schemas';
 import { stepHandler } from '../runtime/step-handler';
 
 export const handler = stepHandler({
-  step: 'FinishRun',
+  step: 'finish-run',
   input: finishRunSchema,
   run: (ports, input) => finishRun(ports, input),
   measure: ({ summary }) => ({

@@ -1,4 +1,4 @@
 import { queueNotice } from '../domain/workflow/actions';
 import { actionStep } from '../runtime/action-step';
 
-export const handler = actionStep('QueueNotice', 'queue-notice', queueNotice, 'NoticesQueued');
+export const handler = actionStep('queue-notice', queueNotice);

@@ -1,4 +1,4 @@
 import { renameReplacement } from '../domain/workflow/actions';
 import { actionStep } from '../runtime/action-step';
 
-export const handler = actionStep('RenameReplacement', 'rename-replacement', renameReplacement, 'ReplacementsRenamed');
+export const handler = actionStep('rename-replacement', renameReplacement);

@@ -1,7 +1,8 @@
 import { restoreCredentialReported, restoreItemSchema, type RestoreOutcome } from '../domain/restore';
-import { stepHandler } from '../runtime/step-handler';
+import { countOf, stepHandler } from '../runtime/step-handler';
+import type { MetricOf } from '../steps';
 
-const METRICS: Record<Exclude<RestoreOutcome, 'failed'>, string> = {
+const METRICS: Record<Exclude<RestoreOutcome, 'failed'>, MetricOf<'restore-credential'>> = {
   restored: 'CredentialsRestored',
   'would-restore': 'CredentialsToRestore',
   'secret-restored': 'CredentialSecretsRestored',
@@ -12,8 +13,8 @@ const METRICS: Record<Exclude<RestoreOutcome, 'failed'>, string> = {
 };
 
 export const handler = stepHandler({
-  step: 'RestoreCredential',
+  step: 'restore-credential',
   input: restoreItemSchema,
   run: (ports, item) => restoreCredentialReported(ports, item),
-  measure: (result) => ({ [result.status === 'done' ? METRICS[result.outcome] : 'CredentialRestoreFailures']: 1 }),
+  measure: (result) => countOf(result.status === 'done' ? METRICS[result.outcome] : 'CredentialRestoreFailures'),
 });

@@ -3,7 +3,7 @@ import { logger } from '../runtime/observability';
 import { stepHandler } from '../runtime/step-handler';
 
 export const handler = stepHandler({
-  step: 'FinishRestore',
+  step: 'restore-finish',
   input: restoreStateSchema.pick({ run: true, summary: true, lastResults: true }),
   run: (_ports, state) => {
     const summary = finishRestore(state);

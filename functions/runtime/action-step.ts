@@ -1,20 +1,21 @@
 import type { ActionDeps } from '../domain/workflow/actions';
 import { actionInputSchema } from '../domain/workflow/schemas';
 import type { ActionResult, ParsedActionInput } from '../domain/workflow/types';
-import type { RotationAction } from '../domain/policy';
-import { stepHandler } from './step-handler';
+import { STEPS, type ActionStep, type MetricOf } from '../steps';
+import { countOf, stepHandler } from './step-handler';
 
-/** The six action Lambdas differ only in the step they run and the metric they count. */
-export function actionStep<K extends Exclude<RotationAction['kind'], 'hold-deletion'>>(
-  step: string,
-  kind: K,
-  run: (deps: ActionDeps, input: ParsedActionInput<K>) => Promise<ActionResult>,
-  metric: string,
-) {
+/**
+ * The six action Lambdas differ only in the action they carry out; the step of the same id in the registry gives
+ * the state name and the one metric each counts.
+ */
+export function actionStep<K extends ActionStep>(kind: K, run: (deps: ActionDeps, input: ParsedActionInput<K>) => Promise<ActionResult>) {
+  // The type check holds every action step to exactly one metric.
+  const [metric]: readonly [MetricOf<ActionStep>] = STEPS[kind].metrics;
+  const step: ActionStep = kind;
   return stepHandler({
     step,
     input: actionInputSchema(kind),
     run: (ports, input) => run(ports, input),
-    measure: () => ({ [metric]: 1 }),
+    measure: () => countOf(metric),
   });
 }

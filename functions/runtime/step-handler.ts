@@ -4,6 +4,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { z } from 'zod';
+import { STEP_FAILURE_METRIC, STEPS, type MetricOf, type StepId } from '../steps';
 import { logger, metrics, tracer } from './observability';
 import { currentPorts, useRunClock, type Ports } from './ports';
 
@@ -15,14 +16,27 @@ export class InvalidStepInputError extends Error {
   }
 }
 
-export type StepMetrics = Record<string, number>;
+/** Counts a step publishes as metrics, by metric name (an absent count publishes nothing). */
+export type StepMetrics = { readonly [name: string]: number | undefined };
 
-export interface StepDefinition<Schema extends z.ZodType, Output> {
-  readonly step: string;
+/** `Metrics` with every name the registry does not list for step `S` turned into an error. */
+type DeclaredOnly<Metrics, S extends StepId> = Metrics & { readonly [Name in Exclude<keyof Metrics, MetricOf<S>>]: never };
+
+export interface StepDefinition<S extends StepId, Schema extends z.ZodType, Output, Metrics extends StepMetrics> {
+  /** The step's id in the registry (functions/steps.ts), which gives its state name and the metrics it may publish. */
+  readonly step: S;
   readonly input: Schema;
   readonly run: (ports: Ports, input: z.output<Schema>) => Promise<Output> | Output;
-  /** Counts to publish as metrics once the step succeeded (e.g. credentials scanned); zeros are published too. */
-  readonly measure: (output: Output) => StepMetrics;
+  /**
+   * Counts to publish as metrics once the step succeeded (e.g. credentials scanned); zeros are published too.
+   * Only the metric names the registry lists for the step type-check.
+   */
+  readonly measure: (output: Output) => DeclaredOnly<Metrics, S>;
+}
+
+/** One count under a metric name chosen at run time (an object literal with a computed key would lose the name). */
+export function countOf<Name extends string>(name: Name, value = 1): { readonly [N in Name]?: number } {
+  return { [name]: value } as { readonly [N in Name]?: number };
 }
 
 /** Step Functions keeps a task's error message (and, from Lambda, its stack) as the Cause; the full error is logged. */
@@ -48,22 +62,25 @@ function runClockOf(input: unknown): string | undefined {
 }
 
 /** Every Lambda is this: validate the input, run one workflow step over the ports, publish its metrics. */
-export function stepHandler<Schema extends z.ZodType, Output>(definition: StepDefinition<Schema, Output>) {
+export function stepHandler<S extends StepId, Schema extends z.ZodType, Output, Metrics extends StepMetrics>(
+  definition: StepDefinition<S, Schema, Output, Metrics>,
+) {
+  const stateName = STEPS[definition.step].state;
   const lambdaHandler = async (event: unknown): Promise<Output> => {
     let output: Output;
     try {
       const parsed = definition.input.safeParse(event);
-      if (!parsed.success) throw new InvalidStepInputError(definition.step, parsed.error);
+      if (!parsed.success) throw new InvalidStepInputError(stateName, parsed.error);
       const ports = currentPorts();
       if (ports.allowClockOverride) useRunClock(runClockOf(parsed.data));
       output = await definition.run(ports, parsed.data);
     } catch (error) {
-      metrics.addMetric('StepsFailed', MetricUnit.Count, 1);
-      logger.error(`${definition.step} failed`, error as Error);
+      metrics.addMetric(STEP_FAILURE_METRIC, MetricUnit.Count, 1);
+      logger.error(`${stateName} failed`, error as Error);
       throw compactError(error);
     }
-    for (const [name, value] of Object.entries(definition.measure(output))) {
-      metrics.addMetric(name, MetricUnit.Count, value);
+    for (const [name, value] of Object.entries(definition.measure(output) as StepMetrics)) {
+      if (value !== undefined) metrics.addMetric(name, MetricUnit.Count, value);
     }
     return output;
   };

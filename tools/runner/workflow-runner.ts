@@ -5,69 +5,53 @@
  */
 import '../polyfill';
 import { randomUUID } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { Context } from 'aws-lambda';
-import { TASK_STATE_STEPS, type RotationStep } from '../../lib/rotation-workflow';
-import { RESTORE_TASK_STATE_STEPS, type RestoreStep } from '../../lib/restore-workflow';
+import { handlerEntry } from '../../lib/lambda-defaults';
 import { RotationStack } from '../../lib/rotation-stack';
 import { parseRotatorConfig } from '../../functions/domain/config';
 import type { RestoreSummary } from '../../functions/domain/restore';
+import type { RunSummary } from '../../functions/domain/workflow/types';
+import { STEPS, taskStateSteps, type StepId, type Workflow } from '../../functions/steps';
 import { startEventBridgeEmulator } from '../emulators/eventbridge/emulator';
 import { startS3Emulator } from '../emulators/s3/emulator';
 
 /** The bucket local runs write their inventory reports to. */
 export const LOCAL_REPORT_BUCKET = 'apic-rotator-reports';
-import type { RunSummary } from '../../functions/domain/workflow/types';
-import { handler as prepareRun } from '../../functions/handlers/prepare-run';
-import { handler as scanPage } from '../../functions/handlers/scan-page';
-import { handler as assessApp } from '../../functions/handlers/assess-app';
-import { handler as createReplacement } from '../../functions/handlers/create-replacement';
-import { handler as finishReplacement } from '../../functions/handlers/finish-replacement';
-import { handler as repairReplacement } from '../../functions/handlers/repair-replacement';
-import { handler as deleteOriginal } from '../../functions/handlers/delete-original';
-import { handler as renameReplacement } from '../../functions/handlers/rename-replacement';
-import { handler as queueNotice } from '../../functions/handlers/queue-notice';
-import { handler as finishRun } from '../../functions/handlers/finish-run';
-import { handler as buildReport } from '../../functions/handlers/build-report';
-import { handler as restorePrepare } from '../../functions/handlers/restore-prepare';
-import { handler as restoreListPage } from '../../functions/handlers/restore-list-page';
-import { handler as restoreCredential } from '../../functions/handlers/restore-credential';
-import { handler as restoreFinish } from '../../functions/handlers/restore-finish';
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-const HANDLERS: Record<RotationStep, LambdaHandler> = {
-  'prepare-run': prepareRun,
-  'scan-page': scanPage,
-  'assess-app': assessApp,
-  'create-replacement': createReplacement,
-  'finish-replacement': finishReplacement,
-  'repair-replacement': repairReplacement,
-  'delete-original': deleteOriginal,
-  'rename-replacement': renameReplacement,
-  'queue-notice': queueNotice,
-  'finish-run': finishRun,
-  'build-report': buildReport,
-} as Record<RotationStep, LambdaHandler>;
+/** Task state name → the step behind it and its handler, as deployed (the handler file the step registry names). */
+export type TaskHandlers = Readonly<Record<string, { readonly step: StepId; readonly handler: LambdaHandler }>>;
 
-const RESTORE_HANDLERS: Record<RestoreStep, LambdaHandler> = {
-  'restore-prepare': restorePrepare,
-  'restore-list-page': restoreListPage,
-  'restore-credential': restoreCredential,
-  'restore-finish': restoreFinish,
-} as Record<RestoreStep, LambdaHandler>;
-
-/** Task state name → the step (handler file) and the handler that runs it. */
-export type TaskHandlers = Readonly<Record<string, { readonly step: string; readonly handler: LambdaHandler }>>;
-
-function taskHandlers<Step extends string>(states: Record<string, Step>, handlers: Record<Step, LambdaHandler>): TaskHandlers {
-  return Object.fromEntries(Object.entries(states).map(([stateName, step]) => [stateName, { step, handler: handlers[step] }]));
+/**
+ * The URL a step's handler module is imported from. The bench imports the handlers the same way to time them, so
+ * both get the same module instances.
+ */
+export function handlerModuleUrl(step: StepId): string {
+  return pathToFileURL(handlerEntry(STEPS[step].handler)).href;
 }
 
-export const ROTATION_TASK_HANDLERS = taskHandlers(TASK_STATE_STEPS, HANDLERS);
-export const RESTORE_TASK_HANDLERS = taskHandlers(RESTORE_TASK_STATE_STEPS, RESTORE_HANDLERS);
+const loadedTaskHandlers = new Map<Workflow, Promise<TaskHandlers>>();
+
+/** The handlers behind the task states of `workflow`, imported once. */
+export function taskHandlers(workflow: Workflow): Promise<TaskHandlers> {
+  let loaded = loadedTaskHandlers.get(workflow);
+  if (!loaded) {
+    loaded = Promise.all(
+      Object.entries(taskStateSteps(workflow)).map(async ([stateName, step]) => {
+        const module = (await import(handlerModuleUrl(step))) as { handler?: LambdaHandler };
+        if (typeof module.handler !== 'function') throw new Error(`${STEPS[step].handler}.ts exports no handler`);
+        return [stateName, { step, handler: module.handler }] as const;
+      }),
+    ).then((entries) => Object.fromEntries(entries));
+    loadedTaskHandlers.set(workflow, loaded);
+  }
+  return loaded;
+}
 
 const LOCAL_ACCOUNT = '123456789012';
 const LOCAL_REGION = 'us-east-1';
@@ -173,14 +157,15 @@ export interface LocalRunResult<Summary = RunSummary> {
   readonly taskInvocations: number;
 }
 
-function lambdaContext(step: string, executionName: string): Context {
+function lambdaContext(step: StepId, executionName: string): Context {
+  // Local runs are slower than Lambda (emulators, simulated latency), so every step gets Lambda's longest timeout.
   const deadline = Date.now() + 15 * 60 * 1000;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: step,
     functionVersion: '$LATEST',
     invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${step}`,
-    memoryLimitInMB: '512',
+    memoryLimitInMB: String(STEPS[step].memoryMb),
     awsRequestId: `${executionName}-${randomUUID()}`,
     logGroupName: `/aws/lambda/${step}`,
     logStreamName: 'local',
@@ -231,13 +216,13 @@ async function withCapturedLogs<T>(onLogLine: (line: string) => void, body: () =
 }
 
 /** Runs a rotation definition (from `synthesizeDefinition`). */
-export function runWorkflowLocally(options: LocalRunOptions): Promise<LocalRunResult> {
-  return runDefinitionLocally<RunSummary>(options, ROTATION_TASK_HANDLERS);
+export async function runWorkflowLocally(options: LocalRunOptions): Promise<LocalRunResult> {
+  return runDefinitionLocally<RunSummary>(options, await taskHandlers('rotation'));
 }
 
 /** Runs a restore definition (from `synthesizeRestoreDefinition`); `options.now` does not apply to a restore. */
-export function runRestoreLocally(options: Omit<LocalRunOptions, 'now'>): Promise<LocalRunResult<RestoreSummary>> {
-  return runDefinitionLocally<RestoreSummary>(options, RESTORE_TASK_HANDLERS);
+export async function runRestoreLocally(options: Omit<LocalRunOptions, 'now'>): Promise<LocalRunResult<RestoreSummary>> {
+  return runDefinitionLocally<RestoreSummary>(options, await taskHandlers('restore'));
 }
 
 /** Runs any definition whose task states `tasks` names; the execution output is returned as the summary. */

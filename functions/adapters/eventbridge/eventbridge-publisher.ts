@@ -5,6 +5,7 @@ import {
   type PutEventsRequestEntry,
   type PutEventsResultEntry,
 } from '@aws-sdk/client-eventbridge';
+import { EVENT_PUBLISH_ERROR } from '../../domain/error-names';
 import { ROTATION_EVENT_SOURCE, type RotationEvent } from '../../domain/events/rotation-events';
 import type { EventPublisherPort } from '../../domain/ports';
 
@@ -21,7 +22,7 @@ export class EventPublishError extends Error {
     options?: ErrorOptions,
   ) {
     super(message, options);
-    this.name = 'EventPublishError';
+    this.name = EVENT_PUBLISH_ERROR;
   }
 }
 

@@ -22,6 +22,7 @@ import {
   type Tag,
 } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
+import { SECRET_STORE_UNAVAILABLE_ERROR } from '../../domain/error-names';
 import { NOTICE_KINDS, type ClientSecretPair, type NoticeKind } from '../../domain/model';
 import type {
   Clock,
@@ -62,7 +63,7 @@ export class SecretStoreError extends Error {
     super(message, options);
     if (options?.cause instanceof Error) this.awsErrorName = options.cause.name;
     // Step Functions retries by error name: throttling and service hiccups get their own name so they are retried.
-    this.name = TRANSIENT_AWS_ERRORS.has(this.awsErrorName ?? '') ? 'SecretStoreUnavailableError' : 'SecretStoreError';
+    this.name = TRANSIENT_AWS_ERRORS.has(this.awsErrorName ?? '') ? SECRET_STORE_UNAVAILABLE_ERROR : 'SecretStoreError';
   }
 
   static wrap(operation: string, secretId: string, cause: unknown): SecretStoreError {

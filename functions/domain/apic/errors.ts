@@ -1,7 +1,9 @@
 /**
  * Typed errors of the APIC client. Step Functions Retry/Catch match on `error.name`, so every name is part of the
- * contract. No message ever carries a secret: everything taken from a response passes through `sanitize`.
+ * contract (the retried ones come from error-names.ts, which the workflow definitions use too). No message ever
+ * carries a secret: everything taken from a response passes through `sanitize`.
  */
+import { APIC_THROTTLED_ERROR, APIC_UNAVAILABLE_ERROR } from '../error-names';
 
 export interface ApicErrorDetails {
   readonly method: string;
@@ -67,7 +69,7 @@ export class ApicBadRequestError extends ApicError {
 export class ApicThrottledError extends ApicError {
   constructor(summary: string, details: ApicErrorDetails) {
     super(summary, details, true);
-    this.name = 'ApicThrottledError';
+    this.name = APIC_THROTTLED_ERROR;
   }
 }
 
@@ -75,7 +77,7 @@ export class ApicThrottledError extends ApicError {
 export class ApicUnavailableError extends ApicError {
   constructor(summary: string, details: ApicErrorDetails) {
     super(summary, details, true);
-    this.name = 'ApicUnavailableError';
+    this.name = APIC_UNAVAILABLE_ERROR;
   }
 }
 

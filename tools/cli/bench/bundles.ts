@@ -1,25 +1,23 @@
 /**
- * Bundles every Lambda handler with the settings `RotatorFunction` hands the CDK (`LAMBDA_BUNDLING` in
+ * Bundles the handler of every step in the registry (functions/steps.ts) with the settings `RotatorFunction` hands the CDK (`LAMBDA_BUNDLING` in
  * lib/lambda-defaults.ts), and reports the size of each bundle's JavaScript (the source map ships beside it but is
  * not loaded unless asked).
  */
-import { readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { build, type BuildOptions } from 'esbuild';
-import { LAMBDA_BUNDLING, type LambdaBundling, PROJECT_ROOT } from '../../../lib/lambda-defaults';
+import { STEP_IDS, STEPS } from '../../../functions/steps';
+import { handlerEntry, LAMBDA_BUNDLING, type LambdaBundling, PROJECT_ROOT } from '../../../lib/lambda-defaults';
 
 export interface BundleSize {
   readonly handler: string;
   readonly bytes: number;
 }
 
-export const HANDLERS_DIR = join(PROJECT_ROOT, 'functions', 'handlers');
-
-export function handlerFiles(): string[] {
-  return readdirSync(HANDLERS_DIR)
-    .filter((name) => name.endsWith('.ts'))
+/** Each step's handler (file name without extension) and its entry file, sorted by handler. */
+export function stepHandlers(): Array<{ readonly handler: string; readonly entry: string }> {
+  return STEP_IDS.map((step) => STEPS[step].handler)
     .sort()
-    .map((name) => join(HANDLERS_DIR, name));
+    .map((handler) => ({ handler, entry: handlerEntry(handler) }));
 }
 
 /** The CDK runs esbuild's CLI with `--bundle --platform=node` and these settings; this is the same in its API. */
@@ -42,11 +40,11 @@ function esbuildOptions(bundling: LambdaBundling): BuildOptions {
 export async function measureBundles(): Promise<BundleSize[]> {
   const sizes: BundleSize[] = [];
   const outfile = join(PROJECT_ROOT, 'out', 'bench-bundle', 'index.mjs');
-  for (const entry of handlerFiles()) {
+  for (const { handler, entry } of stepHandlers()) {
     const result = await build({ ...esbuildOptions(LAMBDA_BUNDLING), entryPoints: [entry], write: false, outfile, logLevel: 'silent' });
     const bundle = result.outputFiles.find((file) => file.path === outfile);
     if (!bundle) throw new Error(`esbuild wrote no ${outfile} for ${entry}`);
-    sizes.push({ handler: basename(entry, '.ts'), bytes: bundle.contents.byteLength });
+    sizes.push({ handler, bytes: bundle.contents.byteLength });
   }
   return sizes;
 }

@@ -2,9 +2,9 @@
  * Sums the wall time of every Lambda handler invocation, by adding a middleware to each handler's middy instance
  * (the same module instances the local runner calls). Billed Lambda duration is estimated from it.
  */
-import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import { handlerFiles } from './bundles';
+import { STEP_IDS } from '../../../functions/steps';
+import { handlerModuleUrl } from '../../runner/workflow-runner';
 
 interface TimedRequest {
   readonly context: Context;
@@ -25,9 +25,9 @@ export class HandlerTiming {
 
   static async attach(): Promise<HandlerTiming> {
     const timing = new HandlerTiming();
-    for (const file of handlerFiles()) {
-      const module = (await import(pathToFileURL(file).href)) as { handler?: MiddyHandler };
-      if (!module.handler || typeof module.handler.use !== 'function') throw new Error(`${file} exports no middy handler`);
+    for (const step of STEP_IDS) {
+      const module = (await import(handlerModuleUrl(step))) as { handler?: MiddyHandler };
+      if (!module.handler || typeof module.handler.use !== 'function') throw new Error(`the ${step} handler is no middy handler`);
       const finish = (request: TimedRequest) => timing.finish(request.context.awsRequestId);
       module.handler.use({
         before: (request) => void timing.started.set(request.context.awsRequestId, performance.now()),

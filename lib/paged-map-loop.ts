@@ -1,0 +1,55 @@
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { Construct } from 'constructs';
+
+export interface PagedMapLoopProps {
+  /**
+   * Reads one page: leaves the page's work in `$.items` (possibly empty) and its position in `$.cursor`, whose
+   * `done` is true after the last page.
+   */
+  readonly pageStep: sfn.TaskStateBase;
+  /** State names of the two choices (part of the definition's contract with the tests and the quota model). */
+  readonly hasItemsState: string;
+  readonly morePagesState: string;
+  /** The Distributed Map over `$.items`; its results land in `$.lastResults`. */
+  readonly map: {
+    readonly state: string;
+    readonly itemSelector: Record<string, unknown>;
+    readonly maxConcurrency: number;
+    readonly itemProcessor: sfn.IChainable;
+  };
+  /**
+   * Who takes in the map's results: the page step, which then runs once more even after the last page (so the map
+   * goes straight back to it), or the state after the loop (so the map goes on to the more-pages check).
+   */
+  readonly resultsTakenBy: 'page-step' | 'done';
+  /** Where the loop goes once the cursor is done. */
+  readonly done: sfn.IChainable;
+}
+
+/**
+ * The paging loop both workflows share, each page's items handled in a Distributed Map (one child execution per
+ * item, so the parent's history grows with the pages, not the items):
+ * ```
+ * page step → HasItems? ─yes→ Map (over $.items → $.lastResults) → page step | MorePages?
+ *                       └no──→ MorePages? ─more→ page step ; ─done→ done
+ * ```
+ * Returns the loop from its page step on.
+ */
+export function pagedMapLoop(scope: Construct, props: PagedMapLoopProps): sfn.Chain {
+  const forEachItem = new sfn.DistributedMap(scope, props.map.state, {
+    itemsPath: '$.items',
+    itemSelector: props.map.itemSelector,
+    maxConcurrency: props.map.maxConcurrency,
+    resultPath: '$.lastResults',
+    mapExecutionType: sfn.StateMachineType.STANDARD,
+  });
+  forEachItem.itemProcessor(props.map.itemProcessor);
+  const morePages = new sfn.Choice(scope, props.morePagesState)
+    .when(sfn.Condition.booleanEquals('$.cursor.done', true), props.done)
+    .otherwise(props.pageStep);
+  forEachItem.next(props.resultsTakenBy === 'page-step' ? props.pageStep : morePages);
+  const hasItems = new sfn.Choice(scope, props.hasItemsState)
+    .when(sfn.Condition.isPresent('$.items[0]'), forEachItem)
+    .otherwise(morePages);
+  return props.pageStep.next(hasItems);
+}
