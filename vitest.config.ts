@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /** Tests that run the synthesized state machine through the local runner, over a timeline or a scenario. */
@@ -19,6 +20,9 @@ export default defineConfig({
     testTimeout: 180_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // At least two workers (vitest's default leaves one of two cores idle): the e2e and crash files spend much of
+    // their time waiting on loopback I/O and retries, which another worker's files can use.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     // A worker runs its files one after another in one module graph: the CDK synthesis, the SDKs and the handlers
     // load once per worker instead of once per file. Tests keep their state in what they start (worlds, emulators,
     // clients), and what they change globally (environment, port decorators) they restore.
