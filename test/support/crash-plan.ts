@@ -1,9 +1,10 @@
 /**
  * Crash at every step boundary. A reference timeline counts the workflow's mutating port calls (APIC writes,
- * secret-store writes, mails), so the boundaries come from the workflow itself: a new step adds boundaries without
- * touching this file. Then, for every boundary N, a fresh world replays the timeline with the N-th mutating call
- * taking effect and the Lambda dying right after it; the day is redriven and run again, the timeline continues,
- * and the world must hold the invariants after every run and end where the reference ended.
+ * secret-store writes, mails, ...), so the boundaries come from the workflow itself: a new step adds boundaries
+ * without touching this file. It also snapshots its world at the start of every day. Then, for every boundary, a
+ * fresh world restores the snapshot of the boundary's day and runs that day with the boundary's call taking effect
+ * and the Lambda dying right after it; the day is redriven and run again, the timeline continues, and the world must
+ * hold the invariants after every run and end where the reference ended.
  *
  * Also the world the fault, crash and bad-input suites share: the local stack run by day, its invariants and its
  * end state.
@@ -12,10 +13,11 @@ import '../../tools/polyfill';
 import { secretNameFor } from '../../functions/domain/secrets';
 import { decoratePorts, type Ports } from '../../functions/runtime/ports';
 import type { ApicSimulator, InspectedCredential, SimulatorOptions, SimulatorSeed } from '../../tools/apic-simulator';
-import { startLocalStack, type LocalStackRunOptions } from '../../tools/runner/local-environment';
+import { startLocalStack, type LocalStackRunOptions, type LocalStackSnapshot } from '../../tools/runner/local-environment';
 import type { SecretsManagerEmulator } from '../../tools/emulators/secrets-manager/emulator';
 import type { SesEmulator } from '../../tools/emulators/ses/emulator';
 import type { LocalRunResult } from '../../tools/runner/workflow-runner';
+import { scanWorld, type SecretScan } from './faults-secrets';
 
 import { DAY_MS } from '../../functions/domain/time';
 const SUFFIX = '_new';
@@ -42,6 +44,18 @@ export interface WorldOptions {
   readonly simulator?: Omit<SimulatorOptions, 'seed' | 'now' | 'randomSeed'>;
   /** Config fields over the local defaults. */
   readonly config?: Record<string, unknown>;
+  /**
+   * Start from this snapshot of another world (taken with the same seed and config) instead of the seed alone: its
+   * services' state, its evidence so far and its seeded credentials, all deep-copied.
+   */
+  readonly from?: WorldSnapshot;
+}
+
+/** A deep copy of a world between runs, as plain data: `startRotationWorld({ ..., from })` continues from it. */
+export interface WorldSnapshot {
+  readonly stack: LocalStackSnapshot;
+  readonly evidence: readonly string[];
+  readonly initial: readonly SeededApp[];
 }
 
 export type WorldRunOptions = Omit<LocalStackRunOptions, 'now'>;
@@ -58,6 +72,8 @@ export interface RotationWorld {
   readonly evidence: string[];
   /** Runs the workflow on `day` of the timeline (the simulator clock moves there first). */
   runDay(day: number, options?: WorldRunOptions): Promise<LocalRunResult>;
+  /** A deep copy of the world as it is now (call it between runs). */
+  snapshot(): Promise<WorldSnapshot>;
   close(): Promise<void>;
 }
 
@@ -76,8 +92,9 @@ export async function startRotationWorld(options: WorldOptions): Promise<Rotatio
     randomSeed,
     ...(options.config ? { config: options.config } : {}),
   });
-  const initial = seededApps(stack.apic, options.seed);
-  const evidence: string[] = [];
+  if (options.from) stack.restore(options.from.stack);
+  const initial = options.from ? structuredClone([...options.from.initial]) : seededApps(stack.apic, options.seed);
+  const evidence: string[] = options.from ? [...options.from.evidence] : [];
   return {
     apic: stack.apic,
     secretsManager: stack.secretsManager,
@@ -104,6 +121,7 @@ export async function startRotationWorld(options: WorldOptions): Promise<Rotatio
       evidence.push(JSON.stringify(result));
       return result;
     },
+    snapshot: async () => ({ stack: await stack.snapshot(), evidence: [...evidence], initial: structuredClone(initial) }),
     close: () => stack.close(),
   };
 }
@@ -254,15 +272,25 @@ const READ_ONLY = /^(list|get|describe|read|verify|secretName)/;
 
 /**
  * Counts mutating port calls across every handler invocation (ports are decorated per invocation, the count is not)
- * and, when the armed point is reached, lets that call take effect and then throws `SimulatedCrash`.
+ * and, when the armed call is reached, lets that call take effect and then throws `SimulatedCrash`.
  */
 export class BoundaryCounter {
   readonly boundaries: string[] = [];
-  private armed: number | undefined;
+  private armed: { readonly boundary: string; readonly occurrence: number } | undefined;
+  /** The call a crash was thrown after, and which call of its kind (since counting began) it was. */
+  crashed: { readonly boundary: string; readonly occurrence: number } | undefined;
 
-  /** Crash right after the `n`-th (1-based) mutating call from now on; undefined only counts. */
-  arm(n: number | undefined): void {
-    this.armed = n === undefined ? undefined : this.boundaries.length + n;
+  /**
+   * Crash right after the `occurrence`-th (1-based) call of `boundary` from now on; undefined only counts. Armed by
+   * kind, not by position: apps run concurrently, so the order of calls of different kinds may vary between runs.
+   */
+  arm(target: { readonly boundary: string; readonly occurrence: number } | undefined): void {
+    this.armed = target && { boundary: target.boundary, occurrence: this.count(target.boundary) + target.occurrence };
+  }
+
+  /** Calls of `boundary` so far. */
+  count(boundary: string): number {
+    return this.boundaries.filter((b) => b === boundary).length;
   }
 
   decorate = (ports: Ports): Ports => {
@@ -281,8 +309,13 @@ export class BoundaryCounter {
         if (typeof property !== 'string' || READ_ONLY.test(property)) return (value as (...args: unknown[]) => unknown).bind(object);
         return async (...args: unknown[]) => {
           const outcome: unknown = await (value as (...args: unknown[]) => Promise<unknown>).apply(object, args);
-          this.boundaries.push(`${port}.${property}`);
-          if (this.boundaries.length === this.armed) throw new SimulatedCrash(`${port}.${property}`);
+          const boundary = `${port}.${property}`;
+          this.boundaries.push(boundary);
+          if (boundary === this.armed?.boundary && this.count(boundary) === this.armed.occurrence) {
+            this.crashed = this.armed;
+            this.armed = undefined;
+            throw new SimulatedCrash(boundary);
+          }
           return outcome;
         };
       },
@@ -290,34 +323,51 @@ export class BoundaryCounter {
   }
 }
 
-export interface CrashPlanOptions extends Omit<WorldOptions, 'start'> {
-  readonly start: Date;
+export interface CrashTimeline extends Omit<WorldOptions, 'from'> {
   /** Days of the timeline, ascending; the reference must be fully rotated after the last. */
   readonly days: readonly number[];
   /** Extra days after the timeline on which every crashed world must have caught up. */
   readonly settleDays: readonly number[];
-  /** Only these crash points (1-based); default all. Lets a suite split the points across files. */
-  readonly select?: (point: number, total: number) => boolean;
-  /** Called with every crashed world once its timeline is over, before it closes (e.g. to scan it for secrets). */
-  readonly beforeClose?: (world: RotationWorld) => Promise<void>;
+}
+
+/** One step boundary of the reference timeline: where a crash point crashes. */
+export interface CrashPoint {
+  /** 1-based position among every mutating call of the reference timeline. */
+  readonly point: number;
+  /** `port.method` of the call, e.g. "apic.deleteCredential". */
+  readonly boundary: string;
+  readonly day: number;
+  /**
+   * 1-based position among the calls of its kind on its day: the 2 in "apic.deleteCredential #2 on day 10". The crash
+   * world crashes after that call of that kind (apps run concurrently: the position among all calls of the day may vary).
+   */
+  readonly occurrence: number;
+}
+
+export interface CrashPlan {
+  readonly timeline: CrashTimeline;
+  /** The mutating calls of the reference timeline, in order: the step boundaries. */
+  readonly points: readonly CrashPoint[];
+  readonly reference: {
+    readonly endState: EndState;
+    /** Invariant violations after each reference run, labelled by the run (none expected). */
+    readonly violations: readonly string[];
+    readonly secretScan: SecretScan;
+  };
+  /** The reference world at the start of each day of the timeline, before that day's run. Frozen. */
+  readonly startOfDay: Readonly<Record<number, WorldSnapshot>>;
 }
 
 export interface CrashPointResult {
-  readonly point: number;
-  readonly boundary: string;
-  readonly day: number;
   /** How the run that crashed ended: FAILED, or the crash counted as a failed app or a failed notice. */
   readonly crashedRun: { readonly status: string; readonly appsFailed: number; readonly noticesFailed: number };
+  /** The call the crash happened after and which of its kind that day it was; undefined when the run made fewer such calls. */
+  readonly crashedAfter: { readonly boundary: string; readonly occurrence: number } | undefined;
   /** Invariant violations after each run, labelled by the run. */
   readonly violations: string[];
   readonly endState: EndState;
-}
-
-export interface CrashPlanReport {
-  /** The mutating calls of the reference timeline, in order: the step boundaries. */
-  readonly boundaries: readonly { readonly boundary: string; readonly day: number }[];
-  readonly reference: EndState;
-  readonly results: readonly CrashPointResult[];
+  /** The secret scan of the crashed world: everything said in it, from day 0 on, and every mail it sent. */
+  readonly secretScan: SecretScan;
 }
 
 async function withCounter<T>(counter: BoundaryCounter, body: () => Promise<T>): Promise<T> {
@@ -329,31 +379,7 @@ async function withCounter<T>(counter: BoundaryCounter, body: () => Promise<T>):
   }
 }
 
-export async function runCrashPlan(options: CrashPlanOptions): Promise<CrashPlanReport> {
-  const allDays = [...options.days, ...options.settleDays];
-  const counter = new BoundaryCounter();
-  const boundaries: { boundary: string; day: number }[] = [];
-  const reference = await withWorld(options, async (world) =>
-    withCounter(counter, async () => {
-      for (const day of allDays) {
-        const before = counter.boundaries.length;
-        await world.runDay(day);
-        for (const boundary of counter.boundaries.slice(before)) boundaries.push({ boundary, day });
-      }
-      return endState(world);
-    }),
-  );
-
-  const results: CrashPointResult[] = [];
-  for (const [index, { boundary, day }] of boundaries.entries()) {
-    const point = index + 1;
-    if (options.select && !options.select(point, boundaries.length)) continue;
-    results.push(await withWorld(options, (world) => crashAt(world, options, allDays, point, boundary, day)));
-  }
-  return { boundaries, reference, results };
-}
-
-async function withWorld<T>(options: CrashPlanOptions, body: (world: RotationWorld) => Promise<T>): Promise<T> {
+async function withWorld<T>(options: WorldOptions, body: (world: RotationWorld) => Promise<T>): Promise<T> {
   const world = await startRotationWorld(options);
   try {
     return await body(world);
@@ -362,39 +388,89 @@ async function withWorld<T>(options: CrashPlanOptions, body: (world: RotationWor
   }
 }
 
-async function crashAt(
-  world: RotationWorld,
-  options: CrashPlanOptions,
-  days: readonly number[],
-  point: number,
-  boundary: string,
-  crashDay: number,
-): Promise<CrashPointResult> {
-  const violations: string[] = [];
-  const check = (label: string) => violations.push(...invariantViolations(world).map((v) => `${label}: ${v}`));
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+function allDays(timeline: CrashTimeline): number[] {
+  return [...timeline.days, ...timeline.settleDays];
+}
+
+/**
+ * Runs the reference timeline once: its boundaries, its end state, its invariants after every run, its secret scan,
+ * and a snapshot of its world at the start of every day. The plan is deeply frozen, so the crash points that share
+ * it cannot change it (restoring a snapshot copies it).
+ */
+export async function planCrashes(timeline: CrashTimeline): Promise<CrashPlan> {
   const counter = new BoundaryCounter();
-  let crashedRun = { status: 'not run', appsFailed: 0, noticesFailed: 0 };
-  await withCounter(counter, async () => {
-    counter.arm(point);
-    const executionName = `crash-${point}`;
-    for (const day of days) {
-      const crashed = await world.runDay(day, day === crashDay ? { executionName } : {});
-      check(`day ${day}`);
-      if (day !== crashDay) continue;
-      crashedRun = {
-        status: crashed.status,
-        appsFailed: crashed.summary?.appsFailed ?? 0,
-        noticesFailed: crashed.summary?.notices.failed ?? 0,
-      };
-      if (counter.boundaries.length < point) {
-        violations.push(`day ${day}: crash point ${point} not reached (${counter.boundaries.length} boundaries, run ${crashed.status})`);
+  const points: CrashPoint[] = [];
+  const startOfDay: Record<number, WorldSnapshot> = {};
+  const violations: string[] = [];
+  const reference = await withWorld(timeline, async (world) =>
+    withCounter(counter, async () => {
+      for (const day of allDays(timeline)) {
+        startOfDay[day] = await world.snapshot();
+        const before = counter.boundaries.length;
+        await world.runDay(day);
+        violations.push(...invariantViolations(world).map((v) => `day ${day}: ${v}`));
+        const ofKind = new Map<string, number>();
+        for (const boundary of counter.boundaries.slice(before)) {
+          ofKind.set(boundary, (ofKind.get(boundary) ?? 0) + 1);
+          points.push({ point: points.length + 1, boundary, day, occurrence: ofKind.get(boundary) ?? 0 });
+        }
       }
-      await world.runDay(day, { executionName });
-      check(`day ${day} redrive`);
-      await world.runDay(day);
-      check(`day ${day} run again`);
-    }
+      return { endState: endState(world), violations, secretScan: await scanWorld(world) };
+    }),
+  );
+  return deepFreeze({ timeline, points, reference, startOfDay });
+}
+
+/**
+ * One crash point in a world of its own: restores the reference world at the start of the point's day, crashes right
+ * after the point's call, redrives the day, runs it again, and runs the rest of the timeline, checking the invariants
+ * after every run.
+ */
+export async function runCrashPoint(plan: CrashPlan, crash: CrashPoint): Promise<CrashPointResult> {
+  const from = plan.startOfDay[crash.day];
+  if (!from) throw new Error(`the crash plan has no snapshot of day ${crash.day}`);
+  const days = allDays(plan.timeline);
+  return withWorld({ ...plan.timeline, from }, async (world) => {
+    const violations: string[] = [];
+    const check = (label: string) => violations.push(...invariantViolations(world).map((v) => `${label}: ${v}`));
+    const counter = new BoundaryCounter();
+    let crashedRun = { status: 'not run', appsFailed: 0, noticesFailed: 0 };
+    await withCounter(counter, async () => {
+      counter.arm(crash);
+      const executionName = `crash-${crash.point}`;
+      for (const day of days.slice(days.indexOf(crash.day))) {
+        const crashed = await world.runDay(day, day === crash.day ? { executionName } : {});
+        check(`day ${day}`);
+        if (day !== crash.day) continue;
+        crashedRun = {
+          status: crashed.status,
+          appsFailed: crashed.summary?.appsFailed ?? 0,
+          noticesFailed: crashed.summary?.notices.failed ?? 0,
+        };
+        if (!counter.crashed) {
+          const calls = counter.count(crash.boundary);
+          violations.push(`day ${day}: crash point not reached (${calls} calls of ${crash.boundary}, run ${crashed.status})`);
+        }
+        await world.runDay(day, { executionName });
+        check(`day ${day} redrive`);
+        await world.runDay(day);
+        check(`day ${day} run again`);
+      }
+    });
+    return {
+      crashedRun,
+      crashedAfter: counter.crashed,
+      violations,
+      endState: endState(world),
+      secretScan: await scanWorld(world),
+    };
   });
-  await options.beforeClose?.(world);
-  return { point, boundary, day: crashDay, crashedRun, violations, endState: endState(world) };
 }

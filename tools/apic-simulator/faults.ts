@@ -8,10 +8,15 @@ export type FaultDecision =
   | { kind: 'throttle'; retryAfterSeconds: number }
   | { kind: 'drop'; afterCommit: boolean };
 
-interface QueuedFault {
+export interface QueuedFault {
   match: RouteMatch;
   remaining: number;
   decision: Exclude<FaultDecision, { kind: 'none' }>;
+}
+
+export interface FaultInjectorSnapshot {
+  readonly config: FaultConfig;
+  readonly queued: QueuedFault[];
 }
 
 const DEFAULT_ERROR_STATUS = 503;
@@ -34,6 +39,17 @@ export class FaultInjector {
 
   enqueue(match: RouteMatch, count: number, decision: QueuedFault['decision']): void {
     if (count > 0) this.queued.push({ match: { ...match }, remaining: count, decision });
+  }
+
+  /** The configuration and the queued one-shot faults, as plain data. */
+  snapshot(): FaultInjectorSnapshot {
+    return structuredClone({ config: this.config, queued: this.queued });
+  }
+
+  restore(snapshot: FaultInjectorSnapshot): void {
+    const copy = structuredClone(snapshot);
+    this.config = copy.config;
+    this.queued = copy.queued;
   }
 
   latencyMs(): number {

@@ -8,12 +8,12 @@ import type { Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { FaultInjector } from './faults';
 import { SeededRandom } from './random';
-import { buildRoutes } from './routes';
+import { buildRoutes, type ApiSettings } from './routes';
 import { hashSecret, SimulatorStore } from './store';
 import type { App, Catalog } from './store';
 import { TokenIssuer } from './tokens';
 import { Router, SimulatorTransport } from './transport';
-import type { ApicSimulator, SimulatorClock, SimulatorOptions } from './types';
+import type { ApicSimulator, SimulatorClock, SimulatorOptions, SimulatorSnapshot } from './types';
 import { Views } from './views';
 import { closeServer, listenOnLoopback } from '../emulators/loopback';
 import { DAY_MS } from '../../functions/domain/time';
@@ -59,6 +59,7 @@ export async function startApicSimulator(options: SimulatorOptions = {}): Promis
   const recordSecret = (secret: string): void => {
     revealed.add(secret);
   };
+  // Mutable in place: the routes read them per request, and `restore` puts a snapshot's back.
   const admin = {
     username: 'rotator-admin',
     password: randomBytes(12).toString('base64url'),
@@ -66,8 +67,17 @@ export async function startApicSimulator(options: SimulatorOptions = {}): Promis
     clientId: idRandom.hex(32),
     clientSecret: randomBytes(16).toString('hex'),
   };
-  const apiKey = randomBytes(24).toString('base64url');
-  [admin.password, admin.clientSecret, apiKey].forEach(recordSecret);
+  const settings: ApiSettings = {
+    admin,
+    apiKey: randomBytes(24).toString('base64url'),
+    defaultPageLimit: options.defaultPageLimit ?? 50,
+    maxPageLimit: options.maxPageLimit ?? 100,
+    acceptSuppliedCredentials: options.acceptSuppliedCredentials ?? true,
+    duplicateClientIdStatus: options.duplicateClientIdStatus ?? 400,
+    verifyMismatchStatus: options.verifyMismatchStatus ?? 400,
+    refuseLastCredentialDelete: options.refuseLastCredentialDelete ?? false,
+  };
+  [admin.password, admin.clientSecret, settings.apiKey].forEach(recordSecret);
 
   const store = new SimulatorStore(idRandom, clock, recordSecret);
   const tokens = new TokenIssuer(options.tokenTtlSeconds ?? 28_800, recordSecret);
@@ -90,16 +100,7 @@ export async function startApicSimulator(options: SimulatorOptions = {}): Promis
       views,
       tokens,
       recordSecret,
-      settings: {
-        admin,
-        apiKey,
-        defaultPageLimit: options.defaultPageLimit ?? 50,
-        maxPageLimit: options.maxPageLimit ?? 100,
-        acceptSuppliedCredentials: options.acceptSuppliedCredentials ?? true,
-        duplicateClientIdStatus: options.duplicateClientIdStatus ?? 400,
-        verifyMismatchStatus: options.verifyMismatchStatus ?? 400,
-        refuseLastCredentialDelete: options.refuseLastCredentialDelete ?? false,
-      },
+      settings,
     }),
   );
   const transport = new SimulatorTransport({ router, tokens, faults, baseLatencyMs: options.latencyMs ?? 0 });
@@ -118,8 +119,12 @@ export async function startApicSimulator(options: SimulatorOptions = {}): Promis
 
   return {
     baseUrl: apiBase,
-    admin: { ...admin },
-    apiKey,
+    get admin() {
+      return { ...admin };
+    },
+    get apiKey() {
+      return settings.apiKey;
+    },
     clock,
     faults: {
       set: (config) => faults.set(config),
@@ -153,6 +158,31 @@ export async function startApicSimulator(options: SimulatorOptions = {}): Promis
     },
     issuedSecrets: () => [...revealed],
     wipeCredentials: (providerOrg, catalog) => store.wipeCredentials(requireCatalog(providerOrg, catalog)),
+    snapshot: (): SimulatorSnapshot => ({
+      now: clock.now().toISOString(),
+      store: store.snapshot(),
+      idRandom: idRandom.snapshot(),
+      faultRandom: faultRandom.snapshot(),
+      admin: { ...admin },
+      apiKey: settings.apiKey,
+      revealed: [...revealed],
+      tokens: tokens.snapshot(),
+      faults: faults.snapshot(),
+      counters: transport.counters(),
+    }),
+    restore: (snapshot) => {
+      clock.set(new Date(snapshot.now));
+      store.restore(snapshot.store);
+      idRandom.restore(snapshot.idRandom);
+      faultRandom.restore(snapshot.faultRandom);
+      Object.assign(admin, snapshot.admin);
+      settings.apiKey = snapshot.apiKey;
+      revealed.clear();
+      for (const secret of snapshot.revealed) revealed.add(secret);
+      tokens.restore(snapshot.tokens);
+      faults.restore(snapshot.faults);
+      transport.restoreCounters(snapshot.counters);
+    },
     close: () => {
       transport.abandonPending();
       return closeServer(server);

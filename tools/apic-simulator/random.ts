@@ -6,6 +6,16 @@ export class SeededRandom {
     this.state = seed >>> 0;
   }
 
+  /** The generator's position, for a simulator snapshot. */
+  snapshot(): number {
+    return this.state;
+  }
+
+  /** Continues from a position `snapshot()` returned. */
+  restore(state: number): void {
+    this.state = state >>> 0;
+  }
+
   /** A float in [0, 1). */
   next(): number {
     return this.nextUint32() / 0x1_0000_0000;

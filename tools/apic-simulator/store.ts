@@ -140,6 +140,45 @@ export interface Credential {
   app: App;
 }
 
+/** The store as plain data (no cycles, no shared objects): what `SimulatorStore.snapshot()` returns. */
+export interface StoreSnapshot {
+  readonly providerOrgs: ReadonlyArray<{
+    readonly id: string;
+    readonly name: string;
+    readonly catalogs: readonly CatalogSnapshot[];
+  }>;
+}
+
+export interface CatalogSnapshot {
+  readonly id: string;
+  readonly name: string;
+  readonly userRegistryId: string;
+  readonly consumerOrgs: readonly ConsumerOrgSnapshot[];
+  /** The catalog's apps and credentials by id, in the catalog's own order (listings page through it). */
+  readonly appIds: readonly string[];
+  readonly credentialIds: readonly string[];
+  /** Client id → credential id. */
+  readonly credentialsByClientId: ReadonlyArray<readonly [string, string]>;
+}
+
+export interface ConsumerOrgSnapshot {
+  readonly id: string;
+  readonly name: string;
+  readonly title: string;
+  readonly owner: Owner;
+  readonly createdAt: string;
+  readonly apps: readonly AppSnapshot[];
+}
+
+export interface AppSnapshot {
+  readonly id: string;
+  readonly name: string;
+  readonly title: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly credentials: ReadonlyArray<Omit<Credential, 'app'>>;
+}
+
 export interface SimClockState {
   now(): Date;
 }
@@ -231,6 +270,58 @@ export class SimulatorStore {
     let clientId = this.random.hex(32);
     while (catalog.credentialsByClientId.has(clientId)) clientId = this.random.hex(32);
     return clientId;
+  }
+
+  /** Everything the store holds, as a deep copy in plain data. */
+  snapshot(): StoreSnapshot {
+    return {
+      providerOrgs: this.providerOrgs.list().map((providerOrg) => ({
+        id: providerOrg.id,
+        name: providerOrg.name,
+        catalogs: providerOrg.catalogs.list().map((catalog) => ({
+          id: catalog.id,
+          name: catalog.name,
+          userRegistryId: catalog.userRegistryId,
+          consumerOrgs: catalog.consumerOrgs.list().map((consumerOrg) => ({
+            id: consumerOrg.id,
+            name: consumerOrg.name,
+            title: consumerOrg.title,
+            owner: { ...consumerOrg.owner },
+            createdAt: consumerOrg.createdAt,
+            apps: consumerOrg.apps.list().map((app) => ({
+              id: app.id,
+              name: app.name,
+              title: app.title,
+              createdAt: app.createdAt,
+              updatedAt: app.updatedAt,
+              credentials: app.credentials.list().map(({ id, name, title, summary, clientId, secretHash, createdAt, updatedAt }) => ({
+                id,
+                name,
+                title,
+                summary,
+                clientId,
+                secretHash,
+                createdAt,
+                updatedAt,
+              })),
+            })),
+          })),
+          appIds: catalog.apps.list().map((app) => app.id),
+          credentialIds: catalog.credentials.list().map((credential) => credential.id),
+          credentialsByClientId: [...catalog.credentialsByClientId].map(([clientId, credential]) => [clientId, credential.id] as const),
+        })),
+      })),
+    };
+  }
+
+  /** Replaces everything the store holds with a deep copy of `snapshot`. */
+  restore(snapshot: StoreSnapshot): void {
+    this.providerOrgs.clear();
+    for (const providerOrgSnapshot of snapshot.providerOrgs) {
+      const providerOrg: ProviderOrg = { id: providerOrgSnapshot.id, name: providerOrgSnapshot.name, catalogs: new NamedIndex() };
+      this.providerOrgs.add(providerOrg);
+      for (const catalogSnapshot of providerOrgSnapshot.catalogs) providerOrg.catalogs.add(restoreCatalog(providerOrg, catalogSnapshot));
+    }
   }
 
   wipeCredentials(catalog: Catalog): void {
@@ -334,4 +425,59 @@ export class SimulatorStore {
     }
     return createdAt.toISOString();
   }
+}
+
+function restoreCatalog(providerOrg: ProviderOrg, snapshot: CatalogSnapshot): Catalog {
+  const catalog: Catalog = {
+    id: snapshot.id,
+    name: snapshot.name,
+    providerOrg,
+    consumerOrgs: new NamedIndex(),
+    apps: new OrderedIndex(),
+    credentials: new OrderedIndex(),
+    credentialsByClientId: new Map(),
+    userRegistryId: snapshot.userRegistryId,
+  };
+  const apps = new Map<string, App>();
+  const credentials = new Map<string, Credential>();
+  for (const orgSnapshot of snapshot.consumerOrgs) {
+    const consumerOrg: ConsumerOrg = {
+      id: orgSnapshot.id,
+      name: orgSnapshot.name,
+      title: orgSnapshot.title,
+      catalog,
+      owner: { ...orgSnapshot.owner },
+      apps: new NamedIndex(),
+      createdAt: orgSnapshot.createdAt,
+    };
+    catalog.consumerOrgs.add(consumerOrg);
+    for (const appSnapshot of orgSnapshot.apps) {
+      const app: App = {
+        id: appSnapshot.id,
+        name: appSnapshot.name,
+        title: appSnapshot.title,
+        consumerOrg,
+        credentials: new NamedIndex(),
+        createdAt: appSnapshot.createdAt,
+        updatedAt: appSnapshot.updatedAt,
+      };
+      consumerOrg.apps.add(app);
+      apps.set(app.id, app);
+      for (const credentialSnapshot of appSnapshot.credentials) {
+        const { id, name, title, summary, clientId, secretHash, createdAt, updatedAt } = credentialSnapshot;
+        const credential: Credential = { id, name, title, summary, clientId, secretHash, createdAt, updatedAt, app };
+        app.credentials.add(credential);
+        credentials.set(credential.id, credential);
+      }
+    }
+  }
+  const lookup = <T>(index: Map<string, T>, id: string, what: string): T => {
+    const found = index.get(id);
+    if (!found) throw new Error(`Simulator snapshot of catalog ${snapshot.name} lists ${what} ${id} that no consumer org holds`);
+    return found;
+  };
+  for (const id of snapshot.appIds) catalog.apps.add(lookup(apps, id, 'app'));
+  for (const id of snapshot.credentialIds) catalog.credentials.add(lookup(credentials, id, 'credential'));
+  for (const [clientId, id] of snapshot.credentialsByClientId) catalog.credentialsByClientId.set(clientId, lookup(credentials, id, 'credential'));
+  return catalog;
 }

@@ -27,4 +27,14 @@ export class TokenIssuer {
   expireAll(): void {
     this.expiries.clear();
   }
+
+  /** Every token issued and not yet seen expired, with its wall-clock expiry (ms). */
+  snapshot(): Array<[string, number]> {
+    return [...this.expiries];
+  }
+
+  restore(entries: ReadonlyArray<readonly [string, number]>): void {
+    this.expiries.clear();
+    for (const [token, expiry] of entries) this.expiries.set(token, expiry);
+  }
 }

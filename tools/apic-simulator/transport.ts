@@ -89,6 +89,11 @@ export class SimulatorTransport {
     this.counts.clear();
   }
 
+  restoreCounters(counters: Readonly<Record<string, number>>): void {
+    this.counts.clear();
+    for (const [key, count] of Object.entries(counters)) this.counts.set(key, count);
+  }
+
   /** Requests stuck in a latency delay are abandoned; their sockets close with the server. */
   abandonPending(): void {
     for (const timer of this.pendingDelays) clearTimeout(timer);

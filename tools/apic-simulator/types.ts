@@ -1,4 +1,6 @@
 /** Public shapes of the APIC simulator: seeds, options, fault configuration and the handle returned by start. */
+import type { FaultInjectorSnapshot } from './faults';
+import type { StoreSnapshot } from './store';
 
 export interface SimCredentialSeed {
   name: string;
@@ -155,5 +157,31 @@ export interface ApicSimulator {
   issuedSecrets(): string[];
   /** Models a rebuilt API Manager: apps kept (same names), all credentials of the catalog gone. */
   wipeCredentials(providerOrg: string, catalog: string): void;
+  /**
+   * A deep copy, as plain data, of everything the simulator holds: clock, catalogs down to credentials (in listing
+   * order), id and fault generators, admin credentials, issued secrets and tokens, faults and counters.
+   */
+  snapshot(): SimulatorSnapshot;
+  /**
+   * Replaces everything `snapshot()` covers with a deep copy of `snapshot` (possibly taken from another simulator);
+   * the server, its base URL and the start options stay. Later changes on either side never reach the other.
+   */
+  restore(snapshot: SimulatorSnapshot): void;
   close(): Promise<void>;
+}
+
+/** What `ApicSimulator.snapshot()` returns: plain data (structured-clonable), sharing nothing with the simulator. */
+export interface SimulatorSnapshot {
+  /** The simulator clock, ISO 8601. */
+  readonly now: string;
+  readonly store: StoreSnapshot;
+  readonly idRandom: number;
+  readonly faultRandom: number;
+  readonly admin: { readonly username: string; readonly password: string; readonly realm: string; readonly clientId: string; readonly clientSecret: string };
+  readonly apiKey: string;
+  readonly revealed: readonly string[];
+  /** Token → wall-clock expiry (ms). */
+  readonly tokens: ReadonlyArray<readonly [string, number]>;
+  readonly faults: FaultInjectorSnapshot;
+  readonly counters: Readonly<Record<string, number>>;
 }

@@ -3,11 +3,11 @@
  * secret stored where the handlers read it, and the synthesized definition, wired to run the workflow by date.
  */
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { startApicSimulator, type ApicSimulator, type SimulatorOptions } from '../apic-simulator';
-import { startEventBridgeEmulator, type EventBridgeEmulator } from '../emulators/eventbridge/emulator';
-import { startSecretsManagerEmulator, type SecretsManagerEmulator } from '../emulators/secrets-manager/emulator';
-import { startS3Emulator, type S3Emulator } from '../emulators/s3/emulator';
-import { startSesEmulator, type SesEmulator } from '../emulators/ses/emulator';
+import { startApicSimulator, type ApicSimulator, type SimulatorOptions, type SimulatorSnapshot } from '../apic-simulator';
+import { startEventBridgeEmulator, type EventBridgeEmulator, type EventBridgeSnapshot } from '../emulators/eventbridge/emulator';
+import { startSecretsManagerEmulator, type SecretsManagerEmulator, type SecretsManagerSnapshot } from '../emulators/secrets-manager/emulator';
+import { startS3Emulator, type S3Emulator, type S3Snapshot } from '../emulators/s3/emulator';
+import { startSesEmulator, type SesEmulator, type SesSnapshot } from '../emulators/ses/emulator';
 import { LOCAL_REPORT_BUCKET, runWorkflowLocally, synthesizeDefinition, type LocalRunOptions, type LocalRunResult } from './workflow-runner';
 
 export const LOCAL_ADMIN_SECRET_ID = 'apic-rotator/admin';
@@ -37,7 +37,22 @@ export interface LocalStack {
   readonly config: Record<string, unknown>;
   readonly secretsManagerClient: SecretsManagerClient;
   run(options: LocalStackRunOptions): Promise<LocalRunResult>;
+  /** A deep copy of what the simulator and every emulator hold (see their `snapshot()`), as plain data. */
+  snapshot(): Promise<LocalStackSnapshot>;
+  /**
+   * Puts a deep copy of `snapshot` (possibly another stack's) into the simulator and every emulator. The endpoints and
+   * the config stay this stack's; the admin secret and the simulator's admin credentials both come from the snapshot.
+   */
+  restore(snapshot: LocalStackSnapshot): void;
   close(): Promise<void>;
+}
+
+export interface LocalStackSnapshot {
+  readonly apic: SimulatorSnapshot;
+  readonly secretsManager: SecretsManagerSnapshot;
+  readonly ses: SesSnapshot;
+  readonly eventBridge: EventBridgeSnapshot;
+  readonly s3: S3Snapshot;
 }
 
 export function localSdkConfig(endpoint: string) {
@@ -88,6 +103,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         },
         adminSecretId: LOCAL_ADMIN_SECRET_ID,
       }),
+    snapshot: async () => ({
+      apic: apic.snapshot(),
+      secretsManager: secretsManager.snapshot(),
+      ses: await ses.snapshot(),
+      eventBridge: eventBridge.snapshot(),
+      s3: s3.snapshot(),
+    }),
+    restore: (snapshot) => {
+      apic.restore(snapshot.apic);
+      secretsManager.restore(snapshot.secretsManager);
+      ses.restore(snapshot.ses);
+      eventBridge.restore(snapshot.eventBridge);
+      s3.restore(snapshot.s3);
+    },
     close: async () => {
       secretsManagerClient.destroy();
       await Promise.all([apic.close(), secretsManager.close(), ses.close(), eventBridge.close(), s3.close()]);

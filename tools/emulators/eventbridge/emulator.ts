@@ -27,7 +27,17 @@ export interface EventBridgeEmulator {
   clear(): void;
   /** Refuses the next `count` entries with `errorCode` in the result (FailedEntryCount), as EventBridge does when throttled. */
   failNext(count: number, errorCode?: string): void;
+  /** A deep copy of the accepted events and the pending refusals, as plain data. */
+  snapshot(): EventBridgeSnapshot;
+  /** Replaces the accepted events and pending refusals with a deep copy of `snapshot`'s; the endpoint stays. */
+  restore(snapshot: EventBridgeSnapshot): void;
   close(): Promise<void>;
+}
+
+/** What `EventBridgeEmulator.snapshot()` returns: plain data (structured-clonable). */
+export interface EventBridgeSnapshot {
+  readonly events: readonly CapturedEvent[];
+  readonly refusals: { readonly remaining: number; readonly errorCode: string };
 }
 
 const MAX_ENTRIES = 10;
@@ -110,6 +120,12 @@ export async function startEventBridgeEmulator(): Promise<EventBridgeEmulator> {
     },
     failNext: (count, errorCode = 'InternalFailure') => {
       refusals = { remaining: count, errorCode };
+    },
+    snapshot: () => structuredClone({ events: captured, refusals }),
+    restore: (snapshot) => {
+      const copy = structuredClone(snapshot);
+      captured = [...copy.events];
+      refusals = { ...copy.refusals };
     },
     close: () => closeServer(server),
   };

@@ -30,7 +30,31 @@ export interface S3Emulator {
   createBucket(name: string): void;
   /** Stores objects directly, without HTTP: tests of paging need more objects than the SDK writes quickly. */
   seed(bucket: string, objects: Iterable<{ readonly key: string; readonly body: string; readonly contentType?: string }>): void;
+  /** A deep copy of every bucket and object (bytes, metadata, checksums), as plain data. */
+  snapshot(): S3Snapshot;
+  /** Replaces every bucket with a deep copy of `snapshot`'s (possibly another emulator's); the endpoint stays. */
+  restore(snapshot: S3Snapshot): void;
   close(): Promise<void>;
+}
+
+/** What `S3Emulator.snapshot()` returns: plain data (structured-clonable). */
+export interface S3Snapshot {
+  readonly buckets: ReadonlyArray<{
+    readonly name: string;
+    /** In the order they were written (listings sort by key themselves). */
+    readonly objects: ReadonlyArray<{
+      readonly key: string;
+      /** The stored bytes, base64. */
+      readonly body: string;
+      readonly contentType?: string;
+      readonly sse?: string;
+      readonly kmsKeyId?: string;
+      readonly etag: string;
+      /** ISO 8601. */
+      readonly lastModified: string;
+      readonly checksums: ReadonlyArray<readonly [string, string]>;
+    }>;
+  }>;
 }
 
 interface StoredObject {
@@ -415,6 +439,41 @@ export async function startS3Emulator(): Promise<S3Emulator> {
     },
     createBucket(name) {
       if (!buckets.has(name)) buckets.set(name, new Map());
+    },
+    snapshot() {
+      return {
+        buckets: [...buckets].map(([name, bucket]) => ({
+          name,
+          objects: [...bucket].map(([key, object]) => ({
+            key,
+            body: object.body.toString('base64'),
+            ...(object.contentType === undefined ? {} : { contentType: object.contentType }),
+            ...(object.sse === undefined ? {} : { sse: object.sse }),
+            ...(object.kmsKeyId === undefined ? {} : { kmsKeyId: object.kmsKeyId }),
+            etag: object.etag,
+            lastModified: object.lastModified.toISOString(),
+            checksums: [...object.checksums],
+          })),
+        })),
+      };
+    },
+    restore(snapshot) {
+      buckets.clear();
+      for (const { name, objects } of snapshot.buckets) {
+        const bucket: Bucket = new Map();
+        for (const { key, body, contentType, sse, kmsKeyId, etag, lastModified, checksums } of objects) {
+          bucket.set(key, {
+            body: Buffer.from(body, 'base64'),
+            ...(contentType === undefined ? {} : { contentType }),
+            ...(sse === undefined ? {} : { sse }),
+            ...(kmsKeyId === undefined ? {} : { kmsKeyId }),
+            etag,
+            lastModified: new Date(lastModified),
+            checksums: new Map(checksums),
+          });
+        }
+        buckets.set(name, bucket);
+      }
     },
     seed(bucketName, objects) {
       const bucket = bucketNamed(bucketName);

@@ -41,8 +41,45 @@ export interface SeedSecret {
   readonly tags?: Record<string, string>;
 }
 
+/** Everything a Secrets Manager emulator holds, as plain data (structured-clonable). */
+export interface SecretsManagerSnapshot {
+  /** Secrets in creation order; null where a secret was force-deleted (page tokens count those holes). */
+  readonly secrets: ReadonlyArray<SecretSnapshot | null>;
+  /** State of the generator of ARN suffixes. */
+  readonly random: number;
+  readonly requests: readonly RecordedRequest[];
+  readonly counts: Readonly<Record<string, number>>;
+  /** Injected faults still pending, per operation. */
+  readonly faults: Readonly<Record<string, ReadonlyArray<{ readonly remaining: number; readonly type: string; readonly status: number }>>>;
+}
+
+export interface SecretSnapshot {
+  readonly name: string;
+  readonly arn: string;
+  readonly createdDate: number;
+  readonly kmsKeyId?: string;
+  readonly description?: string;
+  readonly tags: ReadonlyArray<readonly [string, string]>;
+  readonly versions: ReadonlyArray<{
+    readonly versionId: string;
+    readonly secretString?: string;
+    readonly secretBinary?: string;
+    readonly createdDate: number;
+    readonly stages: readonly string[];
+    readonly lastAccessedDate?: number;
+  }>;
+  readonly lastChangedDate: number;
+  readonly lastAccessedDate?: number;
+  readonly deletedDate?: number;
+  readonly resourcePolicy?: string;
+}
+
 export interface SecretsManagerEmulator {
   readonly endpoint: string;
+  /** A deep copy of everything the emulator holds: secrets, versions, tags, policies, request log, counts, pending faults. */
+  snapshot(): SecretsManagerSnapshot;
+  /** Replaces everything `snapshot()` covers with a deep copy of `snapshot` (possibly another emulator's); the endpoint stays. */
+  restore(snapshot: SecretsManagerSnapshot): void;
   /** Creates secrets directly, without HTTP: benchmarks and large tests need far more than the SDK can create quickly. */
   seed(secrets: Iterable<SeedSecret>): void;
   /** Every request received, in order, faulted ones included. */
@@ -172,15 +209,18 @@ function tagList(tags: Map<string, string>): Array<{ Key: string; Value: string 
 }
 
 /** mulberry32: a tiny seeded generator, enough for reproducible ARN suffixes. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
+class SeededRandom {
+  constructor(public state: number) {
+    this.state = state >>> 0;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  }
 }
 
 /** The in-memory service: one method per operation, each taking the parsed JSON input. */
@@ -190,7 +230,75 @@ class SecretsService {
   /** Creation order, with force-deleted secrets left as holes so page tokens stay valid. */
   private readonly ordered: Array<SecretRecord | undefined> = [];
 
-  constructor(private readonly random: () => number) {}
+  constructor(readonly random: SeededRandom) {}
+
+  snapshot(): Array<SecretSnapshot | null> {
+    return this.ordered.map((secret) =>
+      secret === undefined
+        ? null
+        : {
+            name: secret.name,
+            arn: secret.arn,
+            createdDate: secret.createdDate,
+            ...(secret.kmsKeyId !== undefined && { kmsKeyId: secret.kmsKeyId }),
+            ...(secret.description !== undefined && { description: secret.description }),
+            tags: [...secret.tags],
+            versions: [...secret.versions.values()].map((version) => ({
+              versionId: version.versionId,
+              ...(version.secretString !== undefined && { secretString: version.secretString }),
+              ...(version.secretBinary !== undefined && { secretBinary: version.secretBinary }),
+              createdDate: version.createdDate,
+              stages: [...version.stages],
+              ...(version.lastAccessedDate !== undefined && { lastAccessedDate: version.lastAccessedDate }),
+            })),
+            lastChangedDate: secret.lastChangedDate,
+            ...(secret.lastAccessedDate !== undefined && { lastAccessedDate: secret.lastAccessedDate }),
+            ...(secret.deletedDate !== undefined && { deletedDate: secret.deletedDate }),
+            ...(secret.resourcePolicy !== undefined && { resourcePolicy: secret.resourcePolicy }),
+          },
+    );
+  }
+
+  restore(secrets: ReadonlyArray<SecretSnapshot | null>): void {
+    this.byName.clear();
+    this.byArn.clear();
+    this.ordered.length = 0;
+    for (const snapshot of secrets) {
+      if (snapshot === null) {
+        this.ordered.push(undefined);
+        continue;
+      }
+      const secret: SecretRecord = {
+        name: snapshot.name,
+        arn: snapshot.arn,
+        createdDate: snapshot.createdDate,
+        ...(snapshot.kmsKeyId !== undefined && { kmsKeyId: snapshot.kmsKeyId }),
+        ...(snapshot.description !== undefined && { description: snapshot.description }),
+        position: this.ordered.length,
+        tags: new Map(snapshot.tags),
+        versions: new Map(
+          snapshot.versions.map((version) => [
+            version.versionId,
+            {
+              versionId: version.versionId,
+              ...(version.secretString !== undefined && { secretString: version.secretString }),
+              ...(version.secretBinary !== undefined && { secretBinary: version.secretBinary }),
+              createdDate: version.createdDate,
+              stages: new Set(version.stages),
+              ...(version.lastAccessedDate !== undefined && { lastAccessedDate: version.lastAccessedDate }),
+            },
+          ]),
+        ),
+        lastChangedDate: snapshot.lastChangedDate,
+        ...(snapshot.lastAccessedDate !== undefined && { lastAccessedDate: snapshot.lastAccessedDate }),
+        ...(snapshot.deletedDate !== undefined && { deletedDate: snapshot.deletedDate }),
+        ...(snapshot.resourcePolicy !== undefined && { resourcePolicy: snapshot.resourcePolicy }),
+      };
+      this.byName.set(secret.name, secret);
+      this.byArn.set(secret.arn, secret);
+      this.ordered.push(secret);
+    }
+  }
 
   secretNames(): string[] {
     return [...this.byName.keys()];
@@ -224,7 +332,7 @@ class SecretsService {
 
   private arnFor(name: string): string {
     let suffix = '';
-    for (let i = 0; i < 6; i++) suffix += ARN_SUFFIX_ALPHABET[Math.floor(this.random() * ARN_SUFFIX_ALPHABET.length)];
+    for (let i = 0; i < 6; i++) suffix += ARN_SUFFIX_ALPHABET[Math.floor(this.random.next() * ARN_SUFFIX_ALPHABET.length)];
     return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${name}-${suffix}`;
   }
 
@@ -624,7 +732,7 @@ interface PendingFault {
 }
 
 export async function startSecretsManagerEmulator(options: SecretsManagerEmulatorOptions = {}): Promise<SecretsManagerEmulator> {
-  const service = new SecretsService(seededRandom(options.randomSeed ?? randomInt(2 ** 31)));
+  const service = new SecretsService(new SeededRandom(options.randomSeed ?? randomInt(2 ** 31)));
   const recordRequests = options.recordRequests ?? true;
   const log: RecordedRequest[] = [];
   const counts = new Map<string, number>();
@@ -661,6 +769,23 @@ export async function startSecretsManagerEmulator(options: SecretsManagerEmulato
 
   return {
     endpoint,
+    snapshot: () => ({
+      secrets: service.snapshot(),
+      random: service.random.state,
+      requests: log.map((request) => ({ ...request })),
+      counts: Object.fromEntries(counts),
+      faults: Object.fromEntries([...faults].map(([operation, queue]) => [operation, queue.map((fault) => ({ ...fault }))])),
+    }),
+    restore: (snapshot) => {
+      service.restore(snapshot.secrets);
+      service.random.state = snapshot.random >>> 0;
+      log.length = 0;
+      for (const request of snapshot.requests) log.push({ ...request });
+      counts.clear();
+      for (const [operation, count] of Object.entries(snapshot.counts)) counts.set(operation, count);
+      faults.clear();
+      for (const [operation, queue] of Object.entries(snapshot.faults)) faults.set(operation, queue.map((fault) => ({ ...fault })));
+    },
     seed: (secrets) => {
       for (const secret of secrets) {
         service.operations.CreateSecret?.({

@@ -23,7 +23,20 @@ export interface SesEmulator {
   clear(): Promise<void>;
   /** The next `count` SendEmail calls answer HTTP 500 with an SES `InternalFailure` error (the SDK retries these). */
   failNext(count: number): void;
+  /** A deep copy of the mail `emails()` returns and of the pending failures, as plain data. */
+  snapshot(): Promise<SesSnapshot>;
+  /**
+   * Makes `emails()` return a copy of `snapshot`'s mail followed by whatever is sent from now on, and sets the pending
+   * failures; the endpoint stays.
+   */
+  restore(snapshot: SesSnapshot): void;
   close(): Promise<void>;
+}
+
+/** What `SesEmulator.snapshot()` returns: plain data (structured-clonable). */
+export interface SesSnapshot {
+  readonly emails: readonly CapturedEmail[];
+  readonly failuresLeft: number;
 }
 
 interface StoredEmail {
@@ -45,6 +58,8 @@ export async function startSesEmulator(): Promise<SesEmulator> {
   const backend = await startSesLocal({ host: '127.0.0.1', port: 0 });
   const backendPort = (backend.address() as AddressInfo).port;
   const ownMessageIds = new Set<string>();
+  /** Mail a restored snapshot holds: it was sent through another emulator, so the backend's store does not have it. */
+  let restored: CapturedEmail[] = [];
   let failuresLeft = 0;
 
   const forward = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
@@ -80,25 +95,37 @@ export async function startSesEmulator(): Promise<SesEmulator> {
   const { endpoint } = await listenOnLoopback(proxy);
   const backendUrl = `http://127.0.0.1:${backendPort}`;
 
+  const emails = async (): Promise<CapturedEmail[]> => {
+    const store = (await (await fetch(`${backendUrl}/store`)).json()) as { emails: StoredEmail[] };
+    const sent = store.emails
+      .filter((email) => ownMessageIds.has(email.messageId))
+      .map((email) => ({
+        from: email.from,
+        to: email.destination.to,
+        subject: email.subject,
+        ...(email.body.text !== undefined && { text: email.body.text }),
+        ...(email.body.html !== undefined && { html: email.body.html }),
+      }));
+    return [...structuredClone(restored), ...sent];
+  };
+
   return {
     endpoint,
-    async emails() {
-      const store = (await (await fetch(`${backendUrl}/store`)).json()) as { emails: StoredEmail[] };
-      return store.emails
-        .filter((email) => ownMessageIds.has(email.messageId))
-        .map((email) => ({
-          from: email.from,
-          to: email.destination.to,
-          subject: email.subject,
-          ...(email.body.text !== undefined && { text: email.body.text }),
-          ...(email.body.html !== undefined && { html: email.body.html }),
-        }));
-    },
+    emails,
     async clear() {
       ownMessageIds.clear();
+      restored = [];
     },
     failNext(count) {
       failuresLeft = count;
+    },
+    async snapshot() {
+      return { emails: await emails(), failuresLeft };
+    },
+    restore(snapshot) {
+      ownMessageIds.clear();
+      restored = structuredClone([...snapshot.emails]);
+      failuresLeft = snapshot.failuresLeft;
     },
     async close() {
       await Promise.all([closeServer(proxy), closeServer(backend)]);
