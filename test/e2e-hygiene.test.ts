@@ -4,7 +4,7 @@
  * for every secret the simulator issued or accepted and every secret stored in Secrets Manager.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../tools/runner/local-environment';
+import { startLocalEnvironment, type LocalEnvironment } from '../tools/runner/local-environment';
 import { OPERATOR_EMAIL, TIMELINE_START, TimelineModel, dayAt, timelineCatalog, timelineConfig } from './support/e2e-catalog';
 import { findSecretLeaks, storedClientSecrets, type CollectedText } from './support/e2e-observe';
 
@@ -14,13 +14,13 @@ const VERIFY_SECRET = 'POST /apps/:porg/:catalog/:corg/:app/credentials/:cred/ve
  * Faults placed where a step holds a fresh secret: promotion refused for good (the apps due that day fail, with
  * the secret already in APIC and staged), and verification failing twice (the client retries and logs it).
  */
-const FAULTS_BY_DAY: Record<number, (stack: LocalStack) => void> = {
+const FAULTS_BY_DAY: Record<number, (stack: LocalEnvironment) => void> = {
   0: (stack) => stack.secretsManager.faults.failNext('UpdateSecretVersionStage', 10, 'AccessDeniedException'),
   1: (stack) => stack.apic.faults.failNext({ route: VERIFY_SECRET }, { count: 2, status: 503 }),
 };
 
 describe('secret hygiene over a whole timeline', () => {
-  let stack: LocalStack;
+  let stack: LocalEnvironment;
   const collected: CollectedText[] = [];
   let appFailures = 0;
   let failedRuns = 0;
@@ -47,7 +47,7 @@ describe('secret hygiene over a whole timeline', () => {
 
   beforeAll(async () => {
     const catalog = timelineCatalog();
-    stack = await startLocalStack({
+    stack = await startLocalEnvironment({
       simulator: { seed: catalog.seed, now: TIMELINE_START },
       config: timelineConfig({ operatorEmail: OPERATOR_EMAIL }),
     });

@@ -4,7 +4,7 @@
  * dry runs, execution-input filters and the run summary.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../tools/runner/local-environment';
+import { startLocalEnvironment, type LocalEnvironment } from '../tools/runner/local-environment';
 import type { LocalRunResult } from '../tools/runner/workflow-runner';
 import type { CapturedEmail } from '../tools/emulators/ses/emulator';
 import { DAY_MS } from '../functions/domain/time';
@@ -48,11 +48,11 @@ function label(credential: SeededCredential): string {
 }
 
 async function startTimelineStack(catalog = timelineCatalog(), options: { operatorEmail?: string } = { operatorEmail: OPERATOR_EMAIL }) {
-  const stack = await startLocalStack({ simulator: { seed: catalog.seed, now: TIMELINE_START }, config: timelineConfig(options) });
+  const stack = await startLocalEnvironment({ simulator: { seed: catalog.seed, now: TIMELINE_START }, config: timelineConfig(options) });
   return { stack, catalog, model: new TimelineModel(catalog) };
 }
 
-async function runOn(stack: LocalStack, day: number, input?: Record<string, unknown>): Promise<LocalRunResult> {
+async function runOn(stack: LocalEnvironment, day: number, input?: Record<string, unknown>): Promise<LocalRunResult> {
   const at = dayAt(day);
   stack.apic.clock.set(at);
   return stack.run({ now: at, ...(input ? { input } : {}) });
@@ -69,7 +69,7 @@ function expectedActionCounts(plan: ReturnType<TimelineModel['plan']>): Record<s
 }
 
 describe('a 120-day timeline of the synthesized workflow', () => {
-  let stack: LocalStack;
+  let stack: LocalEnvironment;
   let model: TimelineModel;
   const runs: TimelineRun[] = [];
 
@@ -255,7 +255,7 @@ describe('a 120-day timeline of the synthesized workflow', () => {
 });
 
 describe('a dry run on a day where actions are due', () => {
-  let stack: LocalStack;
+  let stack: LocalEnvironment;
   let model: TimelineModel;
   const DRY_DAY = 10;
 
@@ -291,7 +291,7 @@ describe('a dry run on a day where actions are due', () => {
 });
 
 describe('execution input filters', () => {
-  let stack: LocalStack;
+  let stack: LocalEnvironment;
   const FILTER_DAY = 14;
 
   beforeAll(async () => {
@@ -333,7 +333,7 @@ describe('execution input filters', () => {
 });
 
 describe('notices of a consumer org without an owner e-mail when no operator is configured', () => {
-  let stack: LocalStack;
+  let stack: LocalEnvironment;
 
   beforeAll(async () => {
     ({ stack } = await startTimelineStack(timelineCatalog(), {}));
@@ -361,7 +361,7 @@ function changedApps(before: Awaited<ReturnType<typeof snapshotWorld>>, after: A
 }
 
 /** Consumer orgs that have a credential secret (the admin secret lives elsewhere). */
-function secretOrgs(stack: LocalStack): string[] {
+function secretOrgs(stack: LocalEnvironment): string[] {
   const prefix = `apic-rotator/${TARGET.providerOrg}/${TARGET.catalog}/`;
   const orgs = stack.secretsManager.inspect
     .secretNames()

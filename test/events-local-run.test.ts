@@ -6,7 +6,7 @@ import { DescribeSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretNameFor } from '../functions/domain/secrets';
 import type { CapturedEvent } from '../tools/emulators/eventbridge/emulator';
-import { startLocalStack, type LocalStack } from '../tools/runner/local-environment';
+import { startLocalEnvironment, type LocalEnvironment } from '../tools/runner/local-environment';
 import { DAY_MS } from '../functions/domain/time';
 
 const START = new Date('2025-03-01T03:00:00.000Z');
@@ -54,7 +54,7 @@ function dayAt(day: number): Date {
   return new Date(START.getTime() + day * DAY_MS);
 }
 
-async function runOn(stack: LocalStack, day: number) {
+async function runOn(stack: LocalEnvironment, day: number) {
   stack.apic.clock.set(dayAt(day));
   return stack.run({ now: dayAt(day) });
 }
@@ -64,7 +64,7 @@ function secretNameOf(due: (typeof DUE)[number]): string {
 }
 
 /** Every secret the scenario put anywhere: what APIC issued or was seeded with, and every stored client secret. */
-function everySecret(stack: LocalStack): string[] {
+function everySecret(stack: LocalEnvironment): string[] {
   const { inspect } = stack.secretsManager;
   const stored = inspect.secretNames().flatMap((name) =>
     inspect.versions(name).flatMap((version) => {
@@ -76,14 +76,14 @@ function everySecret(stack: LocalStack): string[] {
 }
 
 describe('rotation events over a replacement and a removal', () => {
-  let stack: LocalStack;
+  let stack: LocalEnvironment;
   let readyEvents: CapturedEvent[];
   let removedEvents: CapturedEvent[];
   const originalIds = new Map<string, string>();
   const replacementClientIds = new Map<string, string>();
 
   beforeAll(async () => {
-    stack = await startLocalStack({ simulator: { seed: seed(), now: START }, config: { policy: POLICY } });
+    stack = await startLocalEnvironment({ simulator: { seed: seed(), now: START }, config: { policy: POLICY } });
     for (const due of DUE) {
       const original = stack.apic.inspect.credentials(TARGET.providerOrg, TARGET.catalog, due.consumerOrg, due.app).find((c) => c.name === due.credential);
       originalIds.set(due.credential, original?.id ?? '');
@@ -164,9 +164,9 @@ describe('rotation events over a replacement and a removal', () => {
 });
 
 describe('a refused event', () => {
-  let stack: LocalStack;
+  let stack: LocalEnvironment;
   beforeAll(async () => {
-    stack = await startLocalStack({ simulator: { seed: seed(), now: START }, config: { policy: POLICY } });
+    stack = await startLocalEnvironment({ simulator: { seed: seed(), now: START }, config: { policy: POLICY } });
   });
   afterAll(async () => {
     await stack?.close();

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RestoreReportEntry, RestoreSummary } from '../functions/domain/restore';
 import { secretNameFor } from '../functions/domain/secrets';
 import type { InspectedCredential } from '../tools/apic-simulator';
-import { startLocalStack, type LocalStack } from '../tools/runner/local-environment';
+import { startLocalEnvironment, type LocalEnvironment } from '../tools/runner/local-environment';
 import { synthesizeRestoreDefinition, type LocalRunResult } from '../tools/runner/workflow-runner';
 import { CATALOG, OPERATOR_EMAIL, PROVIDER_ORG, SUFFIX, TARGET, TIMELINE_START, dayAt, timelineCatalog, timelineConfig } from './support/e2e-catalog';
 import { findSecretLeaks, readCurrentValue, storedClientSecrets, verifyOverHttp, type StoredCredentialValue } from './support/e2e-observe';
@@ -37,17 +37,17 @@ function outcomesByCredential(summary: RestoreSummary | undefined): Record<strin
   return Object.fromEntries((summary?.results ?? []).map((entry) => [key(entry), entry.outcome]));
 }
 
-function credentialsOf(stack: LocalStack, consumerOrg: string, app: string): InspectedCredential[] {
+function credentialsOf(stack: LocalEnvironment, consumerOrg: string, app: string): InspectedCredential[] {
   return stack.apic.inspect.credentials(PROVIDER_ORG, CATALOG, consumerOrg, app);
 }
 
-function allCredentials(stack: LocalStack): Record<string, InspectedCredential[]> {
+function allCredentials(stack: LocalEnvironment): Record<string, InspectedCredential[]> {
   return Object.fromEntries(
     stack.apic.inspect.apps(PROVIDER_ORG, CATALOG).map(({ consumerOrg, app }) => [`${consumerOrg}/${app}`, credentialsOf(stack, consumerOrg, app)]),
   );
 }
 
-async function storedSecrets(stack: LocalStack): Promise<StoredSecret[]> {
+async function storedSecrets(stack: LocalEnvironment): Promise<StoredSecret[]> {
   const targetPrefix = `${PREFIX}/${PROVIDER_ORG}/${CATALOG}/`;
   const names = stack.secretsManager.inspect.secretNames().filter((name) => name.startsWith(targetPrefix));
   return Promise.all(
@@ -60,7 +60,7 @@ async function storedSecrets(stack: LocalStack): Promise<StoredSecret[]> {
 }
 
 /** Stores a credential secret as the rotator would, for a credential APIC never had. */
-async function storeSecret(stack: LocalStack, locator: typeof GHOST): Promise<void> {
+async function storeSecret(stack: LocalEnvironment, locator: typeof GHOST): Promise<void> {
   await stack.secretsManagerClient.send(
     new CreateSecretCommand({
       Name: secretNameFor(PREFIX, locator),
@@ -80,7 +80,7 @@ async function storeSecret(stack: LocalStack, locator: typeof GHOST): Promise<vo
 }
 
 describe('restoring credentials on a rebuilt APIC from Secrets Manager', () => {
-  let stack: LocalStack;
+  let stack: LocalEnvironment;
   let runner: RestoreRunner;
   let definition: StateMachineDefinition;
   let secrets: StoredSecret[];
@@ -104,7 +104,7 @@ describe('restoring credentials on a rebuilt APIC from Secrets Manager', () => {
 
   beforeAll(async () => {
     const catalog = timelineCatalog();
-    stack = await startLocalStack({
+    stack = await startLocalEnvironment({
       simulator: { seed: catalog.seed, now: TIMELINE_START },
       config: { ...timelineConfig({ operatorEmail: OPERATOR_EMAIL }), pageSize: PAGE_SIZE },
     });

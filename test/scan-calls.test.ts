@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateCatalog } from '../tools/apic-simulator/generate';
 import type { SimulatorSeed } from '../tools/apic-simulator';
-import { startLocalStack, type LocalStack } from '../tools/runner/local-environment';
+import { startLocalEnvironment, type LocalEnvironment } from '../tools/runner/local-environment';
 
 const NOW = new Date('2025-06-01T00:00:00Z');
 const TARGET = { providerOrg: 'acme', catalog: 'production' };
@@ -19,7 +19,7 @@ function countCredentials(seed: SimulatorSeed): number {
   return seed.catalogs.flatMap((c) => c.consumerOrgs).flatMap((o) => o.apps).reduce((sum, app) => sum + app.credentials.length, 0);
 }
 
-let stack: LocalStack | undefined;
+let stack: LocalEnvironment | undefined;
 afterEach(async () => {
   await stack?.close();
   stack = undefined;
@@ -27,7 +27,7 @@ afterEach(async () => {
 
 describe('APIC calls of a no-op scan', () => {
   it(`a full run costs at most ${MAX_CALLS_PER_CREDENTIAL} APIC calls per credential`, async () => {
-    stack = await startLocalStack({ simulator: { seed: QUIET_CATALOG, now: NOW, randomSeed: 1 } });
+    stack = await startLocalEnvironment({ simulator: { seed: QUIET_CATALOG, now: NOW, randomSeed: 1 } });
     const result = await stack.run({ now: NOW });
     expect(result.status).toBe('SUCCEEDED');
     expect(result.summary).toMatchObject({ appsScanned: APPS, credentialsScanned: CREDENTIALS, appsNeedingAttention: 0 });
@@ -35,7 +35,7 @@ describe('APIC calls of a no-op scan', () => {
   });
 
   it('without created_at in expanded credentials, reads each app once more and still finds what is due', async () => {
-    stack = await startLocalStack({ simulator: { seed: QUIET_CATALOG, now: NOW, randomSeed: 1, expandedCredentialsIncludeCreatedAt: false } });
+    stack = await startLocalEnvironment({ simulator: { seed: QUIET_CATALOG, now: NOW, randomSeed: 1, expandedCredentialsIncludeCreatedAt: false } });
     const quiet = await stack.run({ now: NOW });
     expect(quiet.summary).toMatchObject({ credentialsScanned: CREDENTIALS, appsNeedingAttention: 0 });
     // One read per app, plus one for the first app that PrepareRun reads to size the segments.

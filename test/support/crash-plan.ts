@@ -13,7 +13,7 @@ import '../../tools/polyfill';
 import { secretNameFor } from '../../functions/domain/secrets';
 import { decoratePorts, type Ports } from '../../functions/runtime/ports';
 import type { ApicSimulator, InspectedCredential, SimulatorOptions, SimulatorSeed } from '../../tools/apic-simulator';
-import { startLocalStack, type LocalStackRunOptions, type LocalStackSnapshot } from '../../tools/runner/local-environment';
+import { startLocalEnvironment, type LocalEnvironmentRunOptions, type LocalStackSnapshot } from '../../tools/runner/local-environment';
 import type { SecretsManagerEmulator } from '../../tools/emulators/secrets-manager/emulator';
 import type { SesEmulator } from '../../tools/emulators/ses/emulator';
 import type { LocalRunResult } from '../../tools/runner/workflow-runner';
@@ -58,7 +58,7 @@ export interface WorldSnapshot {
   readonly initial: readonly SeededApp[];
 }
 
-export type WorldRunOptions = Omit<LocalStackRunOptions, 'now'>;
+export type WorldRunOptions = Omit<LocalEnvironmentRunOptions, 'now'>;
 
 export interface RotationWorld {
   readonly apic: ApicSimulator;
@@ -87,7 +87,7 @@ export interface SeededApp {
 
 export async function startRotationWorld(options: WorldOptions): Promise<RotationWorld> {
   const randomSeed = options.randomSeed ?? 1;
-  const stack = await startLocalStack({
+  const stack = await startLocalEnvironment({
     simulator: { ...options.simulator, seed: options.seed, now: options.start, randomSeed },
     randomSeed,
     ...(options.config ? { config: options.config } : {}),

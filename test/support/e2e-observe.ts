@@ -8,7 +8,7 @@ import { GetSecretValueCommand, ResourceNotFoundException } from '@aws-sdk/clien
 import type { NoticeKind } from '../../functions/domain/model';
 import { secretNameFor } from '../../functions/domain/secrets';
 import type { InspectedCredential } from '../../tools/apic-simulator';
-import type { LocalStack } from '../../tools/runner/local-environment';
+import type { LocalEnvironment } from '../../tools/runner/local-environment';
 import type { CapturedEmail } from '../../tools/emulators/ses/emulator';
 import { SUFFIX, TARGET, type SeededCredential } from './e2e-catalog';
 import { apicMutations } from './restore-run';
@@ -30,7 +30,7 @@ export function secretNameOf(credential: Pick<SeededCredential, 'consumerOrg' | 
 }
 
 /** The AWSCURRENT value through the real SDK client, as a consumer reads it; undefined before the first rotation. */
-export async function readCurrentValue(stack: LocalStack, secretName: string): Promise<StoredCredentialValue | undefined> {
+export async function readCurrentValue(stack: LocalEnvironment, secretName: string): Promise<StoredCredentialValue | undefined> {
   try {
     const { SecretString } = await stack.secretsManagerClient.send(
       new GetSecretValueCommand({ SecretId: secretName, VersionStage: 'AWSCURRENT' }),
@@ -57,7 +57,7 @@ export interface CredentialObservation {
   readonly currentAccepted: boolean;
 }
 
-export async function observeCredential(stack: LocalStack, credential: SeededCredential): Promise<CredentialObservation> {
+export async function observeCredential(stack: LocalEnvironment, credential: SeededCredential): Promise<CredentialObservation> {
   const { providerOrg, catalog } = TARGET;
   const appCredentials = stack.apic.inspect.credentials(providerOrg, catalog, credential.consumerOrg, credential.app);
   const replacementName = credential.name + SUFFIX;
@@ -79,7 +79,7 @@ export async function observeCredential(stack: LocalStack, credential: SeededCre
 
 /** Asks the simulator over HTTP, as any APIC client would, whether it accepts the pair for the named credential. */
 export async function verifyOverHttp(
-  stack: LocalStack,
+  stack: LocalEnvironment,
   credential: Pick<SeededCredential, 'consumerOrg' | 'app'>,
   credentialName: string,
   pair: { clientId: string; clientSecret: string },
@@ -131,7 +131,7 @@ export interface WorldSnapshot {
   readonly rotationEvents: number;
 }
 
-export async function snapshotWorld(stack: LocalStack): Promise<WorldSnapshot> {
+export async function snapshotWorld(stack: LocalEnvironment): Promise<WorldSnapshot> {
   const { providerOrg, catalog } = TARGET;
   const apicCredentials = Object.fromEntries(
     stack.apic.inspect
@@ -218,7 +218,7 @@ export function parseDigest(mail: CapturedEmail): ParsedDigest {
 }
 
 /** Every `client_secret` held in any version of any secret of the emulator. */
-export function storedClientSecrets(stack: LocalStack): string[] {
+export function storedClientSecrets(stack: LocalEnvironment): string[] {
   const { inspect } = stack.secretsManager;
   return inspect.secretNames().flatMap((name) =>
     inspect.versions(name).flatMap((version) => {

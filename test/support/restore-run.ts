@@ -3,7 +3,7 @@
  * route, and every text a run produced (logs, state payloads, the summary) for the secret scan.
  */
 import type { RestoreSummary } from '../../functions/domain/restore';
-import { LOCAL_ADMIN_SECRET_ID, type LocalStack } from '../../tools/runner/local-environment';
+import { LOCAL_ADMIN_SECRET_ID, type LocalEnvironment } from '../../tools/runner/local-environment';
 import { runRestoreLocally, type LocalRunResult } from '../../tools/runner/workflow-runner';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { CollectedText } from './e2e-observe';
@@ -14,7 +14,7 @@ export class RestoreRunner {
   private runs = 0;
 
   constructor(
-    private readonly stack: LocalStack,
+    private readonly stack: LocalEnvironment,
     private readonly definition: StateMachineDefinition,
   ) {}
 

@@ -13,7 +13,7 @@ import { HandlerTiming } from './bench/handler-timing';
 import { MemorySampler, type MemoryPeak } from './bench/memory';
 import { PRICES, runCost, type RunCost } from './bench/pricing';
 import { startSeedRun, type SeedRunReport } from './bench/seed-worker';
-import { startLocalStack } from '../runner/local-environment';
+import { startLocalEnvironment } from '../runner/local-environment';
 
 const NOW = new Date('2025-06-01T03:00:00Z');
 const RANDOM_SEED = 20_250_601;
@@ -88,7 +88,7 @@ function seedMeasurements(report: SeedRunReport): Measurement[] {
 
 async function benchWorkflow(seed: SimulatorSeed, latencyMs: number, label: string, timing: HandlerTiming): Promise<Measurement> {
   progress(`${label}: starting the local stack (synth, simulator, emulators)`);
-  const stack = await startLocalStack({ simulator: { seed, now: NOW, latencyMs, randomSeed: RANDOM_SEED }, recordSecretsManagerRequests: false });
+  const stack = await startLocalEnvironment({ simulator: { seed, now: NOW, latencyMs, randomSeed: RANDOM_SEED }, recordSecretsManagerRequests: false });
   try {
     const smBefore = sumCounts(stack.secretsManager.counts());
     const secretsBefore = stack.secretsManager.inspect.secretNames().length;

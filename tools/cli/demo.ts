@@ -5,7 +5,7 @@
  */
 import { checkConsumers } from '../runner/consumer-check';
 import { SAMPLE_CATALOG, SAMPLE_PROVIDER_ORG, sampleCatalog } from '../apic-simulator/sample';
-import { startLocalStack } from '../runner/local-environment';
+import { startLocalEnvironment } from '../runner/local-environment';
 import { saveReport } from './report-files';
 import { DAY_MS } from '../../functions/domain/time';
 
@@ -29,7 +29,7 @@ const out = (line = '') => process.stdout.write(`${line}\n`);
 const isoDay = (date: Date) => date.toISOString().slice(0, 10);
 
 async function main(): Promise<void> {
-  const stack = await startLocalStack({
+  const stack = await startLocalEnvironment({
     simulator: { seed: sampleCatalog(), now: START },
     config: { policy: POLICY, operatorEmail: 'api-operations@example.com' },
   });

@@ -12,7 +12,7 @@ import { LOCAL_REPORT_BUCKET, runWorkflowLocally, synthesizeDefinition, type Loc
 
 export const LOCAL_ADMIN_SECRET_ID = 'apic-rotator/admin';
 
-export interface LocalStackOptions {
+export interface LocalEnvironmentOptions {
   readonly simulator?: SimulatorOptions;
   /** Seeds the Secrets Manager emulator's ARN suffixes, for reproducible runs. */
   readonly randomSeed?: number;
@@ -21,12 +21,12 @@ export interface LocalStackOptions {
   readonly recordSecretsManagerRequests?: boolean;
 }
 
-export type LocalStackRunOptions = Omit<LocalRunOptions, 'definition' | 'config' | 'endpoints' | 'adminSecretId'> & {
+export type LocalEnvironmentRunOptions = Omit<LocalRunOptions, 'definition' | 'config' | 'endpoints' | 'adminSecretId'> & {
   /** The config the handlers get for this run instead of the stack's (the definition stays): bad-config tests. */
   readonly config?: unknown;
 };
 
-export interface LocalStack {
+export interface LocalEnvironment {
   readonly apic: ApicSimulator;
   readonly secretsManager: SecretsManagerEmulator;
   readonly ses: SesEmulator;
@@ -36,7 +36,7 @@ export interface LocalStack {
   readonly s3: S3Emulator;
   readonly config: Record<string, unknown>;
   readonly secretsManagerClient: SecretsManagerClient;
-  run(options: LocalStackRunOptions): Promise<LocalRunResult>;
+  run(options: LocalEnvironmentRunOptions): Promise<LocalRunResult>;
   /** A deep copy of what the simulator and every emulator hold (see their `snapshot()`), as plain data. */
   snapshot(): Promise<LocalStackSnapshot>;
   /**
@@ -59,7 +59,7 @@ export function localSdkConfig(endpoint: string) {
   return { endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 }
 
-export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+export async function startLocalEnvironment(options: LocalEnvironmentOptions = {}): Promise<LocalEnvironment> {
   const apic = await startApicSimulator(options.simulator);
   const secretsManager = await startSecretsManagerEmulator({
     recordRequests: options.recordSecretsManagerRequests ?? true,
