@@ -13,7 +13,7 @@ import '../../tools/polyfill';
 import { secretNameFor } from '../../functions/domain/secrets';
 import { decoratePorts, type Ports } from '../../functions/runtime/ports';
 import type { ApicSimulator, InspectedCredential, SimulatorOptions, SimulatorSeed } from '../../tools/apic-simulator';
-import { startLocalEnvironment, type LocalEnvironmentRunOptions, type LocalStackSnapshot } from '../../tools/runner/local-environment';
+import { startLocalEnvironment, type LocalEnvironmentRunOptions, type LocalEnvironmentSnapshot } from '../../tools/runner/local-environment';
 import type { SecretsManagerEmulator } from '../../tools/emulators/secrets-manager/emulator';
 import type { SesEmulator } from '../../tools/emulators/ses/emulator';
 import type { LocalRunResult } from '../../tools/runner/workflow-runner';
@@ -53,7 +53,7 @@ export interface WorldOptions {
 
 /** A deep copy of a world between runs, as plain data: `startRotationWorld({ ..., from })` continues from it. */
 export interface WorldSnapshot {
-  readonly stack: LocalStackSnapshot;
+  readonly stack: LocalEnvironmentSnapshot;
   readonly evidence: readonly string[];
   readonly initial: readonly SeededApp[];
 }

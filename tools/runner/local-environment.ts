@@ -38,16 +38,16 @@ export interface LocalEnvironment {
   readonly secretsManagerClient: SecretsManagerClient;
   run(options: LocalEnvironmentRunOptions): Promise<LocalRunResult>;
   /** A deep copy of what the simulator and every emulator hold (see their `snapshot()`), as plain data. */
-  snapshot(): Promise<LocalStackSnapshot>;
+  snapshot(): Promise<LocalEnvironmentSnapshot>;
   /**
    * Puts a deep copy of `snapshot` (possibly another stack's) into the simulator and every emulator. The endpoints and
    * the config stay this stack's; the admin secret and the simulator's admin credentials both come from the snapshot.
    */
-  restore(snapshot: LocalStackSnapshot): void;
+  restore(snapshot: LocalEnvironmentSnapshot): void;
   close(): Promise<void>;
 }
 
-export interface LocalStackSnapshot {
+export interface LocalEnvironmentSnapshot {
   readonly apic: SimulatorSnapshot;
   readonly secretsManager: SecretsManagerSnapshot;
   readonly ses: SesSnapshot;
