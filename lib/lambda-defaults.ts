@@ -55,10 +55,10 @@ export const LAMBDA_BUNDLING: LambdaBundling = {
   banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
   mainFields: ['module', 'main'],
   alias: {
-    // The X-Ray SDK (under the Powertools Tracer) requires all of semver (30 KB) for one `semver.gte` call that
-    // only its AWS SDK v2 patcher makes. The rotator uses SDK v3 (`captureAWSv3Client`) and never that patcher,
-    // so semver is swapped for its `gte` module alone; calling `captureAWS` with SDK v2 would now throw.
-    semver: 'semver/functions/gte',
+    // The X-Ray SDK (under the Powertools Tracer) requires semver for one `semver.gte` call that only its AWS SDK v2
+    // patcher makes. The rotator uses SDK v3 (`captureAWSv3Client`) and never that patcher, so semver is swapped for
+    // a stub that throws (relative to the project root, where esbuild runs); calling `captureAWS` would now throw.
+    semver: './lib/bundling/semver-v2-patcher-only.cjs',
   },
 };
 

@@ -25,6 +25,8 @@ function esbuildOptions(bundling: LambdaBundling): BuildOptions {
   return {
     bundle: true,
     platform: 'node',
+    // Where the CDK runs esbuild: relative aliases resolve from the project root.
+    absWorkingDir: PROJECT_ROOT,
     format: bundling.format,
     target: bundling.target,
     minify: bundling.minify,
