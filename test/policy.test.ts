@@ -398,6 +398,19 @@ describe('assessApp: names ending with the suffix that the rotator does not mana
       'zeta notice:replacement-ready',
     ]);
   });
+
+  it('recognises numbered replacement names with a suffix that ends in a digit (key-v22 is key + -v2 + 2)', () => {
+    const settings = { ...POLICY, replacementSuffix: '-v2' };
+    const original = credential('key', 95);
+    expect(assess(app(original, credential('key-v2', 10)), {}, { settings }).actions[0]).toMatchObject({ replacementName: 'key-v22' });
+    const ours = credential('key-v22', 3, 'client-ours');
+    const store = { key: { current: { clientId: 'client-ours', cycleId: 'id-key' }, sent: { 'replacement-ready': 'id-key' } } };
+    expect(roles(assess(app(original, credential('key-v2', 10), ours), store, { settings }))).toEqual([
+      ['key', 'original', 'in-grace'],
+      ['key-v22', 'replacement', 'in-grace'],
+      ['key-v2', 'independent', 'active'],
+    ]);
+  });
 });
 
 describe('assessApp: a replacement whose original is gone (a run stopped between delete and rename)', () => {
@@ -524,6 +537,17 @@ describe('replacement names', () => {
       ['key_new', 'key_new2', 'key_new10', 'key_new1', 'key_new02', 'key_new_new', 'key', '_new'].map((name) => replacedBaseName(name, '_new')),
     ).toEqual(['key', 'key', 'key', undefined, undefined, 'key_new', undefined, undefined]);
   });
+
+  it('map back with a suffix that ends in a digit, whichever way the trailing digits split', () => {
+    expect(['key-v2', 'key-v22', 'key-v23', 'key-v210', 'key-v', 'key-v2-v2'].map((name) => replacedBaseName(name, '-v2'))).toEqual([
+      'key',
+      'key',
+      'key',
+      'key',
+      undefined,
+      'key-v2',
+    ]);
+  });
 });
 
 describe('needsAttention', () => {
@@ -557,6 +581,10 @@ describe('candidateBaseNames', () => {
 
   it('lists the name a numbered replacement name may replace', () => {
     expect(candidateBaseNames([{ name: 'c_new2' }, { name: 'd-v23' }], '_new')).toEqual(['c', 'c_new2', 'd-v23']);
+  });
+
+  it('lists the name a numbered replacement name may replace when the suffix ends in a digit', () => {
+    expect(candidateBaseNames([{ name: 'd-v23' }], '-v2')).toEqual(['d', 'd-v23']);
   });
 });
 

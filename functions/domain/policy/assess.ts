@@ -52,9 +52,13 @@ const MAX_REPLACEMENT_NAME_TRIES = 100;
  * it is one is decided by ownership: the store must hold its client id.
  */
 export function replacedBaseName(name: string, suffix: string): string | undefined {
-  const counter = /[1-9][0-9]*$/.exec(name);
-  if (counter && Number(counter[0]) >= 2) {
-    const base = stripSuffix(name.slice(0, counter.index), suffix);
+  // Every split of the trailing digits, not only the leftmost: with a suffix ending in a digit (`-v2`), `key-v22` is
+  // `key` + `-v2` + `2`, while the leftmost match `22` would leave `key-v`, which does not end in the suffix.
+  const digits = /[0-9]*$/.exec(name)?.[0] ?? '';
+  for (let length = digits.length; length > 0; length -= 1) {
+    const counter = name.slice(name.length - length);
+    if (counter.startsWith('0') || Number(counter) < 2) continue;
+    const base = stripSuffix(name.slice(0, -length), suffix);
     if (base !== undefined) return base;
   }
   return stripSuffix(name, suffix);
