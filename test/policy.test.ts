@@ -212,6 +212,16 @@ describe('assessApp: deletion waits for a delivered replacement-ready notice', (
     const result = assess(app(original, due), { main: { current, queued: { 'replacement-ready': 'id-main' } } }, { settings });
     expect(kinds(result.actions)).toEqual(['delete-original', 'notice:old-removed', 'rename-replacement']);
   });
+
+  it('puts held deletions after every other action of the app, since a held deletion fails the app', () => {
+    const store = { alpha: { current: { clientId: 'client-an', cycleId: 'id-alpha' }, queued: { 'replacement-ready': 'id-alpha' } } };
+    const result = assess(app(credential('alpha', 120), credential('alpha_new', 20, 'client-an'), credential('beta', 95)), store);
+    expect(result.actions.map((a) => `${a.base} ${kinds([a]).join()}`)).toEqual([
+      'beta create-replacement',
+      'beta notice:replacement-ready',
+      'alpha hold-deletion',
+    ]);
+  });
 });
 
 describe('assessApp: the stored current secret is verified with APIC before any decision', () => {

@@ -155,7 +155,10 @@ export function assessApp(input: AssessAppInput): AppAssessment {
     actions.push(...result.actions);
     credentials.push(...result.credentials);
   }
-  return { actions, credentials };
+  // A held deletion fails the app (and so stops its remaining actions), so it comes after every other base's actions:
+  // one undelivered notice must not keep the app's other credentials from rotating.
+  const held = actions.filter((action) => action.kind === 'hold-deletion');
+  return { actions: [...actions.filter((action) => action.kind !== 'hold-deletion'), ...held], credentials };
 }
 
 function groupCredentials(
