@@ -308,6 +308,17 @@ describe('assessApp: ownership, by client id and by the APIC id of the cycle', (
     ]);
   });
 
+  it('keeps following a replacement a person renamed mid-cycle: its client id and cycle are the store’s, and it is renamed back', () => {
+    const original = credential('main', 120);
+    const renamed = credential('payments', 20, 'client-new', 'id-main_new');
+    const store = { main: { current: { clientId: 'client-new', cycleId: 'id-main' }, sent: { 'replacement-ready': 'id-main' } } };
+    expect(assess(app(original, renamed), store).actions).toEqual([
+      { kind: 'delete-original', base: 'main', cycleId: 'id-main', original: ref(original), replacement: ref(renamed) },
+      { kind: 'queue-notice', base: 'main', cycleId: 'id-main', notice: 'old-removed', credentialName: 'main' },
+      { kind: 'rename-replacement', base: 'main', cycleId: 'id-main', replacement: ref(renamed), name: 'main', title: 'Title main' },
+    ]);
+  });
+
   it('does not follow a renamed credential whose stored cycle is not the open cycle of the credential holding the base name', () => {
     const store = { main: { current: { clientId: 'client-new', cycleId: 'id-gone' } } };
     const result = assess(app(credential('main', 10), credential('payments', 20, 'client-new')), store);

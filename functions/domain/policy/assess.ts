@@ -141,7 +141,7 @@ export function assessApp(input: AssessAppInput): AppAssessment {
     };
   }
   const byName = new Map(app.credentials.map((c) => [c.name, c]));
-  const groups = groupCredentials(app.credentials, store, settings.replacementSuffix);
+  const groups = groupCredentials(app.credentials, byName, store, settings.replacementSuffix);
   // A replacement whose original is gone is renamed back to the base name; no new replacement may take it.
   const reservedNames = new Set([...groups.values()].filter((g) => g.owned.length > 0 && !g.original && !byName.has(g.base)).map((g) => g.base));
   const context: AssessContext = { now, settings, byName, reservedNames, verifiedCurrent: input.verifiedCurrent };
@@ -163,6 +163,7 @@ export function assessApp(input: AssessAppInput): AppAssessment {
 
 function groupCredentials(
   credentials: readonly ApicCredential[],
+  byName: ReadonlyMap<string, ApicCredential>,
   store: ReadonlyMap<string, StoredCredentialState>,
   suffix: string,
 ): Map<string, CredentialGroup> {
@@ -175,12 +176,34 @@ function groupCredentials(
     return created;
   };
   for (const credential of credentials) {
-    const base = replacedBaseName(credential.name, suffix);
-    const owned = base === undefined ? undefined : ownedBy(credential, store.get(base));
-    if (base !== undefined && owned) groupOf(base).owned.push(owned);
+    const owner = ownerOf(credential, byName, store, suffix);
+    if (owner) groupOf(owner.base).owned.push(owner.owned);
     else groupOf(credential.name).original = credential;
   }
   return groups;
+}
+
+/**
+ * The base whose secret holds `credential`'s client id. Under a name shaped like a replacement of that base, any
+ * stored version will do. Under any other name, only the version of the open cycle of the credential holding the
+ * base name: a person renamed the rotator's replacement mid-cycle, and it stays that cycle's replacement (otherwise
+ * it would be rotated on its own while the base's secret hands out its pair, and a new replacement for the base
+ * would stage that same pair again, which APIC refuses as a duplicate client id).
+ */
+function ownerOf(
+  credential: ApicCredential,
+  byName: ReadonlyMap<string, ApicCredential>,
+  store: ReadonlyMap<string, StoredCredentialState>,
+  suffix: string,
+): { base: string; owned: OwnedCredential } | undefined {
+  const shapedBase = replacedBaseName(credential.name, suffix);
+  const byShape = shapedBase === undefined ? undefined : ownedBy(credential, store.get(shapedBase));
+  if (shapedBase !== undefined && byShape) return { base: shapedBase, owned: byShape };
+  for (const [base, state] of store) {
+    const owned = base === credential.name ? undefined : ownedBy(credential, state);
+    if (owned && owned.version.cycleId === byName.get(base)?.id) return { base, owned };
+  }
+  return undefined;
 }
 
 /**
