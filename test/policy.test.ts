@@ -254,6 +254,34 @@ describe('assessApp: the stored current secret is verified with APIC before any 
     const result = assess(app(orphan), { main: { current: { clientId: 'client-new', cycleId: 'id-gone' } } }, { rejected: ['main'] });
     expect(kinds(result.actions)).toEqual(['repair-replacement', 'notice:old-removed', 'rename-replacement']);
   });
+
+  it('repairs its completed credential under the base name when APIC rejects the current secret', () => {
+    const completed = credential('main', 30, 'client-main');
+    const result = assess(app(completed), { main: { current: { clientId: 'client-main', cycleId: 'id-earlier' } } }, { rejected: ['main'] });
+    expect(result.actions).toEqual([{ kind: 'repair-replacement', base: 'main', cycleId: 'id-earlier', replacement: ref(completed) }]);
+  });
+
+  it('repairs a completed credential before creating its replacement, so the create stages after the repair', () => {
+    const completed = credential('main', 95, 'client-main');
+    const result = assess(app(completed), { main: { current: { clientId: 'client-main', cycleId: 'id-earlier' } } }, { rejected: ['main'] });
+    expect(kinds(result.actions)).toEqual(['repair-replacement', 'create-replacement', 'notice:replacement-ready']);
+  });
+
+  it('finishes a repair a stopped run left staged (same client id)', () => {
+    const completed = credential('main', 30, 'client-main');
+    const store = { main: { current: { clientId: 'client-main', cycleId: 'id-earlier' }, pending: { clientId: 'client-main', cycleId: 'id-earlier' } } };
+    expect(kinds(assess(app(completed), store, { rejected: ['main'] }).actions)).toEqual(['repair-replacement']);
+  });
+
+  it('does not repair over a staged secret of another client id, which a create promotes next', () => {
+    const completed = credential('main', 95, 'client-main');
+    const store = { main: { current: { clientId: 'client-main', cycleId: 'id-earlier' }, pending: { clientId: 'client-staged', cycleId: 'id-main' } } };
+    expect(kinds(assess(app(completed), store, { rejected: ['main'] }).actions)).toEqual(['create-replacement', 'notice:replacement-ready']);
+  });
+
+  it('does not repair a credential whose client id is not the current one', () => {
+    expect(assess(app(credential('main', 30)), { main: { current: { clientId: 'client-other', cycleId: 'id-x' } } }, { rejected: ['main'] }).actions).toEqual([]);
+  });
 });
 
 describe('assessApp: ownership, by client id and by the APIC id of the cycle', () => {
@@ -365,6 +393,13 @@ describe('assessApp: a person re-created the original while its replacement was 
       { kind: 'queue-notice', base: 'main', cycleId: 'id-main-recreated', notice: 'replacement-ready', credentialName: 'main', dueDate: '2025-06-11' },
     ]);
     expect(touches(result.actions, kept.id)).toBe(false);
+  });
+
+  it('repairs a kept replacement APIC rejects, before anything else of the base', () => {
+    const dueHolder = credential('main', 95, 'client-recreated', 'id-main-recreated');
+    const result = assess(app(dueHolder, kept), { main: { ...store.main, sent: { 'action-needed': 'id-main' } } }, { rejected: ['main'] });
+    expect(kinds(result.actions)).toEqual(['repair-replacement', 'create-replacement', 'notice:replacement-ready']);
+    expect(result.actions[0]).toEqual({ kind: 'repair-replacement', base: 'main', cycleId: 'id-main', replacement: ref(kept) });
   });
 });
 

@@ -239,7 +239,10 @@ function assessGroup(group: CredentialGroup, state: StoredCredentialState, conte
     const inFlight = owned.find((candidate) => replacesOriginal(candidate, original));
     const kept = owned.filter((candidate) => candidate !== inFlight);
     const main = inFlight ? assessInFlight(base, original, inFlight, state, context) : assessOriginal(base, original, state, context);
-    return merge(main, assessKept(base, kept, state, context, original));
+    // First: the actions that follow may stage and promote another version of the base's secret.
+    const repair = inFlight ? undefined : repairOfCurrent(base, state, [original, ...kept.map((k) => k.credential)], context);
+    const result = merge(main, assessKept(base, kept, state, context, original));
+    return repair ? { ...result, actions: [repair, ...result.actions] } : result;
   }
   // Pending is the newer cycle: a staged replacement outranks one whose secret is current from an earlier cycle.
   const orphan = owned.find((candidate) => candidate.label === 'pending') ?? owned[0];
@@ -248,6 +251,27 @@ function assessGroup(group: CredentialGroup, state: StoredCredentialState, conte
     assessOrphanReplacement(base, orphan, state, context),
     assessKept(base, owned.filter((candidate) => candidate !== orphan), state, context),
   );
+}
+
+/**
+ * A repair of the credential holding the base's current secret when APIC refuses that secret (a person reset it in
+ * the UI) and no replacement is in flight: a completed cycle's credential under the base name, or a kept one. The
+ * rotator issued its client id, and consumers reading the store hold a secret that no longer works. None while
+ * another client id is staged: that one becomes current next, and staging over it would take its AWSPENDING label,
+ * leaving a credential created with it unrecognised (and its pair, staged again by the create, refused as a
+ * duplicate). A staged secret of the same client id is a repair a stopped run left; repairing again finishes it.
+ */
+function repairOfCurrent(
+  base: string,
+  state: StoredCredentialState,
+  candidates: readonly ApicCredential[],
+  context: AssessContext,
+): Extract<RotationAction, { kind: 'repair-replacement' }> | undefined {
+  const { current } = state;
+  if (!current || context.verifiedCurrent.get(base) !== false) return undefined;
+  if (state.pending && state.pending.clientId !== current.clientId) return undefined;
+  const holder = candidates.find((candidate) => candidate.clientId === current.clientId);
+  return holder ? { kind: 'repair-replacement', base, cycleId: current.cycleId, replacement: refOf(holder) } : undefined;
 }
 
 function merge(first: AppAssessment, second: AppAssessment): AppAssessment {
