@@ -395,6 +395,23 @@ describe('assessApp: a person re-created the original while its replacement was 
     expect(touches(result.actions, kept.id)).toBe(false);
   });
 
+  it('sends one notice for two kept replacements, under the newest one’s cycle, naming both', () => {
+    const older = credential('main_new', 30, 'client-old');
+    const newer = credential('main_new2', 10, 'client-newer');
+    const twoKept = { main: { current: { clientId: 'client-old', cycleId: 'id-first' }, pending: { clientId: 'client-newer', cycleId: 'id-second' } } };
+    const result = assess(app(recreated, older, newer), twoKept);
+    expect(result.actions).toEqual([
+      {
+        kind: 'queue-notice',
+        base: 'main',
+        cycleId: 'id-second',
+        notice: 'action-needed',
+        credentialName: 'main_new2',
+        reason: expect.stringMatching(/main_new and main_new2 replaced it; they keep working/) as unknown as string,
+      },
+    ]);
+  });
+
   it('repairs a kept replacement APIC rejects, before anything else of the base', () => {
     const dueHolder = credential('main', 95, 'client-recreated', 'id-main-recreated');
     const result = assess(app(dueHolder, kept), { main: { ...store.main, sent: { 'action-needed': 'id-main' } } }, { rejected: ['main'] });

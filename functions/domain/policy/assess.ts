@@ -438,17 +438,22 @@ function assessKept(
   context: AssessContext,
   nameHolder?: ApicCredential,
 ): AppAssessment {
-  const actions: RotationAction[] = [];
-  const credentials: CredentialAssessment[] = [];
-  for (const { credential, version } of kept) {
-    credentials.push(describeCredential(credential, base, 'kept', ageInDays(credential.createdAt, context.now), 'blocked', 'resolve-name-conflict'));
-    if (!nameHolder) continue;
-    const reason =
-      `${base} was deleted or re-created outside the rotator while ${credential.name} replaced it; ${credential.name} keeps working ` +
-      `and was not renamed, and the new ${base} was not deleted; remove whichever your consumers no longer use`;
-    actions.push(...noticeIfNew(state, { kind: 'queue-notice', base, cycleId: version.cycleId, notice: 'action-needed', credentialName: credential.name, reason }));
-  }
-  return { actions, credentials };
+  const credentials = kept.map(({ credential }) =>
+    describeCredential(credential, base, 'kept', ageInDays(credential.createdAt, context.now), 'blocked', 'resolve-name-conflict'),
+  );
+  const newest = [...kept].sort((a, b) => compareStrings(b.credential.createdAt, a.credential.createdAt) || compareStrings(a.credential.id, b.credential.id))[0];
+  if (!nameHolder || !newest) return { actions: [], credentials };
+  // One notice for all of them, under the newest one's cycle: the ledger keeps one cycle per notice kind and base, so
+  // a notice per kept credential would overwrite the other's and both would be queued again on every run.
+  const names = kept.map(({ credential }) => credential.name).join(' and ');
+  const reason =
+    kept.length === 1
+      ? `${base} was deleted or re-created outside the rotator while ${names} replaced it; ${names} keeps working ` +
+        `and was not renamed, and the new ${base} was not deleted; remove whichever your consumers no longer use`
+      : `${base} was deleted or re-created outside the rotator while ${names} replaced it; they keep working ` +
+        `and were not renamed, and the new ${base} was not deleted; remove whichever your consumers no longer use`;
+  const notice: NoticeAction = { kind: 'queue-notice', base, cycleId: newest.version.cycleId, notice: 'action-needed', credentialName: newest.credential.name, reason };
+  return { actions: noticeIfNew(state, notice), credentials };
 }
 
 function stripReplacementTitle(title: string, suffix: string): string {
