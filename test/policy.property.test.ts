@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { assessApp } from '../functions/domain/policy';
+import { brokenPolicies } from './support/broken-policies';
 import { actorsInterfered } from './support/other-actors';
 import {
   crowdingProblems,
@@ -13,6 +15,7 @@ import {
   unreplacedProblems,
 } from './support/rotation-invariants';
 import { StepRefused, assessWorld, titleOf } from './support/rotation-world';
+import type { Policy } from './support/rotation-world';
 import { cleanRun, playRuns, playToCompletedRotation, quietScenarioArb, scenarioArb, startWorld } from './support/rotation-scenarios';
 import type { Harness, Scenario } from './support/rotation-scenarios';
 
@@ -161,5 +164,33 @@ describe('rotation policy over a modelled world, with runs stopping and other ac
       }),
       RUNS,
     );
+  });
+});
+
+/**
+ * Each invariant is only worth its runs if it catches the mistake it is about: the same property, run against a
+ * deliberately broken policy without the steps' guards (which would otherwise refuse the mistake), finds a
+ * counterexample within a bounded number of runs.
+ */
+describe('each invariant fails on a deliberately broken policy', () => {
+  const BROKEN_RUNS = { numRuns: 3000, endOnFailure: true };
+  const cases: Array<[string, Check, Policy]> = [
+    ['ownership, on a policy that deletes the name-holder of a closed cycle', invariants.ownership, brokenPolicies.deletesNameHolder],
+    ['ownership, on a policy that takes a foreign <name><suffix> for its replacement', invariants.ownership, brokenPolicies.believesNames],
+    ['a usable credential, on a policy that ignores verifiedCurrent', invariants.keepsAUsableCredential, brokenPolicies.trustsEveryCurrent],
+    ['due originals rotated, on a policy that blocks when <name><suffix> is taken', invariants.rotatesEveryDueOriginal, brokenPolicies.blocksOnTakenName],
+    ['due originals rotated, on a policy that never repairs a rejected replacement', invariants.rotatesEveryDueOriginal, brokenPolicies.trustsEveryCurrent],
+    ['accepted secrets, on a policy that ignores verifiedCurrent', invariants.handsOutAcceptedSecrets, brokenPolicies.trustsEveryCurrent],
+    ['announced deletions, on a policy that ignores delivery', invariants.deletesOnlyAnnounced, brokenPolicies.ignoresDelivery],
+  ];
+  it.each(cases)('%s', (_name, check, policy) => {
+    const result = fc.check(holds(check, { policy, guards: false }), BROKEN_RUNS);
+    expect(result.failed).toBe(true);
+  });
+
+  it('and each holds on the same harness with the real policy and no guards', () => {
+    for (const check of Object.values(invariants)) {
+      expect(fc.check(holds(check, { policy: assessApp, guards: false }), { numRuns: 200 }).failed).toBe(false);
+    }
   });
 });
