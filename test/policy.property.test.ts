@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assessApp } from '../functions/domain/policy';
 import { brokenPolicies } from './support/broken-policies';
-import { actorsInterfered } from './support/other-actors';
+import { actOn, actorsInterfered } from './support/other-actors';
 import {
   crowdingProblems,
   dueOriginals,
@@ -14,9 +14,9 @@ import {
   unannouncedDeletionProblems,
   unreplacedProblems,
 } from './support/rotation-invariants';
-import { StepRefused, assessWorld, titleOf } from './support/rotation-world';
-import type { Policy } from './support/rotation-world';
-import { cleanRun, playRuns, playToCompletedRotation, quietScenarioArb, scenarioArb, startWorld } from './support/rotation-scenarios';
+import { DAY_MS, StepRefused, assessWorld, createWorld, currentVersion, runOnce, titleOf } from './support/rotation-world';
+import type { Policy, RunOptions, World, WorldCredential } from './support/rotation-world';
+import { START, cleanRun, playRuns, playToCompletedRotation, quietScenarioArb, scenarioArb, startWorld } from './support/rotation-scenarios';
 import type { Harness, Scenario } from './support/rotation-scenarios';
 
 const RUNS = { numRuns: 1000 };
@@ -194,3 +194,141 @@ describe('each invariant fails on a deliberately broken policy', () => {
     }
   });
 });
+
+/**
+ * The four cases of the ownership issue, played in the modelled world with the deployed policy, each asserting the
+ * exact outcome. They run with the steps' guards and without them: the outcome is the policy's own, not a guard's.
+ */
+describe.each([
+  ['with the steps’ guards', true],
+  ['on the policy alone', false],
+])('the four cases of the ownership issue, %s', (_mode, guards) => {
+  const SETTINGS = { expiryDays: 90, deletionDays: 100, warnDays: 0, replacementSuffix: '_new' };
+  const day = (n: number) => new Date(START + n * DAY_MS);
+  const aged = (days: number) => day(-days).toISOString();
+  const run = (world: World, n: number, options: RunOptions = {}) => runOnce(world, day(n), SETTINGS, { guards, ...options });
+  const names = (world: World) => world.credentials.map((c) => c.name).sort();
+  const named = (world: World, name: string): WorldCredential => {
+    const found = world.credentials.find((c) => c.name === name);
+    if (!found) throw new Error(`no credential named ${name}: ${names(world).join(', ')}`);
+    return found;
+  };
+  const rotatorChangesOf = (world: World, id: string) => world.log.filter((m) => m.by === 'rotator' && m.credentialId === id);
+  const roles = (world: World, n: number) => assessWorld(world, day(n), SETTINGS).credentials.map((c) => [c.name, c.role, c.stage]);
+
+  it('“A re-created original is deleted”: the new key is not deleted, the cycle closes, owner and operator are told, key_new is kept', () => {
+    const world = createWorld([{ name: 'key', createdAt: aged(90) }]);
+    const original = named(world, 'key');
+    run(world, 0);
+    const keyNew = named(world, 'key_new');
+    expect(currentVersion(world, 'key')?.clientId).toBe(keyNew.clientId);
+
+    // Day 5: a person deletes key and creates a new key with their own secret.
+    actOn(world, { kind: 'recreate', pick: world.credentials.indexOf(original) }, day(5), '_new');
+    const recreated = named(world, 'key');
+    expect(recreated.id).not.toBe(original.id);
+
+    // Day 10, the grace is over: the new key is not deleted, key_new is not renamed.
+    const result = run(world, 10);
+    expect(names(world)).toEqual(['key', 'key_new']);
+    expect(named(world, 'key').id).toBe(recreated.id);
+    expect(rotatorChangesOf(world, recreated.id)).toEqual([]);
+    expect(rotatorChangesOf(world, keyNew.id).map((m) => m.kind)).toEqual(['create']);
+    expect(result.actions).toEqual([
+      { kind: 'queue-notice', base: 'key', cycleId: original.id, notice: 'action-needed', credentialName: 'key_new', reason: expect.stringContaining('re-created') as unknown as string },
+    ]);
+    expect(world.sent).toContainEqual({ base: 'key', kind: 'action-needed', cycleId: original.id });
+    expect(roles(world, 10)).toEqual([
+      ['key', 'original', 'active'],
+      ['key_new', 'kept', 'blocked'],
+    ]);
+    // Closed: later runs do nothing more to that cycle, and tell no one twice.
+    expect(run(world, 11).actions).toEqual([]);
+    expect(names(world)).toEqual(['key', 'key_new']);
+  });
+
+  it('“A person’s own <name>_new is taken over”: it is not; the rotation proceeds with key_new2 and completes, key_new untouched', () => {
+    const world = createWorld([{ name: 'key', createdAt: aged(91) }]);
+    const original = named(world, 'key');
+    // The create stops once the secret is staged: no credential in APIC yet.
+    expect(run(world, 0, { crashAfterStep: 1 }).crashed).toBe(true);
+    expect(names(world)).toEqual(['key']);
+    // A person creates their own key_new.
+    actOn(world, { kind: 'create-own', pick: 0, counter: 1 }, day(0), '_new');
+    const own = { ...named(world, 'key_new') };
+
+    const result = run(world, 1);
+    expect(result.failure).toBeUndefined();
+    expect(result.actions.map((a) => [a.kind, 'replacementName' in a ? a.replacementName : a.base])).toEqual([
+      ['create-replacement', 'key_new2'],
+      ['queue-notice', 'key'],
+    ]);
+    const keyNew2 = named(world, 'key_new2');
+    expect(currentVersion(world, 'key')).toMatchObject({ clientId: keyNew2.clientId, cycleId: original.id });
+
+    // After the grace: the real original is deleted and key_new2 renamed to key; the person's key_new is untouched.
+    run(world, 11);
+    expect(names(world)).toEqual(['key', 'key_new']);
+    expect(named(world, 'key').id).toBe(keyNew2.id);
+    expect(world.deleted).toEqual([original.id]);
+    expect(named(world, 'key_new')).toEqual(own);
+    expect(rotatorChangesOf(world, own.id)).toEqual([]);
+  });
+
+  it('“An original is deleted that no notice ever announced”: held while delivery fails, deleted on the first run after it succeeds', () => {
+    const world = createWorld([{ name: 'key', createdAt: aged(90) }]);
+    const original = named(world, 'key');
+    const undelivered = { deliver: false };
+    run(world, 0, undelivered);
+    expect(names(world)).toEqual(['key', 'key_new']);
+
+    for (const n of [10, 11, 30]) {
+      const held = run(world, n, undelivered);
+      expect(held.actions.map((a) => a.kind)).toEqual(['hold-deletion']);
+      expect(held.failure?.error).toBeInstanceOf(StepRefused);
+      expect(names(world)).toEqual(['key', 'key_new']);
+      expect(roles(world, n).map(([, , stage]) => stage)).toEqual(['held', 'held']);
+    }
+    expect(world.sent).toEqual([]);
+    expect(world.deleted).toEqual([]);
+
+    // Delivery works again: this run still holds (it assessed before its digest), and its digest delivers the notice.
+    expect(run(world, 31).actions.map((a) => a.kind)).toEqual(['hold-deletion']);
+    expect(world.sent).toContainEqual({ base: 'key', kind: 'replacement-ready', cycleId: original.id });
+    // The first run after the delivery deletes the original and renames key_new back.
+    expect(run(world, 32).actions.map((a) => a.kind)).toEqual(['delete-original', 'queue-notice', 'rename-replacement']);
+    expect(world.deleted).toEqual([original.id]);
+    expect(names(world)).toEqual(['key']);
+  });
+
+  it('“Name clashes block rotation forever”: key is rotated through key_new2, and the foreign key_new on its own when due', () => {
+    const world = createWorld([
+      { name: 'key', createdAt: aged(90) },
+      { name: 'key_new', createdAt: aged(30) },
+    ]);
+    const original = named(world, 'key');
+    const foreign = named(world, 'key_new');
+
+    const created = run(world, 0);
+    expect(created.actions.map((a) => [a.kind, 'replacementName' in a ? a.replacementName : a.base])).toEqual([
+      ['create-replacement', 'key_new2'],
+      ['queue-notice', 'key'],
+    ]);
+    const keyNew2 = named(world, 'key_new2');
+    run(world, 10);
+    expect(names(world)).toEqual(['key', 'key_new']);
+    expect(named(world, 'key').id).toBe(keyNew2.id);
+    expect(world.deleted).toEqual([original.id]);
+    expect(rotatorChangesOf(world, foreign.id)).toEqual([]);
+
+    // Day 60 the foreign key_new is 90 days old: it is rotated on its own, as base key_new.
+    run(world, 60);
+    const keyNewNew = named(world, 'key_new_new');
+    expect(currentVersion(world, 'key_new')).toMatchObject({ clientId: keyNewNew.clientId, cycleId: foreign.id });
+    run(world, 70);
+    expect(names(world)).toEqual(['key', 'key_new']);
+    expect(named(world, 'key_new').id).toBe(keyNewNew.id);
+    expect(world.deleted).toEqual([original.id, foreign.id]);
+  });
+});
+
