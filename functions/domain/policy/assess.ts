@@ -51,9 +51,13 @@ const MAX_REPLACEMENT_NAME_TRIES = 100;
  * it is one is decided by ownership: the store must hold its client id.
  */
 export function replacedBaseName(name: string, suffix: string): string | undefined {
-  const counter = /[1-9][0-9]*$/.exec(name);
-  if (counter && Number(counter[0]) >= 2) {
-    const base = stripSuffix(name.slice(0, counter.index), suffix);
+  // Every split of the trailing digits, not only the leftmost: with a suffix ending in a digit (`-v2`), `key-v22` is
+  // `key` + `-v2` + `2`, while the leftmost match `22` would leave `key-v`, which does not end in the suffix.
+  const digits = /[0-9]*$/.exec(name)?.[0] ?? '';
+  for (let length = digits.length; length > 0; length -= 1) {
+    const counter = name.slice(name.length - length);
+    if (counter.startsWith('0') || Number(counter) < 2) continue;
+    const base = stripSuffix(name.slice(0, -length), suffix);
     if (base !== undefined) return base;
   }
   return stripSuffix(name, suffix);
@@ -136,7 +140,7 @@ export function assessApp(input: AssessAppInput): AppAssessment {
     };
   }
   const byName = new Map(app.credentials.map((c) => [c.name, c]));
-  const groups = groupCredentials(app.credentials, store, settings.replacementSuffix);
+  const groups = groupCredentials(app.credentials, byName, store, settings.replacementSuffix);
   // A replacement whose original is gone is renamed back to the base name; no new replacement may take it.
   const reservedNames = new Set([...groups.values()].filter((g) => g.owned.length > 0 && !g.original && !byName.has(g.base)).map((g) => g.base));
   const context: AssessContext = { now, settings, byName, reservedNames, verifiedCurrent: input.verifiedCurrent };
@@ -150,11 +154,15 @@ export function assessApp(input: AssessAppInput): AppAssessment {
     actions.push(...result.actions);
     credentials.push(...result.credentials);
   }
-  return { actions, credentials };
+  // A held deletion fails the app (and so stops its remaining actions), so it comes after every other base's actions:
+  // one undelivered notice must not keep the app's other credentials from rotating.
+  const held = actions.filter((action) => action.kind === 'hold-deletion');
+  return { actions: [...actions.filter((action) => action.kind !== 'hold-deletion'), ...held], credentials };
 }
 
 function groupCredentials(
   credentials: readonly ApicCredential[],
+  byName: ReadonlyMap<string, ApicCredential>,
   store: ReadonlyMap<string, StoredCredentialState>,
   suffix: string,
 ): Map<string, CredentialGroup> {
@@ -167,12 +175,34 @@ function groupCredentials(
     return created;
   };
   for (const credential of credentials) {
-    const base = replacedBaseName(credential.name, suffix);
-    const owned = base === undefined ? undefined : ownedBy(credential, store.get(base));
-    if (base !== undefined && owned) groupOf(base).owned.push(owned);
+    const owner = ownerOf(credential, byName, store, suffix);
+    if (owner) groupOf(owner.base).owned.push(owner.owned);
     else groupOf(credential.name).original = credential;
   }
   return groups;
+}
+
+/**
+ * The base whose secret holds `credential`'s client id. Under a name shaped like a replacement of that base, any
+ * stored version will do. Under any other name, only the version of the open cycle of the credential holding the
+ * base name: a person renamed the rotator's replacement mid-cycle, and it stays that cycle's replacement (otherwise
+ * it would be rotated on its own while the base's secret hands out its pair, and a new replacement for the base
+ * would stage that same pair again, which APIC refuses as a duplicate client id).
+ */
+function ownerOf(
+  credential: ApicCredential,
+  byName: ReadonlyMap<string, ApicCredential>,
+  store: ReadonlyMap<string, StoredCredentialState>,
+  suffix: string,
+): { base: string; owned: OwnedCredential } | undefined {
+  const shapedBase = replacedBaseName(credential.name, suffix);
+  const byShape = shapedBase === undefined ? undefined : ownedBy(credential, store.get(shapedBase));
+  if (shapedBase !== undefined && byShape) return { base: shapedBase, owned: byShape };
+  for (const [base, state] of store) {
+    const owned = base === credential.name ? undefined : ownedBy(credential, state);
+    if (owned && owned.version.cycleId === byName.get(base)?.id) return { base, owned };
+  }
+  return undefined;
 }
 
 /**
@@ -208,7 +238,10 @@ function assessGroup(group: CredentialGroup, state: StoredCredentialState, conte
     const inFlight = owned.find((candidate) => replacesOriginal(candidate, original));
     const kept = owned.filter((candidate) => candidate !== inFlight);
     const main = inFlight ? assessInFlight(base, original, inFlight, state, context) : assessOriginal(base, original, state, context);
-    return merge(main, assessKept(base, kept, state, context, original));
+    // First: the actions that follow may stage and promote another version of the base's secret.
+    const repair = inFlight ? undefined : repairOfCurrent(base, state, [original, ...kept.map((k) => k.credential)], context);
+    const result = merge(main, assessKept(base, kept, state, context, original));
+    return repair ? { ...result, actions: [repair, ...result.actions] } : result;
   }
   // Pending is the newer cycle: a staged replacement outranks one whose secret is current from an earlier cycle.
   const orphan = owned.find((candidate) => candidate.label === 'pending') ?? owned[0];
@@ -217,6 +250,27 @@ function assessGroup(group: CredentialGroup, state: StoredCredentialState, conte
     assessOrphanReplacement(base, orphan, state, context),
     assessKept(base, owned.filter((candidate) => candidate !== orphan), state, context),
   );
+}
+
+/**
+ * A repair of the credential holding the base's current secret when APIC refuses that secret (a person reset it in
+ * the UI) and no replacement is in flight: a completed cycle's credential under the base name, or a kept one. The
+ * rotator issued its client id, and consumers reading the store hold a secret that no longer works. None while
+ * another client id is staged: that one becomes current next, and staging over it would take its AWSPENDING label,
+ * leaving a credential created with it unrecognised (and its pair, staged again by the create, refused as a
+ * duplicate). A staged secret of the same client id is a repair a stopped run left; repairing again finishes it.
+ */
+function repairOfCurrent(
+  base: string,
+  state: StoredCredentialState,
+  candidates: readonly ApicCredential[],
+  context: AssessContext,
+): Extract<RotationAction, { kind: 'repair-replacement' }> | undefined {
+  const { current } = state;
+  if (!current || context.verifiedCurrent.get(base) !== false) return undefined;
+  if (state.pending && state.pending.clientId !== current.clientId) return undefined;
+  const holder = candidates.find((candidate) => candidate.clientId === current.clientId);
+  return holder ? { kind: 'repair-replacement', base, cycleId: current.cycleId, replacement: refOf(holder) } : undefined;
 }
 
 function merge(first: AppAssessment, second: AppAssessment): AppAssessment {
@@ -383,17 +437,22 @@ function assessKept(
   context: AssessContext,
   nameHolder?: ApicCredential,
 ): AppAssessment {
-  const actions: RotationAction[] = [];
-  const credentials: CredentialAssessment[] = [];
-  for (const { credential, version } of kept) {
-    credentials.push(describeCredential(credential, base, 'kept', ageInDays(credential.createdAt, context.now), 'blocked', 'resolve-name-conflict'));
-    if (!nameHolder) continue;
-    const reason =
-      `${base} was deleted or re-created outside the rotator while ${credential.name} replaced it; ${credential.name} keeps working ` +
-      `and was not renamed, and the new ${base} was not deleted; remove whichever your consumers no longer use`;
-    actions.push(...noticeIfNew(state, { kind: 'queue-notice', base, cycleId: version.cycleId, notice: 'action-needed', credentialName: credential.name, reason }));
-  }
-  return { actions, credentials };
+  const credentials = kept.map(({ credential }) =>
+    describeCredential(credential, base, 'kept', ageInDays(credential.createdAt, context.now), 'blocked', 'resolve-name-conflict'),
+  );
+  const newest = [...kept].sort((a, b) => compareStrings(b.credential.createdAt, a.credential.createdAt) || compareStrings(a.credential.id, b.credential.id))[0];
+  if (!nameHolder || !newest) return { actions: [], credentials };
+  // One notice for all of them, under the newest one's cycle: the ledger keeps one cycle per notice kind and base, so
+  // a notice per kept credential would overwrite the other's and both would be queued again on every run.
+  const names = kept.map(({ credential }) => credential.name).join(' and ');
+  const reason =
+    kept.length === 1
+      ? `${base} was deleted or re-created outside the rotator while ${names} replaced it; ${names} keeps working ` +
+        `and was not renamed, and the new ${base} was not deleted; remove whichever your consumers no longer use`
+      : `${base} was deleted or re-created outside the rotator while ${names} replaced it; they keep working ` +
+        `and were not renamed, and the new ${base} was not deleted; remove whichever your consumers no longer use`;
+  const notice: NoticeAction = { kind: 'queue-notice', base, cycleId: newest.version.cycleId, notice: 'action-needed', credentialName: newest.credential.name, reason };
+  return { actions: noticeIfNew(state, notice), credentials };
 }
 
 function stripReplacementTitle(title: string, suffix: string): string {
