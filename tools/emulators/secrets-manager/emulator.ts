@@ -387,7 +387,10 @@ class SecretsService {
     if (value.secretString === undefined && value.secretBinary === undefined) {
       throw invalidParameter('You must provide either SecretString or SecretBinary.');
     }
-    const stages = optionalStringList(body, 'VersionStages') ?? [CURRENT];
+    const requested = optionalStringList(body, 'VersionStages') ?? [CURRENT];
+    // "If this operation creates the first version for the secret, then Secrets Manager automatically attaches the
+    // staging label AWSCURRENT to it", whatever VersionStages says.
+    const stages = secret.versions.size === 0 && !requested.includes(CURRENT) ? [...requested, CURRENT] : requested;
     const existing = secret.versions.get(token);
     if (existing) {
       if (existing.secretString !== value.secretString || existing.secretBinary !== value.secretBinary) {
