@@ -543,7 +543,7 @@ class SecretsService {
   }
 
   private deleteSecret(body: Json): Json {
-    const secret = this.resolve(requiredString(body, 'SecretId'));
+    const secretId = requiredString(body, 'SecretId');
     const force = body['ForceDeleteWithoutRecovery'] === true;
     const windowDays = optionalNumber(body, 'RecoveryWindowInDays');
     if (force && windowDays !== undefined) {
@@ -551,6 +551,10 @@ class SecretsService {
     }
     if (windowDays !== undefined && (windowDays < 7 || windowDays > 30)) throw invalidParameter('RecoveryWindowInDays must be between 7 and 30.');
     const now = this.now();
+    // "If you forcibly delete an already deleted or nonexistent secret, the operation does not return ResourceNotFoundException."
+    const known = secretId.startsWith('arn:') ? this.byArn.get(secretId) : this.byName.get(secretId);
+    if (force && !known) return { Name: secretId, DeletionDate: now };
+    const secret = this.resolve(secretId);
     if (force) {
       this.byName.delete(secret.name);
       this.byArn.delete(secret.arn);
