@@ -20,7 +20,7 @@ export type StepAccess =
   | 'credential-reads'
   /** Stage and promote credential secrets (and share them with consumers when `consumerAccess` is set). */
   | 'credential-writes'
-  /** Queue notices in the secrets' tags, creating a secret without a value where there is none yet. */
+  /** Queue notices in the secrets' tags, creating a secret (with its placeholder version) where there is none yet. */
   | 'notice-ledger'
   /** Find queued notices, send the digests from the configured sender, mark them sent. */
   | 'notice-delivery'

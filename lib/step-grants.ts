@@ -79,7 +79,7 @@ const grantCredentialSecretWrites: Binder = (fn, targets) => {
   if (sharesWithConsumers) fn.addEnvironment('CONSUMER_ACCESS', JSON.stringify(consumerAccess));
 };
 
-/** Queue notices: create a credential secret without a value (the ledger) and tag it. */
+/** Queue notices: create a credential secret holding only its placeholder version (the ledger) and tag it. */
 const grantNoticeLedger: Binder = (fn, targets) => {
   bindCredentialSecrets(fn, targets, ['secretsmanager:CreateSecret', ...NOTICE_LEDGER_ACTIONS]);
   grantKeyUse(fn, targets.encryptionKey, [...KEY_ENCRYPT_ACTIONS, 'kms:Decrypt']);

@@ -188,6 +188,6 @@ export interface SecretNamePage {
 }
 
 export interface SecretListingPort {
-  /** The name filter may match regardless of case (Secrets Manager's does); callers keep only exact prefixes. */
+  /** Names starting with the prefix (Secrets Manager's name filter); callers keep only well-formed rotator names. */
   listSecretNames(namePrefix: string, maxResults: number, nextToken?: string): Promise<SecretNamePage>;
 }

@@ -30,7 +30,7 @@ export async function listSecretsPage(listing: SecretListingPort, state: Restore
     const scope = run.scopes[cursor.scopeIndex];
     if (scope === undefined) break;
     const page = await listing.listSecretNames(scope, Math.min(pageSize, MAX_SECRETS_PER_PAGE), cursor.nextToken);
-    // The name filter may match without regard to case; only exact, well-formed rotator names count.
+    // The name filter matches prefixes of any rotator-shaped name; only exact, well-formed rotator names count.
     for (const name of page.names) {
       if (name.startsWith(scope) && parseSecretName(run.secretPrefix, name)) items.push(name);
     }
