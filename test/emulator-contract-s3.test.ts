@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Emulator, type S3Emulator } from '../tools/emulators/s3/emulator';
+import { rejectionOf } from './support/rejection';
 
 let emulator: S3Emulator;
 let client: S3Client;
@@ -31,13 +32,8 @@ async function freshBucket(): Promise<string> {
   return bucket;
 }
 
-async function failure(promise: Promise<unknown>): Promise<S3ServiceException> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof S3ServiceException)) throw new Error(`expected an S3 service error, got ${String(error)}`);
-  return error;
+function failure(promise: Promise<unknown>): Promise<S3ServiceException> {
+  return rejectionOf(promise, S3ServiceException);
 }
 
 async function body(bucket: string, key: string): Promise<string | undefined> {

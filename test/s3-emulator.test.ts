@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Emulator, type S3Emulator } from '../tools/emulators/s3/emulator';
+import { rejectionOf } from './support/rejection';
 
 let emulator: S3Emulator;
 let client: S3Client;
@@ -27,13 +28,8 @@ async function freshBucket(): Promise<string> {
   return bucket;
 }
 
-async function failure(promise: Promise<unknown>): Promise<S3ServiceException> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  if (!(error instanceof S3ServiceException)) throw new Error(`expected an S3 service error, got ${String(error)}`);
-  return error;
+function failure(promise: Promise<unknown>): Promise<S3ServiceException> {
+  return rejectionOf(promise, S3ServiceException);
 }
 
 /** Sends a raw HTTP request, for what the SDK never sends malformed. */

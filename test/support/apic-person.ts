@@ -47,15 +47,25 @@ export class ApicPerson {
     return secret;
   }
 
+  /** What a consumer's gateway check amounts to: APIC's verify-client-secret answer (200 accepted, 400 refused). */
+  async verifySecret(app: PersonApp, name: string, pair: { clientId: string; clientSecret: string }): Promise<number> {
+    const path = `${appPath(app)}/credentials/${encodeURIComponent(name)}/verify-client-secret`;
+    return (await this.request('POST', path, { client_id: pair.clientId, client_secret: pair.clientSecret })).status;
+  }
+
   private async call(method: string, path: string, body: unknown, expectedStatus: number): Promise<Record<string, unknown>> {
+    const { status, text } = await this.request(method, path, body);
+    if (status !== expectedStatus) throw new Error(`${method} ${path} answered ${status}`);
+    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  }
+
+  private async request(method: string, path: string, body: unknown): Promise<{ status: number; text: string }> {
     const response = await fetch(new URL(path, this.apic.baseUrl), {
       method,
       headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${await this.accessToken()}` },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    const text = await response.text();
-    if (response.status !== expectedStatus) throw new Error(`${method} ${path} answered ${response.status}`);
-    return text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    return { status: response.status, text: await response.text() };
   }
 
   private async accessToken(): Promise<string> {

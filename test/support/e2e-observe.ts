@@ -12,6 +12,7 @@ import type { LocalEnvironment } from '../../tools/runner/local-environment';
 import type { CapturedEmail } from '../../tools/emulators/ses/emulator';
 import { SUFFIX, TARGET, type SeededCredential } from './e2e-catalog';
 import { apicMutations } from './restore-run';
+import { ApicPerson } from './apic-person';
 
 const SECRET_PREFIX = 'apic-rotator';
 
@@ -86,29 +87,8 @@ export async function verifyOverHttp(
   credentialName: string,
   pair: { clientId: string; clientSecret: string },
 ): Promise<number> {
-  const { admin, baseUrl } = stack.apic;
-  const tokenResponse = await fetch(new URL('token', baseUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json' },
-    body: JSON.stringify({
-      grant_type: 'password',
-      username: admin.username,
-      password: admin.password,
-      realm: admin.realm,
-      client_id: admin.clientId,
-      client_secret: admin.clientSecret,
-    }),
-  });
-  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
-  const appPath = [TARGET.providerOrg, TARGET.catalog, credential.consumerOrg, credential.app].map(encodeURIComponent).join('/');
-  const path = `apps/${appPath}/credentials/${encodeURIComponent(credentialName)}/verify-client-secret`;
-  const response = await fetch(new URL(path, baseUrl), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ client_id: pair.clientId, client_secret: pair.clientSecret }),
-  });
-  await response.arrayBuffer();
-  return response.status;
+  const app = { ...TARGET, consumerOrg: credential.consumerOrg, app: credential.app };
+  return new ApicPerson(stack.apic).verifySecret(app, credentialName, pair);
 }
 
 const WRITE_OPERATIONS = [

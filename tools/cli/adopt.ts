@@ -5,7 +5,7 @@
  * Manager as the credential's current secret, so the rotator continues that credential's rotation as its own.
  * Dry run unless --execute. Secrets are never printed.
  */
-import { readdir, readFile, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -21,6 +21,7 @@ import {
 } from '../../functions/domain/adopt';
 import { parseRotatorConfig } from '../../functions/domain/config';
 import { adminCredentialsReader } from '../../functions/runtime/ports';
+import { readJson, readText, runCommand, UsageError } from './cli';
 
 const USAGE = `Usage: npm run adopt -- --config <file.json> --from <dir> [options]
 
@@ -35,21 +36,6 @@ const USAGE = `Usage: npm run adopt -- --config <file.json> --from <dir> [option
 Secrets Manager is AWS's (default credential chain and region), or AWS_ENDPOINT_URL_SECRETS_MANAGER when set.
 The APIC admin credentials are read from the config's adminSecretName there.
 `;
-
-class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-async function readText(path: string, what: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch {
-    throw new UsageError(`cannot read ${what} ${path}`);
-  }
-}
 
 /** The pairs of every `*.json` file of `dir`, in name order; unreadable files become results of their own. */
 async function readPairs(dir: string): Promise<{ pairs: SeedScriptPair[]; invalid: AdoptionResult[] }> {
@@ -96,14 +82,7 @@ async function main(): Promise<number> {
   }
   if (!values.config) throw new UsageError('--config is required');
   if (!values.from) throw new UsageError('--from is required: the folder holding the earlier tool\'s JSON files');
-  let rawConfig: unknown;
-  try {
-    rawConfig = JSON.parse(await readText(values.config, 'config file'));
-  } catch (error) {
-    if (error instanceof UsageError) throw error;
-    throw new UsageError(`config file ${values.config} is not valid JSON`);
-  }
-  const config = parseRotatorConfig(rawConfig);
+  const config = parseRotatorConfig(await readJson(values.config, 'config'));
   const { pairs, invalid } = await readPairs(values.from);
 
   const secretsManager = new SecretsManagerClient({});
@@ -142,13 +121,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}`);
-    else process.stderr.write(`${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
-    process.exitCode = 2;
-  },
-);
+runCommand(main, USAGE);

@@ -11,6 +11,7 @@ import { startApicSimulator, type ApicSimulator } from '../apic-simulator';
 import { sampleCatalog } from '../apic-simulator/sample';
 import { LOCAL_ADMIN_SECRET_ID, localSdkConfig } from '../runner/local-environment';
 import { startSecretsManagerEmulator, type SecretsManagerEmulator } from '../emulators/secrets-manager/emulator';
+import { readJson, runCommand, UsageError } from './cli';
 import { saveReport } from './report-files';
 import { startS3Emulator, type S3Emulator } from '../emulators/s3/emulator';
 import { startSesEmulator, type SesEmulator } from '../emulators/ses/emulator';
@@ -39,27 +40,6 @@ const USAGE = `Usage: npm run local-run -- --config <file.json> [options]
   --log <file>                 where to write the handlers' log lines (default out/run.log)
   --report-dir <dir>           where to copy the inventory report (default out/report)
 `;
-
-class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
-
-async function readJson(path: string, what: string): Promise<Record<string, unknown>> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new UsageError(`cannot read ${what} file ${path}`);
-  }
-  try {
-    return JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    throw new UsageError(`${what} file ${path} is not valid JSON`);
-  }
-}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -176,13 +156,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}`);
-    else process.stderr.write(`${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}\n`);
-    process.exitCode = 2;
-  },
-);
+runCommand(main, USAGE);
