@@ -141,7 +141,7 @@ export const STEPS = {
     handler: 'finish-run',
     access: ['notice-delivery'],
     ...LONG,
-    metrics: ['CredentialsScanned', 'AppsFailed', 'NoticesSent', 'NoticesFailed'],
+    metrics: ['CredentialsScanned', 'AppsFailed', 'DeletionsHeld', 'NoticesSent', 'NoticesFailed'],
   },
   'build-report': {
     state: 'BuildReport',

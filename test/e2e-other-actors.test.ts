@@ -96,6 +96,7 @@ describe('other actors on APIC', () => {
     const held = await w.runDay(10);
     expect(credentials(w).map((c) => c.name)).toEqual(['key', 'key_new']);
     expect(held.summary?.appsFailed).toBe(1);
+    expect(held.summary?.deletionsHeld).toBe(1);
     expect(held.summary?.failures.map((f) => f.error)).toEqual(['DeletionHeldError']);
     expect(held.summary?.failures[0]?.cause).toMatch(/not reached the owner or the operator/);
     expect(held.summary?.notices.undeliverable).toBeGreaterThan(0);

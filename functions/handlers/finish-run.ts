@@ -9,6 +9,7 @@ export const handler = stepHandler({
   measure: ({ summary }) => ({
     CredentialsScanned: summary.credentialsScanned,
     AppsFailed: summary.appsFailed,
+    DeletionsHeld: summary.deletionsHeld,
     NoticesSent: summary.notices.sent,
     NoticesFailed: summary.notices.failed,
   }),

@@ -434,6 +434,7 @@ export function largestSummary(run: RunContext, listedFailures: number): RunSumm
     appsDone: huge,
     appsPlanned: huge,
     appsFailed: huge,
+    deletionsHeld: huge,
     actions: Object.fromEntries(['create-replacement', 'finish-replacement', 'repair-replacement', 'delete-original', 'rename-replacement', 'queue-notice'].map((k) => [k, huge])),
     failures: Array.from({ length: listedFailures }, () => failure),
     failuresNotListed: huge,

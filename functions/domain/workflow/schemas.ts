@@ -125,6 +125,8 @@ export const runSummarySchema = z.object({
   appsDone: count,
   appsPlanned: count,
   appsFailed: count,
+  /** Failed apps whose original was kept because its replacement-ready notice never reached anyone. */
+  deletionsHeld: count,
   /** Executed actions per kind (planned ones in a dry run). */
   actions: z.record(z.string(), count),
   /** The first failures, each naming the app and why; `failuresNotListed` counts the rest. */

@@ -1,6 +1,7 @@
 import type { CatalogTarget } from '../model';
 import type { RejectedApp } from '../ports';
 import type { AppFailure, AppResult, RunContext, RunSummary } from './types';
+import { DELETION_HELD_ERROR } from '../error-names';
 
 /** Enough failures to act on in the console; the rest are counted, and every one is in the step's logs. */
 export const MAX_LISTED_FAILURES = 50;
@@ -24,6 +25,7 @@ export function emptySummary(run: RunContext): RunSummary {
     appsDone: 0,
     appsPlanned: 0,
     appsFailed: 0,
+    deletionsHeld: 0,
     actions: {},
     failures: [],
     failuresNotListed: 0,
@@ -37,6 +39,7 @@ function withFailure(summary: RunSummary, failure: AppFailure): RunSummary {
   return {
     ...summary,
     appsFailed: summary.appsFailed + 1,
+    deletionsHeld: summary.deletionsHeld + (failure.error === DELETION_HELD_ERROR ? 1 : 0),
     failures: listed ? [...summary.failures, { ...failure, ...(failure.cause ? { cause: failure.cause.slice(0, MAX_CAUSE_CHARS) } : {}) }] : summary.failures,
     failuresNotListed: summary.failuresNotListed + (listed ? 0 : 1),
   };
@@ -78,6 +81,7 @@ export function mergeSummaries(base: RunSummary, segments: readonly RunSummary[]
       appsDone: merged.appsDone + segment.appsDone,
       appsPlanned: merged.appsPlanned + segment.appsPlanned,
       appsFailed: merged.appsFailed + segment.appsFailed,
+      deletionsHeld: merged.deletionsHeld + segment.deletionsHeld,
       actions: addCounts(merged.actions, segment.actions),
       failures: listed,
       failuresNotListed: merged.failuresNotListed + segment.failuresNotListed + failures.length - listed.length,
