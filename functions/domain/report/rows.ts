@@ -15,14 +15,14 @@ export interface ReportRow {
   readonly app: string;
   /** The credential's APIC name. */
   readonly credential: string;
-  /** `original`, `replacement` or `independent`. */
+  /** `original`, `replacement`, `independent` or `kept`. */
   readonly role: string;
   /** The public client id; the secret is never part of a row. */
   readonly clientId: string;
   /** ISO-8601 timestamp APIC set when the credential was created. */
   readonly createdAt: string;
   readonly ageDays: number;
-  /** The policy's stage (`active`, `warning`, `due`, `in-grace`, `completing`, `repair`, `exempt`, `blocked`). */
+  /** The policy's stage (`active`, `warning`, `due`, `in-grace`, `held`, `completing`, `repair`, `exempt`, `blocked`). */
   readonly stage: string;
   /**
    * What the run decided for this credential, '' if nothing: action kinds (`create-replacement`,
