@@ -1,9 +1,11 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CredentialSecretLocator, PendingNoticeEntry } from '../functions/domain/ports';
 import { SecretStoreError, SecretsManagerSecretStore } from '../functions/adapters';
-import { secretNameFor, versionToken } from '../functions/domain/secrets';
+import { restoreCredential } from '../functions/domain/restore';
+import { placeholderVersionToken, secretNameFor, versionToken } from '../functions/domain/secrets';
 import { startSecretsManagerEmulator, type SecretsManagerEmulator } from '../tools/emulators/secrets-manager/emulator';
+import { FakeApicApp } from './support/restore-fakes';
 
 const PREFIX = 'apic-rotator';
 const FIXED_NOW = new Date('2026-11-23T10:00:00.000Z');
@@ -55,7 +57,7 @@ afterAll(async () => {
 });
 
 describe('stagePending', () => {
-  it('creates the tagged secret and stores the pair as AWSPENDING under the token', async () => {
+  it('creates the tagged secret with the placeholder as AWSCURRENT and stores the pair as AWSPENDING under the token', async () => {
     const locator = freshLocator();
     const token = versionToken('cycle-1', 'run-1');
     const pair = await store.stagePending(locator, token, 'cycle-1', pairGenerator('a'));
@@ -67,7 +69,17 @@ describe('stagePending', () => {
       'apic:app': locator.app,
       'apic:credential': 'main',
     });
-    const [version] = emulator.inspect.versions(name);
+    const [placeholder, version] = emulator.inspect.versions(name);
+    expect(placeholder?.versionId).toBe(placeholderVersionToken(name));
+    expect(placeholder?.stages).toEqual(['AWSCURRENT']);
+    expect(JSON.parse(placeholder?.value ?? '{}')).toEqual({
+      status: 'no-credential-yet',
+      provider_org: 'acme',
+      catalog: 'prod',
+      consumer_org: 'bank',
+      app: locator.app,
+      credential: 'main',
+    });
     expect(version?.versionId).toBe(token);
     expect(version?.stages).toEqual(['AWSPENDING']);
     expect(JSON.parse(version?.value ?? '{}')).toEqual({
@@ -95,7 +107,10 @@ describe('stagePending', () => {
     const second = await store.stagePending(locator, token, 'cycle-2', generate);
     expect(second).toEqual(first);
     expect(generate).toHaveBeenCalledTimes(1);
-    expect(emulator.inspect.versions(store.secretName(locator))).toHaveLength(1);
+    expect(emulator.inspect.versions(store.secretName(locator)).map((version) => version.versionId)).toEqual([
+      placeholderVersionToken(store.secretName(locator)),
+      token,
+    ]);
   });
 
   it('settles concurrent attempts with the same token on one stored pair', async () => {
@@ -106,7 +121,7 @@ describe('stagePending', () => {
       store.stagePending(locator, token, 'cycle-race', pairGenerator('right')),
     ]);
     expect(left).toEqual(right);
-    const [version] = emulator.inspect.versions(store.secretName(locator));
+    const version = emulator.inspect.versions(store.secretName(locator)).find((candidate) => candidate.versionId === token);
     expect(JSON.parse(version?.value ?? '{}').client_secret).toBe(left?.clientSecret);
   });
 
@@ -115,6 +130,70 @@ describe('stagePending', () => {
     expect(versionToken('a', 'b')).toBe(versionToken('a', 'b'));
     expect(versionToken('a', 'b')).not.toBe(versionToken('ab'));
     expect(versionToken('a', 'b')).not.toBe(versionToken('b', 'a'));
+  });
+});
+
+/** The client id a consumer reads from AWSCURRENT (GetSecretValue without a stage), if the secret holds one. */
+async function clientIdAConsumerReads(name: string): Promise<string | undefined> {
+  try {
+    const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: name }));
+    return (JSON.parse(SecretString ?? '{}') as { client_id?: string }).client_id;
+  } catch (error) {
+    if (error instanceof ResourceNotFoundException) return undefined;
+    throw error;
+  }
+}
+
+// Secrets Manager makes a secret's first version AWSCURRENT whatever PutSecretValue's VersionStages says: a pair
+// staged as the first version would be served to consumers before APIC knows it.
+describe('AWSCURRENT never holds an unverified pair', () => {
+  const secretOf: Record<string, (locator: CredentialSecretLocator) => Promise<void>> = {
+    'a secret the store creates': async () => undefined,
+    'a secret a warn notice created': async (locator) => {
+      await store.queueNotice(locator, { kind: 'warn', cycleId: 'warned', ownerEmail: 'owner@example.com' });
+    },
+    'a secret an earlier release created without a value': async (locator) => {
+      await client.send(new CreateSecretCommand({ Name: store.secretName(locator) }));
+    },
+  };
+
+  for (const [origin, prepare] of Object.entries(secretOf)) {
+    it(`stages into ${origin} without making the pair current, until it is promoted`, async () => {
+      const locator = freshLocator();
+      const name = store.secretName(locator);
+      await prepare(locator);
+      const token = versionToken('first-cycle', origin);
+      const pair = await store.stagePending(locator, token, 'first-cycle', pairGenerator('unverified'));
+
+      expect(await clientIdAConsumerReads(name), 'client id a consumer reads from AWSCURRENT before APIC verified the staged pair').toBeUndefined();
+      expect(await store.readCurrent(locator)).toBeUndefined();
+      expect((await store.describe(locator)).current).toBeUndefined();
+      expect(await store.readPending(locator)).toEqual({ ...pair, versionId: token });
+
+      await store.promote(locator, token);
+      expect(await clientIdAConsumerReads(name)).toBe(pair.clientId);
+      expect(await store.readCurrent(locator)).toEqual(pair);
+    });
+  }
+});
+
+describe('a secret that holds no credential yet', () => {
+  it('reads as no current and no pending, and a restore reports it as no-value without asking APIC', async () => {
+    const withPlaceholder = freshLocator();
+    await store.queueNotice(withPlaceholder, { kind: 'warn', cycleId: 'c', ownerEmail: 'owner@example.com' });
+    const empty = freshLocator();
+    await client.send(new CreateSecretCommand({ Name: store.secretName(empty) }));
+
+    for (const locator of [withPlaceholder, empty]) {
+      expect(await store.readCurrent(locator)).toBeUndefined();
+      expect(await store.readPending(locator)).toBeUndefined();
+      expect(await store.describe(locator)).toMatchObject({ secretExists: true, noticesSent: {} });
+      expect((await store.describe(locator)).current).toBeUndefined();
+      const apic = new FakeApicApp();
+      const item = { dryRun: false, secretPrefix: PREFIX, secretName: store.secretName(locator) };
+      expect(await restoreCredential({ apic: apic.port(), store }, item)).toEqual({ status: 'done', secretName: item.secretName, outcome: 'no-value' });
+      expect(apic.calls).toEqual([]);
+    }
   });
 });
 
@@ -133,6 +212,7 @@ describe('promote, readCurrent and readPending', () => {
     await store.promote(locator, secondToken);
     const stages = emulator.inspect.versions(store.secretName(locator)).map((version) => [version.versionId, version.stages]);
     expect(stages).toEqual([
+      [placeholderVersionToken(store.secretName(locator)), []],
       [firstToken, ['AWSPREVIOUS']],
       [secondToken, ['AWSCURRENT']],
     ]);
@@ -186,7 +266,8 @@ describe('notice ledger', () => {
     const locator = freshLocator({ consumerOrg: 'Big Bank/EMEA', app: 'Zahlungsverkehr ü' });
     const name = store.secretName(locator);
     await store.queueNotice(locator, { kind: 'warn', cycleId: 'cyc-1', dueDate: '2026-12-01', ownerEmail: 'owner@example.com' });
-    expect(emulator.inspect.versions(name)).toEqual([]);
+    expect(emulator.inspect.versions(name).map((version) => version.stages)).toEqual([['AWSCURRENT']]);
+    expect(await store.readCurrent(locator)).toBeUndefined();
     const tagCalls = emulator.counts()['TagResource'] ?? 0;
     await store.queueNotice(locator, { kind: 'warn', cycleId: 'cyc-1', dueDate: '2026-12-01', ownerEmail: 'owner@example.com' });
     expect(emulator.counts()['TagResource'] ?? 0).toBe(tagCalls);

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { GetSecretValueCommand, ResourceNotFoundException } from '@aws-sdk/client-secrets-manager';
 import type { NoticeKind } from '../../functions/domain/model';
-import { secretNameFor } from '../../functions/domain/secrets';
+import { isPlaceholderValue, secretNameFor } from '../../functions/domain/secrets';
 import type { InspectedCredential } from '../../tools/apic-simulator';
 import type { LocalEnvironment } from '../../tools/runner/local-environment';
 import type { CapturedEmail } from '../../tools/emulators/ses/emulator';
@@ -35,9 +35,11 @@ export async function readCurrentValue(stack: LocalEnvironment, secretName: stri
     const { SecretString } = await stack.secretsManagerClient.send(
       new GetSecretValueCommand({ SecretId: secretName, VersionStage: 'AWSCURRENT' }),
     );
-    return SecretString === undefined ? undefined : (JSON.parse(SecretString) as StoredCredentialValue);
+    const value: unknown = SecretString === undefined ? undefined : JSON.parse(SecretString);
+    // A secret created by a warn notice holds only the placeholder (docs/consumers.md).
+    return value === undefined || isPlaceholderValue(value) ? undefined : (value as StoredCredentialValue);
   } catch (error) {
-    // A secret created by a warn notice has no value yet, and one never warned about does not exist.
+    // One never warned about does not exist; one an earlier release created empty has no version at all.
     if (error instanceof ResourceNotFoundException) return undefined;
     throw error;
   }

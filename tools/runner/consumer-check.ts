@@ -4,7 +4,7 @@
  */
 import { GetSecretValueCommand, ResourceNotFoundException, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ApicSimulator } from '../apic-simulator';
-import { secretNameFor } from '../../functions/domain/secrets';
+import { isPlaceholderValue, secretNameFor } from '../../functions/domain/secrets';
 
 export interface AppCredentialStatus {
   readonly consumerOrg: string;
@@ -23,10 +23,12 @@ interface StoredPair {
   readonly client_secret: string;
 }
 
+/** The AWSCURRENT pair; undefined before the first rotation (no secret, or only its placeholder, docs/consumers.md). */
 async function readCurrent(client: SecretsManagerClient, secretId: string): Promise<StoredPair | undefined> {
   try {
     const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSCURRENT' }));
-    return SecretString ? (JSON.parse(SecretString) as StoredPair) : undefined;
+    const value: unknown = SecretString ? JSON.parse(SecretString) : undefined;
+    return value === undefined || isPlaceholderValue(value) ? undefined : (value as StoredPair);
   } catch (error) {
     if (error instanceof ResourceNotFoundException) return undefined;
     throw error;

@@ -1,7 +1,9 @@
 /**
- * The secret store over AWS Secrets Manager: one secret per app credential base name, new secrets staged as
- * AWSPENDING under a deterministic version id, promoted to AWSCURRENT once verified, and a notice ledger kept in
- * tags so notices can be found with one filtered ListSecrets.
+ * The secret store over AWS Secrets Manager: one secret per app credential base name, created with a placeholder as
+ * its first version (Secrets Manager makes a secret's first version AWSCURRENT whatever the request asks, and no
+ * unverified pair may ever be AWSCURRENT), new secrets staged as AWSPENDING under a deterministic version id,
+ * promoted to AWSCURRENT once verified, and a notice ledger kept in tags so notices can be found with one filtered
+ * ListSecrets.
  */
 import {
   CreateSecretCommand,
@@ -35,7 +37,16 @@ import type {
   StoredVersion,
 } from '../../domain/ports';
 import { assertValidPrefix, parseSecretName, secretNameFor, tagValue } from '../../domain/secrets/naming';
-import { STAGE_CURRENT, STAGE_PENDING, TAG_KEYS, pendingNoticeTag, sentNoticeTag } from '../../domain/secrets/layout';
+import {
+  STAGE_CURRENT,
+  STAGE_PENDING,
+  TAG_KEYS,
+  isPlaceholderValue,
+  pendingNoticeTag,
+  placeholderValue,
+  placeholderVersionToken,
+  sentNoticeTag,
+} from '../../domain/secrets/layout';
 
 /** Errors the Secrets Manager documentation lists as worth retrying, once the SDK's own retries are spent. */
 const TRANSIENT_AWS_ERRORS = new Set([
@@ -78,7 +89,10 @@ export interface SecretsManagerSecretStoreOptions {
   readonly prefix: string;
   /** KMS key for new secrets; the AWS managed key when absent. */
   readonly kmsKeyId?: string;
-  /** A resource policy (JSON) to put on the secret before a value is stored, e.g. to grant the consumer read access. */
+  /**
+   * A resource policy (JSON) to put on the secret before a credential is staged in it (the placeholder holds none),
+   * e.g. to grant the consumer read access.
+   */
   readonly resourcePolicyFor?: (locator: CredentialSecretLocator) => string | undefined;
   /** Source of `issued_at`; the system clock when absent. */
   readonly clock?: Clock;
@@ -191,7 +205,7 @@ export class SecretsManagerSecretStore implements SecretStorePort, NoticeLedgerP
     const name = this.secretName(locator);
     const earlier = await this.readVersion(name, { VersionId: token });
     if (earlier) return toPair(earlier.value);
-    await this.createSecretIfAbsent(locator, name, []);
+    await this.ensureCurrentVersion(locator, name);
     const policy = this.options.resourcePolicyFor?.(locator);
     if (policy !== undefined) {
       await this.attempt('PutResourcePolicy', name, () => this.client.send(new PutResourcePolicyCommand({ SecretId: name, ResourcePolicy: policy })));
@@ -340,7 +354,33 @@ export class SecretsManagerSecretStore implements SecretStorePort, NoticeLedgerP
     return ownerEmail !== '' && tagValue(ownerEmail) === ownerEmail ? [{ Key: TAG_KEYS.ownerEmail, Value: ownerEmail }] : [];
   }
 
-  /** True when this call created the secret, false when it already existed. */
+  /**
+   * Makes sure the secret exists and some version of it holds AWSCURRENT, so that a pair staged next is not the
+   * secret's first version (which Secrets Manager would make AWSCURRENT). A secret created empty by an earlier
+   * release gets the placeholder as its first version here.
+   */
+  private async ensureCurrentVersion(locator: CredentialSecretLocator, name: string): Promise<void> {
+    let description = await this.describeSecret(name);
+    if (!description) {
+      if (await this.createSecretIfAbsent(locator, name, [])) return;
+      description = await this.requireDescription(name);
+    }
+    if (holderOf(description.VersionIdsToStages, STAGE_CURRENT) !== undefined) return;
+    // Every writer puts the same placeholder under the same version id, so a concurrent or retried put of it is the
+    // same version (the put does nothing), and AWSCURRENT is never taken from a pair by it.
+    await this.attemptTolerating('PutSecretValue', name, ResourceExistsException, () =>
+      this.client.send(
+        new PutSecretValueCommand({
+          SecretId: name,
+          ClientRequestToken: placeholderVersionToken(name),
+          SecretString: JSON.stringify(placeholderValue(locator)),
+          VersionStages: [STAGE_CURRENT],
+        }),
+      ),
+    );
+  }
+
+  /** True when this call created the secret (with the placeholder as its AWSCURRENT version), false when it already existed. */
   private async createSecretIfAbsent(locator: CredentialSecretLocator, name: string, extraTags: Tag[]): Promise<boolean> {
     const tags: Tag[] = [
       { Key: TAG_KEYS.providerOrg, Value: tagValue(locator.providerOrg) },
@@ -355,6 +395,8 @@ export class SecretsManagerSecretStore implements SecretStorePort, NoticeLedgerP
         new CreateSecretCommand({
           Name: name,
           Description: 'APIC client credential managed by the credential rotator',
+          SecretString: JSON.stringify(placeholderValue(locator)),
+          ClientRequestToken: placeholderVersionToken(name),
           Tags: tags,
           ...(this.options.kmsKeyId !== undefined && { KmsKeyId: this.options.kmsKeyId }),
         }),
@@ -378,7 +420,10 @@ export class SecretsManagerSecretStore implements SecretStorePort, NoticeLedgerP
     return version && { clientId: version.value.client_id, cycleId: version.value.cycle_id, versionId };
   }
 
-  /** The version selected by id or stage; undefined when the secret or that version does not exist. */
+  /**
+   * The version selected by id or stage; undefined when the secret or that version does not exist, or when it is the
+   * placeholder (which holds no credential).
+   */
   private async readVersion(name: string, selector: { VersionId: string } | { VersionStage: string }): Promise<ReadVersion | undefined> {
     const output = await this.attemptTolerating('GetSecretValue', name, ResourceNotFoundException, () =>
       this.client.send(new GetSecretValueCommand({ SecretId: name, ...selector })),
@@ -392,6 +437,7 @@ export class SecretsManagerSecretStore implements SecretStorePort, NoticeLedgerP
     } catch {
       parsed = undefined;
     }
+    if (isPlaceholderValue(parsed)) return undefined;
     const result = secretValueSchema.safeParse(parsed);
     if (!result.success) {
       throw new SecretStoreError(`Version ${versionId} of ${name} does not hold a rotator credential value`, 'GetSecretValue', name);

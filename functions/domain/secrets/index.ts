@@ -1,2 +1,14 @@
 export { MAX_SECRET_NAME_LENGTH, SecretNameError, parseSecretName, secretNameFor, tagValue } from './naming';
-export { STAGE_CURRENT, STAGE_PENDING, TAG_KEYS, pendingNoticeTag, sentNoticeTag, versionToken } from './layout';
+export {
+  PLACEHOLDER_STATUS,
+  STAGE_CURRENT,
+  STAGE_PENDING,
+  TAG_KEYS,
+  isPlaceholderValue,
+  pendingNoticeTag,
+  placeholderValue,
+  placeholderVersionToken,
+  sentNoticeTag,
+  versionToken,
+  type PlaceholderValue,
+} from './layout';

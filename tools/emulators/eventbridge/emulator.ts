@@ -1,7 +1,8 @@
 /**
  * An in-process Amazon EventBridge emulator for `PutEvents` only, speaking JSON 1.1 on loopback, faithful enough for
  * the real `@aws-sdk/client-eventbridge`: it validates entries as EventBridge does (required fields, Detail a JSON
- * object, at most 10 entries), records accepted events and can refuse chosen entries with a per-entry error code.
+ * object, 1 to 10 entries totalling less than 1 MB as EventBridge counts entry size), records accepted events and can
+ * refuse chosen entries with a per-entry error code. What each behaviour rests on is in FIDELITY.md beside this file.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -41,7 +42,8 @@ export interface EventBridgeSnapshot {
 }
 
 const MAX_ENTRIES = 10;
-const MAX_REQUEST_BYTES = 256 * 1024;
+/** "the total entry size must be less than 1MB" (PutEvents); sizes as in "Calculating PutEvents event entry size". */
+const MAX_TOTAL_ENTRY_BYTES = 1024 * 1024;
 
 type EntryResult = { EventId: string } | { ErrorCode: string; ErrorMessage: string };
 
@@ -51,6 +53,28 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function nonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
+}
+
+/**
+ * An entry's size as EventBridge counts it: 14 bytes for Time when given, and the UTF-8 bytes of Source, DetailType,
+ * Detail and each of Resources.
+ */
+function entrySize(entry: unknown): number {
+  if (!isRecord(entry)) return 0;
+  const bytes = (value: unknown) => (typeof value === 'string' ? Buffer.byteLength(value, 'utf8') : 0);
+  const resources = Array.isArray(entry['Resources']) ? (entry['Resources'] as unknown[]) : [];
+  return (
+    (entry['Time'] === undefined || entry['Time'] === null ? 0 : 14) +
+    bytes(entry['Source']) +
+    bytes(entry['DetailType']) +
+    bytes(entry['Detail']) +
+    resources.reduce<number>((sum, resource) => sum + bytes(resource), 0)
+  );
+}
+
+/** Detail, DetailType and Source: without each of them EventBridge cannot send the event. */
+function hasRequiredFields(entry: unknown): boolean {
+  return isRecord(entry) && nonEmptyString(entry['Source']) && nonEmptyString(entry['DetailType']) && nonEmptyString(entry['Detail']);
 }
 
 /** Checks one entry as EventBridge does; returns the captured event or the per-entry error. */
@@ -87,6 +111,10 @@ export async function startEventBridgeEmulator(): Promise<EventBridgeEmulator> {
     const entries = input['Entries'];
     if (!Array.isArray(entries) || entries.length === 0) throw new ServiceFault('ValidationException', 'Entries must hold at least one entry.');
     if (entries.length > MAX_ENTRIES) throw new ServiceFault('ValidationException', `Entries holds more than ${MAX_ENTRIES} entries.`);
+    const totalSize = entries.reduce<number>((sum, entry) => sum + entrySize(entry), 0);
+    if (totalSize >= MAX_TOTAL_ENTRY_BYTES) throw new ServiceFault('ValidationException', `The entries total ${totalSize} bytes; they must total less than 1 MB.`);
+    // "If you submit a request in which none of the entries have each of these properties, EventBridge fails the entire request."
+    if (!entries.some(hasRequiredFields)) throw new ServiceFault('ValidationException', 'No entry has Source, DetailType and Detail.');
     const results = entries.map((entry): EntryResult => {
       if (refusals.remaining > 0) {
         refusals = { ...refusals, remaining: refusals.remaining - 1 };
@@ -105,9 +133,6 @@ export async function startEventBridgeEmulator(): Promise<EventBridgeEmulator> {
       targetPrefix: 'AWSEvents',
       operations: { PutEvents: putEvents },
       internalErrorType: 'InternalException',
-      beforeOperation: (_operation, body) => {
-        if (Buffer.byteLength(body) > MAX_REQUEST_BYTES) throw new ServiceFault('ValidationException', 'Total size of the entries exceeds 256 KB.');
-      },
     }),
   );
   const { endpoint } = await listenOnLoopback(server);

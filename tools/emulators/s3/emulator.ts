@@ -1,7 +1,8 @@
 /**
  * An in-process Amazon S3 emulator on loopback, faithful enough for the real `@aws-sdk/client-s3` configured with
- * `forcePathStyle: true` (`/<bucket>/<key>`): CreateBucket, HeadBucket, PutObject, GetObject, HeadObject,
- * DeleteObject and ListObjectsV2, with S3's XML errors. The client needs no special settings: the SDK's default
+ * `forcePathStyle: true` (`/<bucket>/<key>`): CreateBucket, HeadBucket, PutObject (conditional writes with
+ * `If-None-Match: *` and `If-Match` included), GetObject, HeadObject, DeleteObject and ListObjectsV2, with S3's XML
+ * errors. What each behaviour rests on is in FIDELITY.md beside this file. The client needs no special settings: the SDK's default
  * request checksums are accepted whether sent as headers or as `aws-chunked` trailers, are verified where the
  * algorithm is at hand (CRC32, SHA-1, SHA-256), and are returned on GetObject so the SDK can check the body.
  * Requests the emulator does not model answer `501 NotImplemented` rather than something plausible but wrong.
@@ -85,6 +86,8 @@ class S3Fault extends Error {
     message: string,
     readonly status: number,
     readonly resource?: { readonly bucket: string; readonly key?: string },
+    /** The precondition that did not hold, for PreconditionFailed. */
+    readonly condition?: string,
   ) {
     super(message);
     this.name = code;
@@ -161,14 +164,52 @@ function decodeAwsChunked(raw: Buffer): { body: Buffer; trailers: Map<string, st
   return { body: Buffer.concat(chunks), trailers };
 }
 
-function etagOf(body: Buffer): string {
-  return `"${createHash('md5').update(body).digest('hex')}"`;
+/**
+ * The ETag S3 gives a single-part upload: the MD5 of the data, except under SSE-KMS ("Objects ... encrypted by SSE-C
+ * or SSE-KMS, have ETags that are not an MD5 digest of their object data"), where it is an opaque value of the same
+ * shape.
+ */
+function etagOf(body: Buffer, sse?: string): string {
+  const digest = createHash('md5').update(body);
+  if (sse?.startsWith('aws:kms')) digest.update(randomUUID());
+  return `"${digest.digest('hex')}"`;
+}
+
+/** The ETags of an `If-Match` header, without quotes or weakness markers. */
+function etagList(value: string): string[] {
+  return value.split(',').map((tag) => tag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1'));
+}
+
+/**
+ * The conditional-write rules of PutObject: `If-None-Match` accepts only `*` and fails with 412 when the key exists;
+ * `If-Match` fails with 404 when there is no object to compare with and with 412 when the ETag differs. Checked and
+ * written in one synchronous step, so of concurrent conditional writes the first one wins.
+ */
+function checkWritePreconditions(request: IncomingMessage, bucketName: string, key: string, current: StoredObject | undefined): void {
+  const ifNoneMatch = header(request, 'if-none-match');
+  const ifMatch = header(request, 'if-match');
+  const failed = (condition: string) =>
+    new S3Fault('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', 412, { bucket: bucketName, key }, condition);
+  if (ifNoneMatch !== undefined) {
+    if (ifNoneMatch.trim() !== '*') throw notImplemented(`If-None-Match with a value other than * on a write`);
+    if (current) throw failed('If-None-Match');
+  }
+  if (ifMatch !== undefined) {
+    if (!current) throw new S3Fault('NoSuchKey', 'The specified key does not exist.', 404, { bucket: bucketName, key });
+    const wanted = etagList(ifMatch);
+    if (!wanted.includes('*') && !wanted.includes(current.etag.slice(1, -1))) throw failed('If-Match');
+  }
 }
 
 function isAwsChunked(request: IncomingMessage): boolean {
   const encoding = header(request, 'content-encoding') ?? '';
   const payloadHash = header(request, 'x-amz-content-sha256') ?? '';
   return encoding.split(',').some((part) => part.trim() === 'aws-chunked') || payloadHash.startsWith('STREAMING-');
+}
+
+/** The Region of the SigV4 credential scope (`Credential=<key>/<date>/<region>/s3/aws4_request`); us-east-1 when unsigned. */
+function signingRegion(request: IncomingMessage): string {
+  return /Credential=[^/]+\/\d{8}\/([^/]+)\//.exec(header(request, 'authorization') ?? '')?.[1] ?? 'us-east-1';
 }
 
 function header(request: IncomingMessage, name: string): string | undefined {
@@ -240,9 +281,10 @@ export async function startS3Emulator(): Promise<S3Emulator> {
       throw invalidArgument('x-amz-server-side-encryption-aws-kms-key-id is only valid with aws:kms or aws:kms:dsse encryption');
     }
     const contentType = header(request, 'content-type');
+    checkWritePreconditions(request, bucketName, key, bucket.get(key));
     const object: StoredObject = {
       body,
-      etag: etagOf(body),
+      etag: etagOf(body, sse),
       lastModified: new Date(),
       checksums,
       ...(contentType === undefined ? {} : { contentType }),
@@ -326,10 +368,13 @@ export async function startS3Emulator(): Promise<S3Emulator> {
   function bucketRequest(request: IncomingMessage, bucketName: string, query: URLSearchParams): Reply {
     switch (request.method) {
       case 'PUT':
-        if (buckets.has(bucketName)) {
+        // "Amazon S3 returns this error in all Amazon Web Services Regions except in the North Virginia Region. For
+        // legacy compatibility, if you re-create an existing bucket that you already own in the North Virginia Region,
+        // Amazon S3 returns 200 OK".
+        if (buckets.has(bucketName) && signingRegion(request) !== 'us-east-1') {
           throw new S3Fault('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', 409, { bucket: bucketName });
         }
-        buckets.set(bucketName, new Map());
+        if (!buckets.has(bucketName)) buckets.set(bucketName, new Map());
         return { status: 200, headers: { Location: `/${bucketName}` } };
       case 'HEAD':
         bucketNamed(bucketName);
@@ -385,6 +430,7 @@ export async function startS3Emulator(): Promise<S3Emulator> {
       '<?xml version="1.0" encoding="UTF-8"?>\n<Error>' +
       xmlElement('Code', fault.code) +
       xmlElement('Message', fault.message) +
+      (fault.condition === undefined ? '' : xmlElement('Condition', fault.condition)) +
       (fault.resource ? xmlElement('BucketName', fault.resource.bucket) : '') +
       (fault.resource?.key === undefined ? '' : xmlElement('Key', fault.resource.key)) +
       xmlElement('RequestId', requestId) +

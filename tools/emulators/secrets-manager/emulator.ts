@@ -495,7 +495,10 @@ class SecretsService {
     if (value.secretString === undefined && value.secretBinary === undefined) {
       throw invalidParameter('You must provide either SecretString or SecretBinary.');
     }
-    const stages = optionalStringList(body, 'VersionStages') ?? [CURRENT];
+    const requested = optionalStringList(body, 'VersionStages') ?? [CURRENT];
+    // "If this operation creates the first version for the secret, then Secrets Manager automatically attaches the
+    // staging label AWSCURRENT to it", whatever VersionStages says.
+    const stages = secret.versions.size === 0 && !requested.includes(CURRENT) ? [...requested, CURRENT] : requested;
     const existing = secret.versions.get(token);
     if (existing) {
       if (existing.secretString !== value.secretString || existing.secretBinary !== value.secretBinary) {
@@ -648,7 +651,7 @@ class SecretsService {
   }
 
   private deleteSecret(body: Json): Json {
-    const secret = this.resolve(requiredString(body, 'SecretId'));
+    const secretId = requiredString(body, 'SecretId');
     const force = body['ForceDeleteWithoutRecovery'] === true;
     const windowDays = optionalNumber(body, 'RecoveryWindowInDays');
     if (force && windowDays !== undefined) {
@@ -656,6 +659,10 @@ class SecretsService {
     }
     if (windowDays !== undefined && (windowDays < 7 || windowDays > 30)) throw invalidParameter('RecoveryWindowInDays must be between 7 and 30.');
     const now = this.now();
+    // "If you forcibly delete an already deleted or nonexistent secret, the operation does not return ResourceNotFoundException."
+    const known = secretId.startsWith('arn:') ? this.byArn.get(secretId) : this.byName.get(secretId);
+    if (force && !known) return { Name: secretId, DeletionDate: now };
+    const secret = this.resolve(secretId);
     if (force) {
       this.byName.delete(secret.name);
       this.byArn.delete(secret.arn);
