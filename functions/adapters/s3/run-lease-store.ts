@@ -15,15 +15,20 @@ export class RunLeaseStoreError extends Error {
   }
 }
 
-function statusOf(error: unknown): number | undefined {
-  return error instanceof S3ServiceException ? error.$metadata.httpStatusCode : undefined;
+function isNoSuchKey(error: unknown): boolean {
+  return error instanceof S3ServiceException && error.name === 'NoSuchKey';
 }
 
 /**
  * 412 PreconditionFailed: the object exists (If-None-Match) or changed (If-Match). 409 ConditionalRequestConflict:
- * a concurrent write to the key won. 404: the object compared with is gone. Each means "not as expected".
+ * a concurrent write to the key won. NoSuchKey (404): the object compared with is gone. Each means "not as
+ * expected"; anything else (a missing bucket, access denied) is an error.
  */
-const NOT_AS_EXPECTED = new Set([404, 409, 412]);
+function notAsExpected(error: unknown): boolean {
+  if (!(error instanceof S3ServiceException)) return false;
+  const status = error.$metadata.httpStatusCode;
+  return status === 412 || status === 409 || isNoSuchKey(error);
+}
 
 export class S3RunLeaseStore implements RunLeasePort {
   constructor(
@@ -45,7 +50,7 @@ export class S3RunLeaseStore implements RunLeasePort {
       const text = (await answer.Body?.transformToString('utf-8')) ?? '';
       return { record: parseLeaseRecord(text), etag: answer.ETag ?? '' };
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
+      if (isNoSuchKey(error)) return undefined;
       throw new RunLeaseStoreError('ReadLease', this.options.bucket, key, { cause: error });
     }
   }
@@ -55,7 +60,7 @@ export class S3RunLeaseStore implements RunLeasePort {
       await this.s3.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key, IfMatch: etag }));
       return true;
     } catch (error) {
-      if (NOT_AS_EXPECTED.has(statusOf(error) ?? 0)) return false;
+      if (notAsExpected(error)) return false;
       throw new RunLeaseStoreError('ReleaseLease', this.options.bucket, key, { cause: error });
     }
   }
@@ -67,7 +72,7 @@ export class S3RunLeaseStore implements RunLeasePort {
       );
       return true;
     } catch (error) {
-      if (NOT_AS_EXPECTED.has(statusOf(error) ?? 0)) return false;
+      if (notAsExpected(error)) return false;
       throw new RunLeaseStoreError(operation, this.options.bucket, key, { cause: error });
     }
   }
