@@ -543,7 +543,7 @@ describe('CredentialRotator with a minimal config', () => {
     ]);
     const counts = widget('Credentials per day')?.metrics ?? [];
     expect(counts.map((metric) => metric.slice(0, 4))).toEqual(
-      ['CredentialsScanned', 'ReplacementsCreated', 'OriginalsDeleted', 'AppsFailed', 'NoticesSent', 'NoticesFailed'].map((name) => [
+      ['CredentialsScanned', 'ReplacementsCreated', 'OriginalsDeleted', 'AppsFailed', 'NoticesSent', 'NoticesFailed', 'RunsSkipped'].map((name) => [
         'ApicCredentialRotator',
         name,
         'service',
