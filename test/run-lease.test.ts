@@ -3,8 +3,10 @@
  * semantics, and the S3 adapter against the S3 emulator (conditional puts racing for one key).
  */
 import { S3Client } from '@aws-sdk/client-s3';
+import { ExecutionDoesNotExist, type SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3RunLeaseStore } from '../functions/adapters/s3/run-lease-store';
+import { SfnExecutionStatus } from '../functions/adapters/sfn/execution-status';
 import {
   acquireLeases,
   decideOnHeld,
@@ -235,5 +237,22 @@ describe('S3 run lease store against the S3 emulator', () => {
     await expect(missing.read(KEY)).rejects.toThrow(/ReadLease failed for s3:\/\/no-such-bucket\/leases\/acme\/prod.json/);
     await expect(missing.create(KEY, leaseRecord(A, NOW))).rejects.toThrow(/CreateLease failed/);
     await expect(missing.remove(KEY, '"x"')).rejects.toThrow(/ReleaseLease failed/);
+  });
+});
+
+describe('execution status from Step Functions', () => {
+  const answering = (answer: () => Promise<unknown>) => new SfnExecutionStatus({ send: answer } as unknown as SFNClient);
+
+  it('counts only RUNNING as running, and an execution that does not exist as ended', async () => {
+    expect(await answering(async () => ({ status: 'RUNNING' })).isRunning(A.holderArn)).toBe(true);
+    for (const status of ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']) {
+      expect(await answering(async () => ({ status })).isRunning(A.holderArn), status).toBe(false);
+    }
+    const gone = new ExecutionDoesNotExist({ message: 'Execution Does Not Exist', $metadata: {} });
+    expect(await answering(() => Promise.reject(gone)).isRunning(A.holderArn)).toBe(false);
+  });
+
+  it('passes any other error on (e.g. access denied), so the lease is not taken over on a guess', async () => {
+    await expect(answering(() => Promise.reject(new Error('AccessDenied'))).isRunning(A.holderArn)).rejects.toThrow('AccessDenied');
   });
 });
