@@ -31,7 +31,9 @@ export type StepAccess =
   /** Read report parts and write the assembled report. */
   | 'report-build'
   /** List credential secrets by name and tags (never values). */
-  | 'secret-listing';
+  | 'secret-listing'
+  /** Acquire, renew and release the run lease objects (under `leases/`) and ask whether their holder still runs. */
+  | 'run-lease';
 
 export interface StepSpec {
   /** The task state that invokes the step; handlers also name themselves by it in logs and errors. */
@@ -61,15 +63,17 @@ export const STEPS = {
     state: 'PrepareRun',
     workflow: 'rotation',
     handler: 'prepare-run',
-    access: ['apic'],
+    // Takes the run lease last, once the run is validated and planned.
+    access: ['apic', 'run-lease'],
     ...SHORT,
-    metrics: ['RunsStarted', 'DryRuns', 'Segments'],
+    metrics: ['RunsStarted', 'DryRuns', 'Segments', 'RunsSkipped'],
   },
   'scan-page': {
     state: 'ScanPage',
     workflow: 'rotation',
     handler: 'scan-page',
-    access: ['apic', 'report-parts'],
+    // Renews the run lease on every page.
+    access: ['apic', 'report-parts', 'run-lease'],
     ...LONG,
     metrics: ['AppsNeedingAttention'],
   },
@@ -151,19 +155,27 @@ export const STEPS = {
     ...LONG,
     metrics: ['ReportRows'],
   },
+  'release-lease': {
+    state: 'ReleaseLease',
+    workflow: 'rotation',
+    handler: 'release-lease',
+    access: ['run-lease'],
+    ...SHORT,
+    metrics: ['LeasesReleased'],
+  },
   'restore-prepare': {
     state: 'PrepareRestore',
     workflow: 'restore',
     handler: 'restore-prepare',
-    access: [],
+    access: ['run-lease'],
     ...SHORT,
-    metrics: ['RestoresStarted', 'RestoreDryRuns'],
+    metrics: ['RestoresStarted', 'RestoreDryRuns', 'RunsSkipped'],
   },
   'restore-list-page': {
     state: 'ListSecretsPage',
     workflow: 'restore',
     handler: 'restore-list-page',
-    access: ['secret-listing'],
+    access: ['secret-listing', 'run-lease'],
     ...LONG,
     metrics: ['RestoreSecretsListed'],
   },
@@ -193,6 +205,14 @@ export const STEPS = {
     access: [],
     ...SHORT,
     metrics: ['RestoresFinished'],
+  },
+  'restore-release-lease': {
+    state: 'ReleaseRestoreLease',
+    workflow: 'restore',
+    handler: 'restore-release-lease',
+    access: ['run-lease'],
+    ...SHORT,
+    metrics: ['LeasesReleased'],
   },
 } as const satisfies Record<string, StepSpec>;
 

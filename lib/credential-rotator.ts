@@ -88,6 +88,8 @@ export class CredentialRotator extends Construct {
   public readonly reportBucket: s3.Bucket;
   /** Started by hand after an API Manager rebuild: re-creates credentials from their secrets (dry run by default). */
   public readonly restoreStateMachine: sfn.StateMachine;
+  /** The state machines' names, fixed at synth (the run lease steps' grants name their executions). */
+  public readonly stateMachineNames: { readonly rotation: string; readonly restore: string };
   public readonly restoreFunctions: Record<RestoreStep, RotatorFunction>;
 
   private readonly logGroupPrefix: string;
@@ -118,7 +120,14 @@ export class CredentialRotator extends Construct {
     this.reportBucket = createReportBucket(this, { encryptionKey: this.encryptionKey, retentionDays: this.config.reportRetentionDays });
 
     // One function per step of the registry (functions/steps.ts), sized and granted as its entry says.
+    // Named here rather than by CloudFormation: the lease steps' grants name the executions of both state machines,
+    // and a generated name would make each function's policy depend on a state machine that depends on the function.
+    const stateMachineNames = (this.stateMachineNames = {
+      rotation: Names.uniqueResourceName(this, { maxLength: 70, separator: '-' }) + '-rotation',
+      restore: Names.uniqueResourceName(this, { maxLength: 70, separator: '-' }) + '-restore',
+    });
     const grantTargets = {
+      stateMachineNames: [stateMachineNames.rotation, stateMachineNames.restore],
       config: this.config,
       encryptionKey: this.encryptionKey,
       credentialSecretsArn: this.credentialSecretsArn,
@@ -150,12 +159,12 @@ export class CredentialRotator extends Construct {
       functions: this.functions,
       maxConcurrentApps: this.config.maxConcurrentApps,
     });
-    this.stateMachine = this.createStateMachine('StateMachine', workflow.definition, 'state-machine', props.stateMachineTimeout ?? Duration.hours(12), logRetention);
+    this.stateMachine = this.createStateMachine('StateMachine', stateMachineNames.rotation, workflow.definition, 'state-machine', props.stateMachineTimeout ?? Duration.hours(12), logRetention);
     const restore = new RestoreWorkflow(this, 'RestoreWorkflow', {
       functions: this.restoreFunctions,
       maxConcurrentSecrets: this.config.maxConcurrentApps,
     });
-    this.restoreStateMachine = this.createStateMachine('RestoreStateMachine', restore.definition, 'restore-state-machine', Duration.hours(6), logRetention);
+    this.restoreStateMachine = this.createStateMachine('RestoreStateMachine', stateMachineNames.restore, restore.definition, 'restore-state-machine', Duration.hours(6), logRetention);
 
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       description: 'Starts the APIC credential rotation run',
@@ -174,8 +183,9 @@ export class CredentialRotator extends Construct {
     acknowledgeRotatorNagFindings(this);
   }
 
-  private createStateMachine(id: string, definition: sfn.IChainable, logName: string, timeout: Duration, retention: logs.RetentionDays) {
+  private createStateMachine(id: string, name: string, definition: sfn.IChainable, logName: string, timeout: Duration, retention: logs.RetentionDays) {
     return new sfn.StateMachine(this, id, {
+      stateMachineName: name,
       stateMachineType: sfn.StateMachineType.STANDARD,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout,

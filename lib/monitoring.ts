@@ -28,6 +28,7 @@ const DASHBOARD_METRICS: ReadonlyArray<readonly [name: StepMetric, label: string
   ['AppsFailed', 'Apps failed'],
   ['NoticesSent', 'Notices sent'],
   ['NoticesFailed', 'Notices failed'],
+  ['RunsSkipped', 'Runs skipped (run lease held)'],
 ];
 
 /**

@@ -3,7 +3,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
+import { LEASE_PREFIX } from '../functions/domain/lease/decide';
 import { REPORT_PREFIX } from '../functions/domain/report/keys';
+import { executionArnPattern } from './step-grants';
 import type { CredentialRotator } from './credential-rotator';
 
 /**
@@ -32,6 +34,19 @@ export function acknowledgeRotatorNagFindings(rotator: CredentialRotator): void 
       'Report parts and reports are objects named per run at run time; the grant is limited to the reports/ prefix ' +
         'of the rotator\'s own bucket.',
     ],
+    [
+      rotator.reportBucket.arnForObjects(`${LEASE_PREFIX}*`),
+      'Run leases are one object per target catalog, named from the configured targets; the grant is limited to the ' +
+        'leases/ prefix of the rotator\'s own bucket.',
+    ],
+    ...[rotator.stateMachineNames.rotation, rotator.stateMachineNames.restore].map(
+      (name) =>
+        [
+          executionArnPattern(stack, name),
+          'A run lease names its holder by execution ARN; the lease steps ask whether that execution still runs, for ' +
+            'executions of the rotator\'s own state machines only (named at run time).',
+        ] as const,
+    ),
   ]);
   for (const fn of functions) {
     if (fn.role) acknowledgeKnownWildcards(fn.role.node.tryFindChild('DefaultPolicy'), functionWildcards);

@@ -17,7 +17,9 @@ export interface RestoreWorkflowProps {
  * ```
  * PrepareRestore → ListSecretsPage → HasSecrets? ─yes→ ForEachSecret (Map) → MoreSecretPages?
  *                                                └no─────────────────────→ MoreSecretPages?
- * MoreSecretPages? ─more→ ListSecretsPage ; ─done→ FinishRestore
+ * MoreSecretPages? ─more→ ListSecretsPage ; ─done→ FinishRestore → ReleaseRestoreLease → RestoreDone
+ * PrepareRestore takes the run lease; when it is held: RestoreLeaseHeld? → RestoreSkipped. A failure of
+ *   ListSecretsPage, ForEachSecret or FinishRestore → ReleaseRestoreLease → RestoreFailed
  * ForEachSecret child: RestoreCredential (reports a lasting failure as the secret's result) ; an error it could not
  *   report, e.g. a timeout or retries exhausted → SecretFailed (Catch; the run goes on)
  * ```
@@ -29,12 +31,13 @@ export class RestoreWorkflow extends Construct {
 
   constructor(scope: Construct, id: string, props: RestoreWorkflowProps) {
     super(scope, id);
-    const task = (step: RestoreStep, payload: Record<string, unknown>) => lambdaStep(this, step, props.functions[step], payload);
+    const task = (step: RestoreStep, payload: Record<string, unknown>, resultPath?: string) =>
+      lambdaStep(this, step, props.functions[step], payload, resultPath);
     const state = { 'run.$': '$.run', 'cursor.$': '$.cursor', 'summary.$': '$.summary', 'lastResults.$': '$.lastResults' };
 
-    const prepare = task('restore-prepare', { 'input.$': '$', 'executionName.$': '$$.Execution.Name' });
+    const prepare = task('restore-prepare', { 'input.$': '$', 'executionName.$': '$$.Execution.Name', 'executionArn.$': '$$.Execution.Id' });
     const listPage = task('restore-list-page', state);
-    const finish = task('restore-finish', { 'run.$': '$.run', 'summary.$': '$.summary', 'lastResults.$': '$.lastResults' });
+    const finish = task('restore-finish', { 'run.$': '$.run', 'summary.$': '$.summary', 'lastResults.$': '$.lastResults' }, '$.summary');
 
     const restoreCredential = task('restore-credential', {
       'dryRun.$': '$.dryRun',
@@ -64,6 +67,20 @@ export class RestoreWorkflow extends Construct {
       done: finish,
     });
 
-    this.definition = prepare.next(loop);
+    // Released on every way the restore ends once PrepareRestore took it, as in the rotation.
+    const releaseLease = task('restore-release-lease', { 'run.$': '$.run' }, sfn.JsonPath.DISCARD);
+    const forEachSecret = this.node.findChild('ForEachSecret') as sfn.DistributedMap;
+    for (const step of [listPage, forEachSecret, finish]) step.addCatch(releaseLease, { errors: [ALL_ERRORS], resultPath: '$.error' });
+    finish.next(releaseLease);
+    releaseLease.next(
+      new sfn.Choice(this, 'RestoreFailed?')
+        .when(sfn.Condition.isPresent('$.error'), new sfn.Fail(this, 'RestoreFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' }))
+        .otherwise(new sfn.Pass(this, 'RestoreDone', { outputPath: '$.summary' })),
+    );
+    this.definition = prepare.next(
+      new sfn.Choice(this, 'RestoreLeaseHeld?')
+        .when(sfn.Condition.isPresent('$.skipped'), new sfn.Succeed(this, 'RestoreSkipped', { outputPath: '$.skipped' }))
+        .otherwise(loop),
+    );
   }
 }

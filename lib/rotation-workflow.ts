@@ -18,7 +18,9 @@ export interface RotationWorkflowProps {
  * Builds the rotation state machine body (JSONPath, so the same definition runs in the local interpreter).
  *
  * ```
- * PrepareRun → ForEachSegment (Distributed Map, one child execution per segment of the app listings) → FinishRun → BuildReport
+ * PrepareRun (takes the run lease) → LeaseHeld? ─held→ RunSkipped
+ *   ─taken→ ForEachSegment (Distributed Map, one child execution per segment of the app listings) → FinishRun → BuildReport
+ *   → ReleaseLease → RunDone ; a failure of ForEachSegment, FinishRun or BuildReport → ReleaseLease → RunFailed
  * segment child: ScanPage → HasItems? ─yes→ ForEachApp (Distributed Map, one child execution per app) → ScanPage
  *                                    └no──→ MorePages? ─more→ ScanPage ; ─done→ SegmentDone (its summary)
  * app child:     AssessApp → IsDryRun? ─yes→ AppPlanned ; ─no→ ExecuteActions (inline Map, one at a time) → AppDone
@@ -39,13 +41,14 @@ export class RotationWorkflow extends Construct {
       'input.$': '$',
       'executionName.$': '$$.Execution.Name',
       'executionStartTime.$': '$$.Execution.StartTime',
+      'executionArn.$': '$$.Execution.Id',
     });
     const finishRun = task('finish-run', {
       'run.$': '$.run',
       'summary.$': '$.summary',
       'segmentSummaries.$': '$.segmentSummaries',
     });
-    finishRun.next(task('build-report', { 'run.$': '$.run', 'summary.$': '$.summary' }));
+    const buildReport = task('build-report', { 'run.$': '$.run', 'summary.$': '$.summary' }, '$.summary');
 
     const forEachSegment = new sfn.DistributedMap(this, 'ForEachSegment', {
       itemsPath: '$.segments',
@@ -57,7 +60,27 @@ export class RotationWorkflow extends Construct {
     });
     forEachSegment.itemProcessor(this.segmentLoop(task, props.maxConcurrentApps));
 
-    this.definition = prepareRun.next(forEachSegment).next(finishRun);
+    // The run lease is released on every way the run ends once PrepareRun took it: after BuildReport, and on a
+    // failure of any run-level step (caught here, released, then failed with the same error so the alarm fires).
+    const releaseLease = task('release-lease', { 'run.$': '$.run' }, sfn.JsonPath.DISCARD);
+    for (const step of [forEachSegment, finishRun, buildReport]) {
+      step.addCatch(releaseLease, { errors: [ALL_ERRORS], resultPath: '$.error' });
+    }
+    releaseLease.next(
+      new sfn.Choice(this, 'RunFailed?')
+        .when(
+          sfn.Condition.isPresent('$.error'),
+          new sfn.Fail(this, 'RunFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' }),
+        )
+        .otherwise(new sfn.Pass(this, 'RunDone', { outputPath: '$.summary' })),
+    );
+
+    // A run that found its catalog's lease held ends at once, successfully, with who holds it.
+    const leaseHeld = new sfn.Choice(this, 'LeaseHeld?')
+      .when(sfn.Condition.isPresent('$.skipped'), new sfn.Succeed(this, 'RunSkipped', { outputPath: '$.skipped' }))
+      .otherwise(forEachSegment);
+    forEachSegment.next(finishRun).next(buildReport).next(releaseLease);
+    this.definition = prepareRun.next(leaseHeld);
   }
 
   private segmentLoop(task: Task, maxConcurrentApps: number): sfn.IChainable {

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { RotatorConfig } from '../functions/domain/config';
+import { LEASE_PREFIX } from '../functions/domain/lease/decide';
 import { REPORT_PREFIX } from '../functions/domain/report/keys';
 import type { StepAccess } from '../functions/steps';
 import type { RotatorFunction } from './lambda-defaults';
@@ -16,6 +17,8 @@ export interface StepGrantTargets {
   readonly credentialSecretsArn: string;
   readonly reportBucket: s3.IBucket;
   readonly eventBus: events.IEventBus;
+  /** The names of the rotator's state machines: the lease steps may ask about their executions only. */
+  readonly stateMachineNames: readonly string[];
 }
 
 /**
@@ -135,6 +138,43 @@ const grantRotationEvents: Binder = (fn, { eventBus }) => {
   fn.addEnvironment('EVENT_BUS_NAME', eventBus.eventBusName);
 };
 
+/**
+ * Acquire, renew and release the run lease objects: conditional PutObject, GetObject and conditional DeleteObject on
+ * `leases/` only (a conditional delete with an ETag needs s3:GetObject too), ListBucket on that prefix so a missing
+ * lease reads as 404 rather than 403, the bucket key through S3, and DescribeExecution on the executions of the
+ * rotator's own state machines, to tell whether a lease's holder still runs.
+ */
+const grantRunLease: Binder = (fn, { reportBucket, encryptionKey, stateMachineNames }) => {
+  const stack = Stack.of(fn);
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
+      resources: [reportBucket.arnForObjects(`${LEASE_PREFIX}*`)],
+    }),
+  );
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucket'],
+      resources: [reportBucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': `${LEASE_PREFIX}*` } },
+    }),
+  );
+  grantKeyUse(fn, encryptionKey, ['kms:GenerateDataKey', 'kms:Decrypt'], 's3');
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({
+      actions: ['states:DescribeExecution'],
+      // One execution ARN pattern per state machine: `execution:<name>:<execution name>`, any execution of ours.
+      resources: stateMachineNames.map((name) => executionArnPattern(stack, name)),
+    }),
+  );
+  fn.addEnvironment('REPORT_BUCKET', reportBucket.bucketName);
+};
+
+/** Every execution of the state machine `name`: `arn:…:execution:<name>:*`. */
+export function executionArnPattern(stack: Stack, name: string): string {
+  return stack.formatArn({ service: 'states', resource: 'execution', resourceName: `${name}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+}
+
 /** Each access name of the registry and the grants behind it. */
 const BINDERS: Record<StepAccess, Binder> = {
   apic: grantApicAccess,
@@ -146,6 +186,7 @@ const BINDERS: Record<StepAccess, Binder> = {
   'report-parts': grantReportWrites,
   'report-build': grantReportBuild,
   'secret-listing': grantCredentialSecretListing,
+  'run-lease': grantRunLease,
 };
 
 function bindCredentialSecrets(fn: RotatorFunction, targets: StepGrantTargets, actions: string[]): void {

@@ -43,6 +43,7 @@ const NOTICE_SENDERS = stepsWithAccess('notice-delivery');
 const EVENT_PUBLISHERS = stepsWithAccess('rotation-events');
 const REPORT_READERS = stepsWithAccess('report-build');
 const REPORT_WRITERS = [...stepsWithAccess('report-parts'), ...REPORT_READERS];
+const LEASE_HOLDERS = stepsWithAccess('run-lease');
 const ROTATOR_METRIC_DIMENSIONS = [{ Name: 'service', Value: 'apic-credential-rotator' }];
 const SECRET_WRITE_ACTIONS = [
   'secretsmanager:CreateSecret',
@@ -239,7 +240,7 @@ describe('CredentialRotator with a minimal config', () => {
       expect(JSON.parse(String(variables.ROTATOR_CONFIG)), step).toMatchObject({ ...BASE_CONFIG, policy: { expiryDays: 90 } });
       expect('NOTIFICATION_SENDER' in variables, step).toBe(NOTICE_SENDERS.includes(step));
       expect(variables.EVENT_BUS_NAME, step).toBe(EVENT_PUBLISHERS.includes(step) ? 'default' : undefined);
-      expect(variables.REPORT_BUCKET, step).toEqual(REPORT_WRITERS.includes(step) ? bucketName : undefined);
+      expect(variables.REPORT_BUCKET, step).toEqual(REPORT_WRITERS.includes(step) || LEASE_HOLDERS.includes(step) ? bucketName : undefined);
     }
     expect(synth.functionProperties('restore-list-page').Environment.Variables.SECRET_PREFIX).toBe('apic-rotator');
     expect(synth.functionProperties('scan-page').Environment.Variables).toMatchObject({
@@ -302,8 +303,11 @@ describe('CredentialRotator with a minimal config', () => {
       const actionsThrough = (service: string) =>
         keyStatements.filter((s) => JSON.stringify(s.Condition) === JSON.stringify(viaService(service))).flatMap(actionsOf);
       expect(actionsThrough('secretsmanager').includes('kms:GenerateDataKey'), step).toBe(SECRET_WRITERS.includes(step) || NOTICE_QUEUERS.includes(step));
-      expect(actionsThrough('s3').sort(), step).toEqual(
-        [...(REPORT_READERS.includes(step) ? ['kms:Decrypt'] : []), ...(REPORT_WRITERS.includes(step) ? ['kms:GenerateDataKey'] : [])],
+      expect([...new Set(actionsThrough('s3'))].sort(), step).toEqual(
+        [
+          ...(REPORT_READERS.includes(step) || LEASE_HOLDERS.includes(step) ? ['kms:Decrypt'] : []),
+          ...(REPORT_WRITERS.includes(step) || LEASE_HOLDERS.includes(step) ? ['kms:GenerateDataKey'] : []),
+        ],
       );
     }
   });
@@ -364,10 +368,15 @@ describe('CredentialRotator with a minimal config', () => {
   });
 
   it('lets restore-list-page only list secrets, restore-credential only read them, and the other restore steps nothing', () => {
-    const permissions = (step: Step) => grantsOf(synth.statementsOf(step)).filter((grant) => !/^(logs|xray):/.test(grant.action));
+    // The run lease's grants (s3 under leases/, the key through S3, DescribeExecution) are checked on their own below.
+    const permissions = (step: Step) =>
+      grantsOf(synth.statementsOf(step)).filter(
+        (grant) => !/^(logs|xray|s3|states):/.test(grant.action) && !(LEASE_HOLDERS.includes(step) && grant.action.startsWith('kms:')),
+      );
     expect(permissions('restore-list-page')).toEqual([{ action: 'secretsmanager:ListSecrets', resource: '*' }]);
     expect(permissions('restore-prepare')).toEqual([]);
     expect(permissions('restore-finish')).toEqual([]);
+    expect(permissions('restore-release-lease')).toEqual([]);
     const restoreCredential = permissions('restore-credential');
     expect([...new Set(restoreCredential.map((grant) => grant.action))].sort()).toEqual([
       'kms:Decrypt',
@@ -422,6 +431,7 @@ describe('CredentialRotator with a minimal config', () => {
   it('lets only scan-page, assess-app and build-report write reports (under reports/ only), and only build-report read them', () => {
     const bucketArn = arnText(synth.resolve(synth.rotator.reportBucket.bucketArn));
     const reportObjects = arnText(synth.resolve(synth.rotator.reportBucket.arnForObjects('reports/*')));
+    const leaseObjects = arnText(synth.resolve(synth.rotator.reportBucket.arnForObjects('leases/*')));
     const s3Grants = (statements: Statement[]) => grantsOf(statements).filter((grant) => grant.action.startsWith('s3:'));
     let granted = 0;
     for (const step of EVERY_STEP) {
@@ -435,12 +445,43 @@ describe('CredentialRotator with a minimal config', () => {
               { action: 's3:ListBucket', resource: bucketArn, condition: { StringLike: { 's3:prefix': 'reports/*' } } },
             ]
           : []),
+        ...(LEASE_HOLDERS.includes(step)
+          ? [
+              ...['s3:PutObject', 's3:GetObject', 's3:DeleteObject'].map((action) => ({ action, resource: leaseObjects })),
+              { action: 's3:ListBucket', resource: bucketArn, condition: { StringLike: { 's3:prefix': 'leases/*' } } },
+            ]
+          : []),
       ];
       expect(grants, step).toHaveLength(expected.length);
       expect(grants, step).toEqual(expect.arrayContaining(expected));
     }
     // No other role of the stack (state machines, schedule) touches S3.
     expect(s3Grants(synth.everyStatement())).toHaveLength(granted);
+  });
+
+  it('lets only the lease steps touch leases/ and describe executions, of the rotator\'s own state machines only', () => {
+    expect([...LEASE_HOLDERS].sort()).toEqual(['prepare-run', 'release-lease', 'restore-list-page', 'restore-prepare', 'restore-release-lease', 'scan-page']);
+    const names = synth.rotator.stateMachineNames;
+    const executions = [names.rotation, names.restore].map((name) => `arn:aws:states:us-east-1:123456789012:execution:${name}:*`);
+    const leaseObjects = arnText(synth.resolve(synth.rotator.reportBucket.arnForObjects('leases/*')));
+    for (const step of EVERY_STEP) {
+      const grants = grantsOf(synth.statementsOf(step));
+      const describe = grants.filter((grant) => grant.action.startsWith('states:'));
+      const onLeases = grants.filter((grant) => grant.resource === leaseObjects);
+      if (LEASE_HOLDERS.includes(step)) {
+        expect(describe.map((grant) => grant.action), step).toEqual(['states:DescribeExecution', 'states:DescribeExecution']);
+        expect(describe.map((grant) => grant.resource).sort(), step).toEqual([...executions].sort());
+        expect(onLeases.map((grant) => grant.action).sort(), step).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+      } else {
+        expect(describe, step).toEqual([]);
+        expect(onLeases, step).toEqual([]);
+      }
+    }
+    // The names the grants use are the state machines' own.
+    const stateMachines = synth.template.findResources('AWS::StepFunctions::StateMachine');
+    expect(Object.values(stateMachines).map((resource) => (resource as { Properties: { StateMachineName: string } }).Properties.StateMachineName).sort()).toEqual(
+      [names.restore, names.rotation].sort(),
+    );
   });
 
   it('schedules the run daily at 03:00 UTC with the schedule trigger and two retries', () => {
@@ -502,7 +543,7 @@ describe('CredentialRotator with a minimal config', () => {
     ]);
     const counts = widget('Credentials per day')?.metrics ?? [];
     expect(counts.map((metric) => metric.slice(0, 4))).toEqual(
-      ['CredentialsScanned', 'ReplacementsCreated', 'OriginalsDeleted', 'AppsFailed', 'NoticesSent', 'NoticesFailed'].map((name) => [
+      ['CredentialsScanned', 'ReplacementsCreated', 'OriginalsDeleted', 'AppsFailed', 'NoticesSent', 'NoticesFailed', 'RunsSkipped'].map((name) => [
         'ApicCredentialRotator',
         name,
         'service',

@@ -86,7 +86,14 @@ describe('prepareRestore', () => {
 
   it('is a dry run over every configured target unless the input says otherwise', () => {
     const state = prepare(undefined);
-    expect(state.run).toEqual({ runId: 'restore-1', dryRun: true, secretPrefix: 'rot', scopes: ['rot/acme/live/', 'rot/acme/sand+20box/'] });
+    expect(state.run).toEqual({
+      runId: 'restore-1',
+      dryRun: true,
+      secretPrefix: 'rot',
+      scopes: ['rot/acme/live/', 'rot/acme/sand+20box/'],
+      // The targets' run leases, taken by the handler when the restore is not a dry run.
+      leaseKeys: ['leases/acme/live.json', 'leases/acme/sand+20box.json'],
+    });
     expect(state.cursor).toEqual({ scopeIndex: 0, done: false });
     expect(prepare({ dryRun: false }).run.dryRun).toBe(false);
   });

@@ -5,3 +5,5 @@ export { ReportStoreError, S3ReportStore, type S3ReportStoreOptions } from './s3
 export { SecretStoreError, SecretsManagerSecretStore, type SecretsManagerSecretStoreOptions } from './secrets-manager/secret-store';
 export { SecretsManagerSecretListing } from './secrets-manager/secret-listing';
 export { MailDeliveryError, SesMailer } from './ses/ses-mailer';
+export { RunLeaseStoreError, S3RunLeaseStore, type S3RunLeaseStoreOptions } from './s3/run-lease-store';
+export { SfnExecutionStatus } from './sfn/execution-status';

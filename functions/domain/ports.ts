@@ -14,6 +14,7 @@ import type {
 import type { RotationEvent } from './events/rotation-events';
 import type { ReportFiles, ReportKeys } from './report/keys';
 import type { ReportRow } from './report/rows';
+import type { LeaseRecord, StoredLease } from './lease/decide';
 
 /** An app of a listing whose data could not be trusted; the rest of the page is still usable. */
 export interface RejectedApp {
@@ -190,4 +191,25 @@ export interface SecretNamePage {
 export interface SecretListingPort {
   /** Names starting with the prefix (Secrets Manager's name filter); callers keep only well-formed rotator names. */
   listSecretNames(namePrefix: string, maxResults: number, nextToken?: string): Promise<SecretNamePage>;
+}
+
+/**
+ * The run lease objects, by conditional writes (S3 `If-None-Match: *` and `If-Match: <etag>`): each call either
+ * happens atomically or reports that the object was not as expected. The decisions are the domain's (domain/lease).
+ */
+export interface RunLeasePort {
+  /** Creates the lease object only if none exists under `key`; false when one exists. */
+  create(key: string, record: LeaseRecord): Promise<boolean>;
+  /** The lease object and its ETag, or undefined when there is none. */
+  read(key: string): Promise<StoredLease | undefined>;
+  /** Replaces the object only if its ETag is still `etag`; false when it changed or is gone. */
+  replace(key: string, record: LeaseRecord, etag: string): Promise<boolean>;
+  /** Deletes the object only if its ETag is still `etag`; false when it changed or is gone. */
+  remove(key: string, etag: string): Promise<boolean>;
+}
+
+/** Whether an execution still runs (Step Functions' DescribeExecution). */
+export interface ExecutionStatusPort {
+  /** True while RUNNING; false once it ended or when it does not exist. */
+  isRunning(executionArn: string): Promise<boolean>;
 }

@@ -1,9 +1,13 @@
 import { listSecretsPage, restoreStateSchema } from '../domain/restore';
+import { renewHeldLeases } from '../runtime/lease';
 import { stepHandler } from '../runtime/step-handler';
 
 export const handler = stepHandler({
   step: 'restore-list-page',
   input: restoreStateSchema,
-  run: (ports, state) => listSecretsPage(ports.secretListing, state, ports.config.pageSize),
+  run: async (ports, state) => {
+    await renewHeldLeases(ports, state.run.lease);
+    return listSecretsPage(ports.secretListing, state, ports.config.pageSize);
+  },
   measure: (output) => ({ RestoreSecretsListed: output.items.length }),
 });

@@ -8,12 +8,15 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SESClient } from '@aws-sdk/client-ses';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import { consumerPolicyResolver, parseConsumerAccess } from '../domain/access';
 import {
   ApicClient,
   EventBridgePublisher,
   S3ReportStore,
+  S3RunLeaseStore,
+  SfnExecutionStatus,
   SecretsManagerSecretListing,
   SecretsManagerSecretStore,
   SesMailer,
@@ -23,9 +26,11 @@ import { parseRotatorConfig, type RotatorConfig } from '../domain/config';
 import type {
   ApicPort,
   EventPublisherPort,
+  ExecutionStatusPort,
   MailerPort,
   NoticeLedgerPort,
   ReportStorePort,
+  RunLeasePort,
   SecretListingPort,
   SecretStorePort,
 } from '../domain/ports';
@@ -42,6 +47,10 @@ export interface Ports {
   readonly mailer: MailerPort;
   readonly events: EventPublisherPort;
   readonly reports: ReportStorePort;
+  /** The run lease objects in the report bucket (conditional writes). */
+  readonly leases: RunLeasePort;
+  /** Whether a lease holder's execution still runs; absent in local runs, which have no Step Functions to ask. */
+  readonly executions?: ExecutionStatusPort;
   /** Bucket of the inventory reports (objects are encrypted by the bucket's default key). */
   readonly reportBucket: string;
   /** Local runs only: lets a simulated clock be passed in the execution input. Never set by the construct. */
@@ -135,7 +144,22 @@ function buildPorts(): Ports {
   // A custom S3 endpoint (a local emulator) has no per-bucket host names: address buckets by path there.
   const s3 = tracer.captureAWSv3Client(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }));
   const reports = new S3ReportStore(s3, { bucket: reportBucket });
-  return { config, apic, store, ledger: store, secretListing: new SecretsManagerSecretListing(secretsManager), mailer, events, reports, reportBucket, allowClockOverride };
+  const leases = new S3RunLeaseStore(s3, { bucket: reportBucket });
+  const executions = allowClockOverride ? undefined : new SfnExecutionStatus(tracer.captureAWSv3Client(new SFNClient({})));
+  return {
+    config,
+    apic,
+    store,
+    ledger: store,
+    secretListing: new SecretsManagerSecretListing(secretsManager),
+    mailer,
+    events,
+    reports,
+    leases,
+    ...(executions ? { executions } : {}),
+    reportBucket,
+    allowClockOverride,
+  };
 }
 
 const ENVIRONMENT_KEYS = [

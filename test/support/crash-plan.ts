@@ -296,7 +296,9 @@ export class BoundaryCounter {
   decorate = (ports: Ports): Ports => {
     const decorated: Record<string, unknown> = { ...ports };
     for (const [name, port] of Object.entries(ports)) {
-      if (name !== 'config' && typeof port === 'object' && port !== null) decorated[name] = this.wrap(name, port);
+      // The run lease is no step boundary: it guards runs against each other, not the world against a crash (a
+      // lease left by a crashed run is freed by its holder's status or expiry; test/e2e-run-lease.test.ts).
+      if (name !== 'config' && name !== 'leases' && typeof port === 'object' && port !== null) decorated[name] = this.wrap(name, port);
     }
     return decorated as unknown as Ports;
   };

@@ -176,23 +176,37 @@ function lambdaContext(step: StepId, executionName: string): Context {
   };
 }
 
-function withEnvironment<T>(variables: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]));
-  const apply = (values: Record<string, string | undefined>) => {
-    for (const [name, value] of Object.entries(values)) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
-  apply(variables);
-  return body().finally(() => apply(saved));
+/**
+ * Runs started side by side (one local environment, `Promise.all`) share one process environment: the first run sets
+ * it and the last one to end puts it back. Runs at the same time must therefore use the same endpoints.
+ */
+let environmentUsers = 0;
+let savedEnvironment: Record<string, string | undefined> = {};
+
+function applyEnvironment(values: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(values)) {
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
 }
 
-/**
- * Powertools writes JSON lines to stdout (and errors to stderr); those go to `onLogLine`. Anything else, such as the
- * caller's own progress output, passes through.
- */
-async function withCapturedLogs<T>(onLogLine: (line: string) => void, body: () => Promise<T>): Promise<T> {
+async function withEnvironment<T>(variables: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
+  if (environmentUsers === 0) savedEnvironment = Object.fromEntries(Object.keys(variables).map((name) => [name, process.env[name]]));
+  environmentUsers += 1;
+  applyEnvironment(variables);
+  try {
+    return await body();
+  } finally {
+    environmentUsers -= 1;
+    if (environmentUsers === 0) applyEnvironment(savedEnvironment);
+  }
+}
+
+/** The log listeners of the runs going on; the streams are patched while there is one. */
+const logListeners = new Set<(line: string) => void>();
+let restoreStreams: (() => void) | undefined;
+
+function patchStreams(): () => void {
   const streams = [process.stdout, process.stderr];
   const originals = streams.map((stream) => stream.write.bind(stream));
   streams.forEach((stream, index) => {
@@ -200,18 +214,35 @@ async function withCapturedLogs<T>(onLogLine: (line: string) => void, body: () =
     stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
       const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
       if (!text.startsWith('{')) return write(chunk, ...rest);
-      for (const line of text.split('\n')) if (line) onLogLine(line);
+      for (const line of text.split('\n')) if (line) for (const listener of logListeners) listener(line);
       const callback = rest.find((arg) => typeof arg === 'function') as (() => void) | undefined;
       callback?.();
       return true;
     }) as typeof stream.write;
   });
-  try {
-    return await body();
-  } finally {
+  return () =>
     streams.forEach((stream, index) => {
       stream.write = originals[index] as typeof stream.write;
     });
+}
+
+/**
+ * Powertools writes JSON lines to stdout (and errors to stderr); those go to `onLogLine`. Anything else, such as the
+ * caller's own progress output, passes through. Runs going on side by side each get every JSON line (their handlers
+ * share one process, so a line cannot be told apart by run).
+ */
+async function withCapturedLogs<T>(onLogLine: (line: string) => void, body: () => Promise<T>): Promise<T> {
+  const listener = (line: string) => onLogLine(line);
+  logListeners.add(listener);
+  restoreStreams ??= patchStreams();
+  try {
+    return await body();
+  } finally {
+    logListeners.delete(listener);
+    if (logListeners.size === 0) {
+      restoreStreams?.();
+      restoreStreams = undefined;
+    }
   }
 }
 

@@ -2,6 +2,7 @@
  * The restore workflow's execution input and the PrepareRestore step. A restore is started by hand after an API
  * Manager rebuild, so it is a dry run unless the input says `dryRun: false`.
  */
+import { leaseKeys } from '../lease/decide';
 import * as z from 'zod';
 import { ConfigError, type ConfigProblem, type RotatorConfig } from '../config';
 import type { CatalogTarget } from '../model';
@@ -114,6 +115,7 @@ export function prepareRestore(config: RotatorConfig, event: PrepareRestoreEvent
     dryRun: input.dryRun,
     secretPrefix: config.secretPrefix,
     scopes: scopesOf(config.secretPrefix, targets, consumerOrgs, apps),
+    leaseKeys: leaseKeys(targets),
   };
   return { run, cursor: { scopeIndex: 0, done: run.scopes.length === 0 }, summary: emptyRestoreSummary(run), lastResults: [] };
 }

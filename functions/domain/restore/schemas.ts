@@ -3,6 +3,7 @@
  * payload types (./types) are read off these schemas.
  */
 import * as z from 'zod';
+import { heldLeasesSchema } from '../lease/schema';
 import { RESTORE_OUTCOMES } from './types';
 
 const name = z.string().min(1);
@@ -19,6 +20,10 @@ export const restoreRunSchema = z.object({
    * each ends in `/`, so a listing never strays into a neighbour whose name merely starts the same way.
    */
   scopes: z.array(name),
+  /** The lease keys of the restored targets, taken when the restore is not a dry run. */
+  leaseKeys: z.array(name).optional(),
+  /** The run leases it holds (see docs/design.md "Run lease"). */
+  lease: heldLeasesSchema.optional(),
 });
 
 /** Where the listing resumes. */
@@ -72,7 +77,7 @@ export const restoreSummarySchema = z.object({
   failuresNotListed: count,
 });
 
-export const prepareRestoreSchema = z.object({ input: z.unknown(), executionName: name });
+export const prepareRestoreSchema = z.object({ input: z.unknown(), executionName: name, executionArn: name.optional() });
 
 export const restoreStateSchema = z.object({
   run: restoreRunSchema,

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { NOTICE_KINDS } from '../model';
 import type { CredentialRef, RotationAction, RotationActionKind } from '../policy';
+import { heldLeasesSchema } from '../lease/schema';
 
 const name = z.string().min(1);
 const isoInstant = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO-8601 date-time');
@@ -39,6 +40,8 @@ export const runContextSchema = z.object({
   ),
   filter: z.object({ consumerOrgs: z.array(name).optional(), apps: z.array(name).optional() }),
   pageSize: z.number().int().positive(),
+  /** The run leases it holds (non-dry runs; see docs/design.md "Run lease"). */
+  lease: heldLeasesSchema.optional(),
 });
 
 /**
@@ -158,6 +161,8 @@ export const prepareRunSchema = z.object({
   input: z.unknown(),
   executionName: name,
   executionStartTime: isoInstant,
+  /** The execution's ARN: the run lease names its holder by it, so other runs can ask whether it still runs. */
+  executionArn: name.optional(),
 });
 
 export const assessAppSchema = z.object({ run: runContextSchema, item: workItemSchema });

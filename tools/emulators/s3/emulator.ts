@@ -401,9 +401,12 @@ export async function startS3Emulator(): Promise<S3Emulator> {
         const object = objectAt(bucketName, key);
         return { status: 200, headers: { ...objectHeaders(request, object), 'Content-Length': String(object.body.length) } };
       }
-      case 'DELETE':
+      case 'DELETE': {
+        // Conditional delete: `If-Match` (an ETag or `*`) is checked against the current object as for a write.
+        if (header(request, 'if-match') !== undefined) checkWritePreconditions(request, bucketName, key, bucketNamed(bucketName).get(key));
         bucketNamed(bucketName).delete(key);
         return { status: 204 };
+      }
       default:
         throw notImplemented(`${request.method} on an object`);
     }
