@@ -81,7 +81,7 @@ export const STEPS = {
     state: 'AssessApp',
     workflow: 'rotation',
     handler: 'assess-app',
-    access: ['apic', 'credential-reads', 'report-parts'],
+    access: ['apic', 'credential-reads', 'report-parts', 'secret-listing'],
     ...SHORT,
     metrics: ['ActionsPlanned'],
   },

@@ -339,4 +339,26 @@ describe('a hostile world', () => {
     expect(accepts(w, current(w))).toBe(true);
     await expectPromisesKept(w);
   });
+
+  it('AWSCURRENT does not keep a pair APIC rejects after a person deleted the replacement and renamed the original away', async () => {
+    // Day 0 rotates `key`: key_new is created and its pair is AWSCURRENT of the secret of `key`, announced to the owner.
+    // In the grace a person deletes key_new in the UI and renames the original `key` to `key-legacy`.
+    const w = await startWorld();
+    await w.runDay(0);
+    const person = new ApicPerson(w.apic);
+    await person.deleteCredential(APP, 'key_new');
+    await person.renameCredential(APP, 'key', 'key-legacy', 'Key legacy');
+
+    const announced = current(w, 'key');
+    await w.runDay(10);
+    // The secret of `key` still hands out the pair consumers were told about: the replacement is made again with it,
+    // beside `key-legacy`, which is now rotated as a credential of its own.
+    expect(names(w)).toEqual(['key-legacy', 'key-legacy_new', 'key_new']);
+    expect(current(w, 'key')).toEqual(announced);
+    expect(accepts(w, current(w, 'key'))).toBe(true);
+    await w.runDay(11);
+    expect(names(w)).toEqual(['key', 'key-legacy', 'key-legacy_new']);
+    expect(accepts(w, current(w, 'key'))).toBe(true);
+    expect(accepts(w, current(w, 'key-legacy'))).toBe(true);
+  });
 });

@@ -680,3 +680,32 @@ describe('resolvePolicy', () => {
     expect(resolvePolicy(run, 'constructor')).toEqual(POLICY);
   });
 });
+
+describe('assessApp: a stored secret no credential of the app belongs to any more', () => {
+  it('makes the replacement again, with the stored cycle, when the cycle’s original is still there under another name', () => {
+    const renamed = credential('key-legacy', 100);
+    const result = assess(app(renamed), { key: { current: { clientId: 'client-deleted', cycleId: 'id-key-legacy' } } });
+    expect(result.actions.filter((action) => action.base === 'key')).toEqual([
+      {
+        kind: 'create-replacement',
+        base: 'key',
+        cycleId: 'id-key-legacy',
+        original: ref(renamed),
+        replacementName: 'key_new',
+        replacementTitle: 'Title key-legacy_new',
+      },
+    ]);
+  });
+
+  it('tells owner and operator once when nothing of the cycle is left', () => {
+    const store = { key: { current: { clientId: 'client-deleted', cycleId: 'id-gone' } } };
+    expect(kinds(assess(app(credential('other', 3)), store).actions)).toEqual(['notice:action-needed']);
+    const told = { key: { ...store.key, sent: { 'action-needed': 'id-gone' } } };
+    expect(assess(app(credential('other', 3)), told).actions).toEqual([]);
+  });
+
+  it('leaves a secret alone whose current pair a credential of the app holds', () => {
+    const holder = credential('renamed-by-person', 3, 'client-kept');
+    expect(assess(app(holder), { key: { current: { clientId: 'client-kept', cycleId: 'id-x' } } }).actions).toEqual([]);
+  });
+});

@@ -315,7 +315,10 @@ export function* apply(action: RotationAction, world: World, context: StepContex
       };
       world.credentials.push(created);
       world.lineage.set(created.id, lineage);
-      world.unit.set(created.id, context.unitsAtAssessment.get(action.original.id) ?? lineage);
+      // Made for a stored secret whose original a person renamed away: it continues that secret's unit, not the
+      // renamed credential's (which is rotated on its own as well).
+      const unit = action.original.name === action.base ? context.unitsAtAssessment.get(action.original.id) : `secret:${action.base}`;
+      world.unit.set(created.id, unit ?? lineage);
       world.replaces.set(created.id, { originalId: action.original.id, base: action.base });
       record(world, action, 'create', created);
       yield;

@@ -154,6 +154,9 @@ export function assessApp(input: AssessAppInput): AppAssessment {
     actions.push(...result.actions);
     credentials.push(...result.credentials);
   }
+  for (const [base, state] of [...store].sort(([a], [b]) => compareStrings(a, b))) {
+    if (!groups.has(base)) actions.push(...assessCredentialLess(base, state, app.credentials, context));
+  }
   // A held deletion fails the app (and so stops its remaining actions), so it comes after every other base's actions:
   // one undelivered notice must not keep the app's other credentials from rotating.
   const held = actions.filter((action) => action.kind === 'hold-deletion');
@@ -453,6 +456,38 @@ function assessKept(
         `and were not renamed, and the new ${base} was not deleted; remove whichever your consumers no longer use`;
   const notice: NoticeAction = { kind: 'queue-notice', base, cycleId: newest.version.cycleId, notice: 'action-needed', credentialName: newest.credential.name, reason };
   return { actions: noticeIfNew(state, notice), credentials };
+}
+
+/**
+ * A stored secret no credential of the app belongs to any more, while consumers may still read its current pair: a
+ * person deleted the replacement and renamed (or deleted) the original. When the cycle's original is still there
+ * under another name, the replacement is made again with the stored pair, so what consumers were told keeps working;
+ * when nothing of the cycle is left, owner and operator are told once.
+ */
+function assessCredentialLess(
+  base: string,
+  state: StoredCredentialState,
+  credentials: readonly ApicCredential[],
+  context: AssessContext,
+): RotationAction[] {
+  const { current } = state;
+  if (!current || credentials.some((credential) => credential.clientId === current.clientId)) return [];
+  const original = credentials.find((credential) => credential.id === current.cycleId);
+  const replacementName = original ? freeReplacementName(base, context) : undefined;
+  if (original && replacementName !== undefined) {
+    return [
+      {
+        kind: 'create-replacement',
+        base,
+        cycleId: current.cycleId,
+        original: refOf(original),
+        replacementName,
+        replacementTitle: original.title + context.settings.replacementSuffix,
+      },
+    ];
+  }
+  const reason = `the credential whose pair the secret of ${base} hands out is gone from APIC; consumers reading that secret are refused`;
+  return noticeIfNew(state, { kind: 'queue-notice', base, cycleId: current.cycleId, notice: 'action-needed', credentialName: base, reason });
 }
 
 function stripReplacementTitle(title: string, suffix: string): string {
