@@ -315,6 +315,19 @@ describe('notice ledger', () => {
     expect(emulator.inspect.tags(name)['rotator:notice-pending']).toBeUndefined();
   });
 
+  it('keeps a notice queued for a new cycle after the listing when the listed one is marked sent', async () => {
+    const locator = freshLocator();
+    const name = store.secretName(locator);
+    await store.queueNotice(locator, { kind: 'action-needed', cycleId: 'cycle-1', ownerEmail: 'o@example.com' });
+    const [listed] = (await collect(store.listPendingNotices())).filter((candidate) => candidate.secretName === name);
+    // Another run queues the next cycle's notice of the same kind between this run's listing and its marking.
+    await store.queueNotice(locator, { kind: 'action-needed', cycleId: 'cycle-2', ownerEmail: 'o@example.com' });
+    await store.markNoticesSent(listed?.secretArn ?? '', [{ kind: 'action-needed', cycleId: 'cycle-1' }]);
+    const [still] = (await collect(store.listPendingNotices())).filter((candidate) => candidate.secretName === name);
+    expect(still?.notices).toEqual([{ kind: 'action-needed', cycleId: 'cycle-2' }]);
+    expect(emulator.inspect.tags(name)['rotator:notice-pending']).toBe('yes');
+  });
+
   it('leaves out an owner address that does not fit the tag charset', async () => {
     const locator = freshLocator();
     await store.queueNotice(locator, { kind: 'warn', cycleId: 'c', ownerEmail: 'o#wner@example.com' });
