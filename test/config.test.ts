@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { ConfigError, parseExecutionInput, parseRotatorConfig } from '../functions/domain/config';
 import type { ConfigProblem, RotatorConfig } from '../functions/domain/config';
 
@@ -370,5 +371,20 @@ describe('parseExecutionInput', () => {
   it('reports a refused clock and an unknown target together', () => {
     const problems = inputProblems({ now: '2026-01-01T00:00:00Z', targets: [{ providerOrg: 'x', catalog: 'y' }] });
     expect(problems.map((p) => p.path)).toEqual(['now', 'targets[0]']);
+  });
+});
+
+describe('the shipped configs', () => {
+  const read = (file: string): unknown => JSON.parse(readFileSync(new URL(`../${file}`, import.meta.url), 'utf8'));
+
+  it('rotator.example.json is a valid config that starts with the schedule off', () => {
+    const config = parseRotatorConfig(read('rotator.example.json'));
+    expect(config.schedule.enabled).toBe(false);
+    expect(config.consumerOrgOverrides['internal-batch']?.readsSecretsManager).toBe(true);
+  });
+
+  it('cdk.json keeps the schedule off until the operator enables it', () => {
+    const { context } = read('cdk.json') as { context: { rotator: unknown } };
+    expect(parseRotatorConfig(context.rotator).schedule.enabled).toBe(false);
   });
 });
