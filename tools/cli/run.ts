@@ -32,7 +32,12 @@ const USAGE = `Usage: npm run local-run -- --config <file.json> [options]
   --ca-bundle <file>           PEM bundle that signs the APIC certificate (TLS verification stays on)
   --input <json>               execution input, e.g. '{"consumerOrgs":["acme"]}' (see README "Manual runs")
   --now <iso-date>             simulated current time (local runs only)
-  --execute                    really rotate (or restore); without it the run is a dry run that writes nothing
+  --execute                    really rotate (or restore); without it the run is a dry run that writes nothing.
+                               Against an APIC that is not the simulator or on loopback, --execute needs
+                               Secrets Manager and SES that outlive this process: --aws, or
+                               AWS_ENDPOINT_URL_SECRETS_MANAGER and AWS_ENDPOINT_URL_SES
+  --aws                        use AWS Secrets Manager and SES (default credential chain and region); the admin
+                               credentials are read from the config's adminSecretName there
   --restore                    run the restore workflow instead: re-create credentials in a rebuilt APIC from
                                the secrets in Secrets Manager (point AWS_ENDPOINT_URL_SECRETS_MANAGER at them)
   --simulator                  run against the embedded APIC simulator with its sample catalog
@@ -40,6 +45,35 @@ const USAGE = `Usage: npm run local-run -- --config <file.json> [options]
   --log <file>                 where to write the handlers' log lines (default out/run.log)
   --report-dir <dir>           where to copy the inventory report (default out/report)
 `;
+
+/** APIC on this machine (the simulator, a tunnel): rotating it against throwaway emulators loses nothing real. */
+function isLoopback(baseUrl: string): boolean {
+  let host: string;
+  try {
+    host = new URL(baseUrl).hostname;
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * Executing against a real APIC creates credentials whose secrets must outlive this process: in-memory emulators would
+ * lose them at exit, and the next run would find every replacement foreign. Mail to real owners needs real SES too.
+ */
+function refuseEphemeralServices(apicBaseUrl: string, useAws: boolean): void {
+  if (useAws || isLoopback(apicBaseUrl)) return;
+  const missing = [
+    ...(process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER ? [] : ['Secrets Manager']),
+    ...(process.env.AWS_ENDPOINT_URL_SES ? [] : ['SES']),
+  ];
+  if (missing.length === 0) return;
+  throw new UsageError(
+    `--execute against ${apicBaseUrl} would keep ${missing.join(' and ')} in memory only, and lose what it stores at exit. ` +
+      'Pass --aws to use AWS Secrets Manager and SES (default credential chain and region), or set ' +
+      'AWS_ENDPOINT_URL_SECRETS_MANAGER and AWS_ENDPOINT_URL_SES to services that keep their data.',
+  );
+}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -50,6 +84,7 @@ async function main(): Promise<number> {
       input: { type: 'string' },
       now: { type: 'string' },
       execute: { type: 'boolean', default: false },
+      aws: { type: 'boolean', default: false },
       restore: { type: 'boolean', default: false },
       simulator: { type: 'boolean', default: false },
       summary: { type: 'string', default: 'out/run-summary.json' },
@@ -92,8 +127,9 @@ async function main(): Promise<number> {
       adminCredentials = { ...apic.admin };
     }
 
+    if (values.execute && !values.simulator) refuseEphemeralServices(String(config.apicBaseUrl ?? ''), values.aws);
     let secretsManagerEndpoint = process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
-    if (!secretsManagerEndpoint) {
+    if (!secretsManagerEndpoint && !values.aws) {
       if (!adminCredentials) throw new UsageError('--admin-credentials is required with the local Secrets Manager emulator');
       const emulator = await startSecretsManagerEmulator();
       started.push(emulator);
@@ -105,7 +141,7 @@ async function main(): Promise<number> {
     }
     let ses: SesEmulator | undefined;
     let sesEndpoint = process.env.AWS_ENDPOINT_URL_SES;
-    if (!sesEndpoint) {
+    if (!sesEndpoint && !values.aws) {
       ses = await startSesEmulator();
       started.push(ses);
       sesEndpoint = ses.endpoint;
@@ -119,6 +155,11 @@ async function main(): Promise<number> {
     const dryRun = !values.execute;
     const action = values.restore ? 'Restoring' : 'Rotating';
     process.stderr.write(`${dryRun ? `Dry run (nothing is written; --execute to apply)` : action} against ${String(config.apicBaseUrl)}\n`);
+    const where = (endpoint: string | undefined, emulated: boolean) => (endpoint === undefined ? 'AWS' : emulated ? `${endpoint} (in memory, gone at exit)` : endpoint);
+    process.stderr.write(
+      `Secrets Manager: ${where(secretsManagerEndpoint, !process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER)}; ` +
+        `SES: ${where(sesEndpoint, !process.env.AWS_ENDPOINT_URL_SES)}\n`,
+    );
     let states = 0;
     const runOptions: Omit<LocalRunOptions, 'definition'> = {
       config,

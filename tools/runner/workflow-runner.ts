@@ -118,8 +118,10 @@ function resolveIntrinsics(value: unknown): string {
 }
 
 export interface LocalEndpoints {
-  readonly secretsManager: string;
-  readonly ses: string;
+  /** AWS Secrets Manager itself (default credential chain and region) when absent. */
+  readonly secretsManager?: string;
+  /** Amazon SES itself (default credential chain and region) when absent. */
+  readonly ses?: string;
   /** Where the action steps publish rotation events; a throwaway emulator for this run when absent. */
   readonly eventBridge?: string;
   /** S3 endpoint and bucket for the run's inventory report; a private emulator is started when absent. */
@@ -274,14 +276,16 @@ export async function runDefinitionLocally<Summary>(options: LocalRunOptions, ta
   const ownS3 = options.endpoints.s3 === undefined ? await startS3Emulator() : undefined;
   ownS3?.createBucket(LOCAL_REPORT_BUCKET);
   const s3 = options.endpoints.s3 ?? { endpoint: ownS3?.endpoint ?? '', bucket: LOCAL_REPORT_BUCKET };
+  // Loopback services take any credentials; real AWS services need the caller's own, from the default chain.
+  const reachesAws = options.endpoints.secretsManager === undefined || options.endpoints.ses === undefined;
   const environment = {
     ROTATOR_CONFIG: JSON.stringify(options.config),
     ADMIN_SECRET_ID: options.adminSecretId,
     APIC_CA_BUNDLE: options.caBundle,
     ALLOW_CLOCK_OVERRIDE: 'true',
-    AWS_REGION: LOCAL_REGION,
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_REGION: reachesAws ? process.env.AWS_REGION : LOCAL_REGION,
+    AWS_ACCESS_KEY_ID: reachesAws ? process.env.AWS_ACCESS_KEY_ID : 'local',
+    AWS_SECRET_ACCESS_KEY: reachesAws ? process.env.AWS_SECRET_ACCESS_KEY : 'local',
     AWS_ENDPOINT_URL_SECRETS_MANAGER: options.endpoints.secretsManager,
     AWS_ENDPOINT_URL_SES: options.endpoints.ses,
     AWS_ENDPOINT_URL_EVENTBRIDGE: options.endpoints.eventBridge ?? ownEventBridge?.endpoint,
