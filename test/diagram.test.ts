@@ -70,3 +70,38 @@ describe('architecture diagram', () => {
     expect(buildDot(reversed)).toBe(dot);
   });
 });
+
+describe('README deploy section', () => {
+  const readme = readFileSync(new URL('README.md', ROOT), 'utf8');
+  const deploy = readme.slice(readme.indexOf('### Deploy\n'), readme.indexOf('### First run: a dry run'));
+
+  it('shows the committed diagram', () => {
+    expect(deploy).toContain('![Deployed resources](docs/architecture.svg)');
+    const svg = readFileSync(new URL('docs/architecture.svg', ROOT), 'utf8');
+    expect(svg).toMatch(/<svg[\s\S]*rotation state machine[\s\S]*<\/svg>/);
+  });
+
+  it('covers the prerequisites, the deployer IAM, enabling the schedule, rollback and destroy', () => {
+    for (const text of [
+      'cdk bootstrap aws://ACCOUNT/REGION',
+      'cdk-hnb659fds-deploy-role-ACCOUNT-REGION',
+      'cdk-hnb659fds-file-publishing-role-ACCOUNT-REGION',
+      'sts:AssumeRole',
+      'iam:PassRole',
+      'Node.js 20.19',
+      'adminSecretName',
+      'SES out of the sandbox',
+      '"schedule": { "enabled": true }',
+      'cdk destroy',
+      'https://docs.aws.amazon.com/cdk/v2/guide/bootstrapping.html',
+    ]) {
+      expect(deploy).toContain(text);
+    }
+  });
+
+  it('names the npm script that regenerates the diagram', () => {
+    const pkg = JSON.parse(readFileSync(new URL('package.json', ROOT), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.diagram).toContain('tools/diagram/main.ts');
+    expect(deploy).toContain('npm run diagram');
+  });
+});
