@@ -10,7 +10,7 @@
 import { pickColumns, toCsv } from './format';
 import type { ReportStorePort } from '../ports';
 import type { ReportKeys } from './keys';
-import { ACTION_SEPARATOR, ownerKey, type ReportRow } from './rows';
+import { ACTION_SEPARATOR, FAILED_ACTION, ownerKey, type ReportRow } from './rows';
 
 export interface BuildReportInput {
   readonly runId: string;
@@ -21,6 +21,11 @@ export interface BuildReportInput {
   readonly owners: ReadonlyMap<string, string>;
   /** The run summary; its fields are copied into `report.json`'s `run` object. */
   readonly summary?: Readonly<Record<string, unknown>>;
+  /**
+   * Apps the run failed (the summary's listed failures): their parts show the state the plan would have produced, so
+   * their rows get `FAILED_ACTION` added to `action`. Failures beyond the summary's list are only counted there.
+   */
+  readonly failedApps?: ReadonlyArray<{ readonly providerOrg: string; readonly catalog: string; readonly consumerOrg: string; readonly app: string }>;
 }
 
 export interface ReportManifest {
@@ -64,8 +69,14 @@ export async function buildReport(store: ReportStorePort, input: BuildReportInpu
   const partRows = await mapConcurrently(parts, PART_READ_CONCURRENCY, (key) => store.readPart(key));
 
   const { rows: unique, dropped } = dropDuplicates(partRows.flat());
+  const failed = new Set((input.failedApps ?? []).map((app) => JSON.stringify([ownerKey(app), app.app])));
   const rows = unique
     .map((row) => ({ ...pickColumns(row), ownerEmail: input.owners.get(ownerKey(row)) ?? '' }))
+    .map((row) =>
+      failed.has(JSON.stringify([ownerKey(row), row.app]))
+        ? { ...row, action: row.action === '' ? FAILED_ACTION : `${row.action}${ACTION_SEPARATOR}${FAILED_ACTION}` }
+        : row,
+    )
     .sort(compareRows);
 
   const manifest: ReportManifest = {

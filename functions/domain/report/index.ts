@@ -2,11 +2,14 @@ export { buildReport, type BuildReportInput, type BuiltReport, type ReportManife
 export { ReportFormatError, parseJsonLines, toCsv, toJsonLines } from './format';
 export { REPORT_PREFIX, encodeKeySegment, partFileName, partsPrefix, reportKeys, type ReportFiles, type ReportKeys } from './keys';
 export {
+  FAILED_ACTION,
   REPORT_COLUMNS,
   actionLabel,
   ownerKey,
+  postRunReportRows,
   quietAppRows,
   reportRows,
+  type PostRunRowsInput,
   type QuietAppRowsInput,
   type ReportRow,
   type ReportRowsInput,
