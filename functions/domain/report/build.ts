@@ -8,6 +8,7 @@
  * are sorted by key.
  */
 import { pickColumns, toCsv } from './format';
+import { renderHtmlReport } from './html';
 import type { ReportStorePort } from '../ports';
 import type { ReportKeys } from './keys';
 import { ACTION_SEPARATOR, FAILED_ACTION, ownerKey, type ReportRow } from './rows';
@@ -61,6 +62,7 @@ const PART_READ_CONCURRENCY = 16;
  * Writes the run's report. Its files:
  * - `report.csv`: a header row and one row per credential (see `toCsv`);
  * - `report.json`: `{ "run": { ...summary, runId, runDate, dryRun, rowCount }, "rows": [ReportRow, ...] }`, one row per line;
+ * - `report.html`: the report as one self-contained page (see `renderHtmlReport`);
  * - `manifest.json`: the `ReportManifest`, written last.
  */
 export async function buildReport(store: ReportStorePort, input: BuildReportInput): Promise<BuiltReport> {
@@ -93,7 +95,12 @@ export async function buildReport(store: ReportStorePort, input: BuildReportInpu
   const run = { ...input.summary, runId: input.runId, runDate: input.runDate, dryRun: input.dryRun, rowCount: rows.length };
   const keys = await store.putReport(
     input.runId,
-    { csv: toCsv(rows), json: reportJson(run, rows), manifest: `${JSON.stringify(manifest, null, 2)}\n` },
+    {
+      csv: toCsv(rows),
+      json: reportJson(run, rows),
+      html: renderHtmlReport({ runId: input.runId, runDate: input.runDate, dryRun: input.dryRun, rows, stages: manifest.stages }),
+      manifest: `${JSON.stringify(manifest, null, 2)}\n`,
+    },
     input.runDate,
   );
   return { keys, rowCount: rows.length, manifest };

@@ -14,3 +14,4 @@ export {
   type ReportRow,
   type ReportRowsInput,
 } from './rows';
+export { AGE_BUCKET_DAYS, UPCOMING_DAYS, ageHistogram, attentionReason, escapeHtml, renderHtmlReport, type HtmlReportInput } from './html';
