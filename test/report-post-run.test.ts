@@ -3,6 +3,8 @@ import type { ApicApp, ApicCredential, CatalogTarget } from '../functions/domain
 import { assessApp, type PolicySettings } from '../functions/domain/policy';
 import type { StoredCredentialState } from '../functions/domain/ports';
 import { postRunReportRows, type ReportRow } from '../functions/domain/report';
+import { assessApp as assessAppStep, type AssessDeps } from '../functions/domain/workflow/assess';
+import type { RunContext } from '../functions/domain/workflow/types';
 
 const TARGET: CatalogTarget = { providerOrg: 'acme', catalog: 'prod' };
 const SETTINGS: PolicySettings = { expiryDays: 90, deletionDays: 120, warnDays: 14, replacementSuffix: '_new' };
@@ -92,6 +94,48 @@ describe('postRunReportRows', () => {
     const rows = rowsOf(app([credential('c1', 'main', '2026-05-01T00:00:00.000Z')]));
     expect(brief(rows)).toEqual([
       { name: 'main', role: 'original', ageDays: 31, stage: 'active', action: '', nextAction: 'warn', nextActionDate: '2026-07-16', clientId: 'client-c1' },
+    ]);
+  });
+});
+
+describe('AssessApp', () => {
+  it('writes the app part as the run leaves it: the due original in grace and its replacement listed', async () => {
+    const apicApp = app([credential('c1', 'main', '2026-02-01T00:00:00.000Z')]);
+    const parts: ReportRow[][] = [];
+    const deps = {
+      apic: {
+        getApp: () => Promise.resolve(apicApp),
+        verifyClientSecret: () => Promise.resolve(true),
+        getConsumerOrg: () => Promise.resolve({ id: 'org-id', name: 'bank', ownerEmail: 'ops@bank.example' }),
+      },
+      store: {
+        secretName: (locator: { credential: string }) => `apic-rotator/acme/prod/bank/payments/${locator.credential}`,
+        describe: () => Promise.resolve({ secretExists: false, noticesSent: {}, noticesPending: {} }),
+        readCurrent: () => Promise.resolve(undefined),
+      },
+      secretListing: { listSecretNames: () => Promise.resolve({ names: [] }) },
+      reports: {
+        putPart: (_runId: string, _name: string, rows: readonly ReportRow[]) => {
+          parts.push([...rows]);
+          return Promise.resolve();
+        },
+      },
+    } as unknown as AssessDeps;
+    const run = {
+      runId: 'run-1',
+      now: NOW.toISOString(),
+      dryRun: true,
+      trigger: 'test',
+      targets: [TARGET],
+      policy: { expiryDays: 90, deletionDays: 120, warnDays: 14, replacementSuffix: '_new' },
+      consumerOrgOverrides: {},
+      filter: {},
+      pageSize: 100,
+    } as RunContext;
+    await assessAppStep(deps, run, { targetIndex: 0, consumerOrg: 'bank', app: 'payments' });
+    expect(parts.flat().map((row) => [row.credential, row.stage, row.nextAction, row.nextActionDate])).toEqual([
+      ['main', 'in-grace', 'delete-original', '2026-07-01'],
+      ['main_new', 'in-grace', 'delete-original', '2026-07-01'],
     ]);
   });
 });
