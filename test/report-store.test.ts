@@ -86,6 +86,7 @@ describe('report keys', () => {
       csvKey: 'reports/2026-11-23/run-1/report.csv',
       jsonKey: 'reports/2026-11-23/run-1/report.json',
       manifestKey: 'reports/2026-11-23/run-1/manifest.json',
+      htmlKey: 'reports/2026-11-23/run-1/report.html',
     });
   });
 
@@ -148,13 +149,14 @@ describe('S3ReportStore', () => {
 
   it('writes the report files with their content types and returns their keys', async () => {
     const runId = freshRunId();
-    const keys = await store.putReport(runId, { csv: 'a,b\r\n', json: '{"rows":[]}\n', manifest: '{"rowCount":0}\n' }, '2026-11-23');
+    const keys = await store.putReport(runId, { csv: 'a,b\r\n', json: '{"rows":[]}\n', manifest: '{"rowCount":0}\n', html: '<p>r</p>' }, '2026-11-23');
 
     expect(keys).toEqual(reportKeys(runId, '2026-11-23'));
     const written = emulator.objects(BUCKET).filter((object) => object.key.startsWith(`reports/2026-11-23/${runId}/`));
     expect(written.map(({ key, body, contentType }) => ({ key, body, contentType }))).toEqual([
       { key: keys.manifestKey, body: '{"rowCount":0}\n', contentType: 'application/json; charset=utf-8' },
       { key: keys.csvKey, body: 'a,b\r\n', contentType: 'text/csv; charset=utf-8' },
+      { key: keys.htmlKey, body: '<p>r</p>', contentType: 'text/html; charset=utf-8' },
       { key: keys.jsonKey, body: '{"rows":[]}\n', contentType: 'application/json; charset=utf-8' },
     ]);
   });

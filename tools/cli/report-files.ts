@@ -7,6 +7,8 @@ import type { S3Emulator } from '../emulators/s3/emulator';
 export interface SavedReport {
   readonly csvPath: string;
   readonly jsonPath: string;
+  /** Absent when the run's report has no HTML page. */
+  readonly htmlPath?: string;
   readonly csv: string;
 }
 
@@ -20,5 +22,9 @@ export async function saveReport(s3: S3Emulator, report: NonNullable<RunSummary[
   const jsonPath = resolve(join(directory, 'report.json'));
   await writeFile(csvPath, csv);
   await writeFile(jsonPath, json);
-  return { csvPath, jsonPath, csv };
+  const html = objects.get(report.csvKey.replace(/report\.csv$/, 'report.html'));
+  if (html === undefined) return { csvPath, jsonPath, csv };
+  const htmlPath = resolve(join(directory, 'report.html'));
+  await writeFile(htmlPath, html);
+  return { csvPath, jsonPath, htmlPath, csv };
 }

@@ -42,6 +42,7 @@ const CONTENT_TYPES = {
   jsonLines: 'application/x-ndjson; charset=utf-8',
   csv: 'text/csv; charset=utf-8',
   json: 'application/json; charset=utf-8',
+  html: 'text/html; charset=utf-8',
 } as const;
 
 export class S3ReportStore implements ReportStorePort {
@@ -91,6 +92,7 @@ export class S3ReportStore implements ReportStorePort {
     // The manifest goes last: whoever sees it can rely on the report files being there.
     await this.put(keys.csvKey, files.csv, CONTENT_TYPES.csv);
     await this.put(keys.jsonKey, files.json, CONTENT_TYPES.json);
+    if (files.html !== undefined) await this.put(keys.htmlKey, files.html, CONTENT_TYPES.html);
     await this.put(keys.manifestKey, files.manifest, CONTENT_TYPES.json);
     return keys;
   }

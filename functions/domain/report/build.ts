@@ -8,9 +8,10 @@
  * are sorted by key.
  */
 import { pickColumns, toCsv } from './format';
+import { renderHtmlReport } from './html';
 import type { ReportStorePort } from '../ports';
 import type { ReportKeys } from './keys';
-import { ACTION_SEPARATOR, ownerKey, type ReportRow } from './rows';
+import { ACTION_SEPARATOR, FAILED_ACTION, ownerKey, type ReportRow } from './rows';
 
 export interface BuildReportInput {
   readonly runId: string;
@@ -21,6 +22,11 @@ export interface BuildReportInput {
   readonly owners: ReadonlyMap<string, string>;
   /** The run summary; its fields are copied into `report.json`'s `run` object. */
   readonly summary?: Readonly<Record<string, unknown>>;
+  /**
+   * Apps the run failed (the summary's listed failures): their parts show the state the plan would have produced, so
+   * their rows get `FAILED_ACTION` added to `action`. Failures beyond the summary's list are only counted there.
+   */
+  readonly failedApps?: ReadonlyArray<{ readonly providerOrg: string; readonly catalog: string; readonly consumerOrg: string; readonly app: string }>;
 }
 
 export interface ReportManifest {
@@ -56,6 +62,7 @@ const PART_READ_CONCURRENCY = 16;
  * Writes the run's report. Its files:
  * - `report.csv`: a header row and one row per credential (see `toCsv`);
  * - `report.json`: `{ "run": { ...summary, runId, runDate, dryRun, rowCount }, "rows": [ReportRow, ...] }`, one row per line;
+ * - `report.html`: the report as one self-contained page (see `renderHtmlReport`);
  * - `manifest.json`: the `ReportManifest`, written last.
  */
 export async function buildReport(store: ReportStorePort, input: BuildReportInput): Promise<BuiltReport> {
@@ -64,8 +71,14 @@ export async function buildReport(store: ReportStorePort, input: BuildReportInpu
   const partRows = await mapConcurrently(parts, PART_READ_CONCURRENCY, (key) => store.readPart(key));
 
   const { rows: unique, dropped } = dropDuplicates(partRows.flat());
+  const failed = new Set((input.failedApps ?? []).map((app) => JSON.stringify([ownerKey(app), app.app])));
   const rows = unique
     .map((row) => ({ ...pickColumns(row), ownerEmail: input.owners.get(ownerKey(row)) ?? '' }))
+    .map((row) =>
+      failed.has(JSON.stringify([ownerKey(row), row.app]))
+        ? { ...row, action: row.action === '' ? FAILED_ACTION : `${row.action}${ACTION_SEPARATOR}${FAILED_ACTION}` }
+        : row,
+    )
     .sort(compareRows);
 
   const manifest: ReportManifest = {
@@ -82,7 +95,12 @@ export async function buildReport(store: ReportStorePort, input: BuildReportInpu
   const run = { ...input.summary, runId: input.runId, runDate: input.runDate, dryRun: input.dryRun, rowCount: rows.length };
   const keys = await store.putReport(
     input.runId,
-    { csv: toCsv(rows), json: reportJson(run, rows), manifest: `${JSON.stringify(manifest, null, 2)}\n` },
+    {
+      csv: toCsv(rows),
+      json: reportJson(run, rows),
+      html: renderHtmlReport({ runId: input.runId, runDate: input.runDate, dryRun: input.dryRun, rows, stages: manifest.stages }),
+      manifest: `${JSON.stringify(manifest, null, 2)}\n`,
+    },
     input.runDate,
   );
   return { keys, rowCount: rows.length, manifest };

@@ -2,12 +2,16 @@ export { buildReport, type BuildReportInput, type BuiltReport, type ReportManife
 export { ReportFormatError, parseJsonLines, toCsv, toJsonLines } from './format';
 export { REPORT_PREFIX, encodeKeySegment, partFileName, partsPrefix, reportKeys, type ReportFiles, type ReportKeys } from './keys';
 export {
+  FAILED_ACTION,
   REPORT_COLUMNS,
   actionLabel,
   ownerKey,
+  postRunReportRows,
   quietAppRows,
   reportRows,
+  type PostRunRowsInput,
   type QuietAppRowsInput,
   type ReportRow,
   type ReportRowsInput,
 } from './rows';
+export { AGE_BUCKET_DAYS, UPCOMING_DAYS, ageHistogram, attentionReason, escapeHtml, renderHtmlReport, type HtmlReportInput } from './html';

@@ -2,7 +2,7 @@
  * Where the inventory report lives: S3 objects under `reports/`.
  *
  * - parts:  `reports/<runId>/parts/<partName>.jsonl` (JSON Lines, one per ScanPage or AssessApp invocation)
- * - report: `reports/<YYYY-MM-DD>/<runId>/report.csv`, `report.json`, `manifest.json`
+ * - report: `reports/<YYYY-MM-DD>/<runId>/report.csv`, `report.json`, `report.html`, `manifest.json`
  *
  * The run id and part names are encoded so any value gives a safe key; a part name always maps to the same key, so
  * a retried step overwrites its part instead of adding a second one.
@@ -13,12 +13,15 @@ export interface ReportFiles {
   readonly csv: string;
   readonly json: string;
   readonly manifest: string;
+  /** The self-contained HTML page (see `renderHtmlReport`); written when given. */
+  readonly html?: string;
 }
 
 export interface ReportKeys {
   readonly csvKey: string;
   readonly jsonKey: string;
   readonly manifestKey: string;
+  readonly htmlKey: string;
 }
 
 export const REPORT_PREFIX = 'reports/';
@@ -53,6 +56,6 @@ export function partsPrefix(runId: string): string {
 export function reportKeys(runId: string, runDate: string): ReportKeys {
   if (!RUN_DATE.test(runDate)) throw new RangeError(`runDate must be YYYY-MM-DD, got ${JSON.stringify(runDate)}`);
   const folder = `${REPORT_PREFIX}${runDate}/${encodeKeySegment(runId)}/`;
-  return { csvKey: `${folder}report.csv`, jsonKey: `${folder}report.json`, manifestKey: `${folder}manifest.json` };
+  return { csvKey: `${folder}report.csv`, jsonKey: `${folder}report.json`, manifestKey: `${folder}manifest.json`, htmlKey: `${folder}report.html` };
 }
 

@@ -4,7 +4,7 @@
  * policy's assessment; a row has no field that could hold a client secret.
  */
 import type { ApicApp, CatalogTarget } from '../model';
-import { assessApp, needsAttention, type AppAssessment, type EffectiveSettings, type RotationAction } from '../policy';
+import { assessApp, dateAfter, needsAttention, type AppAssessment, type EffectiveSettings, type RotationAction } from '../policy';
 
 export interface ReportRow {
   readonly providerOrg: string;
@@ -151,3 +151,117 @@ export function quietAppRows(input: QuietAppRowsInput): ReportRow[] {
 export function ownerKey(location: { readonly providerOrg: string; readonly catalog: string; readonly consumerOrg: string }): string {
   return `${location.providerOrg}/${location.catalog}/${location.consumerOrg}`;
 }
+
+export interface PostRunRowsInput extends ReportRowsInput {
+  /** The run's clock. */
+  readonly now: Date;
+  readonly settings: EffectiveSettings;
+}
+
+/**
+ * The report rows of one app as it stands after the run's actions: `reportRows` with the assessment's planned actions
+ * applied, purely from the assessment (nothing is read back from APIC). In a dry run they are the state the plan
+ * would produce. Per action:
+ * - `create-replacement`: the original goes `in-grace` with `delete-original` due on now + grace, and a row is added
+ *   for the replacement (created now, age 0, `in-grace`, `delete-original` on now + grace; its client id is generated
+ *   when the action runs, so it is '' here);
+ * - `finish-replacement`, `repair-replacement`: the replacement and its original are `in-grace`, `delete-original`
+ *   due on the replacement's creation + grace (or today when that has passed);
+ * - `delete-original`: the original's row is dropped and its labels move to the replacement's row;
+ * - `rename-replacement`: the replacement is shown under its new name as an `active` original, its next step the
+ *   warning (or the replacement when there is no warning) counted from its own creation;
+ * - `hold-deletion`, `queue-notice`: the credential's state is unchanged.
+ * A non-dry run's action can fail after this part was written: `buildReport` marks the rows of the apps the run
+ * summary lists as failed (see `FAILED_ACTION`).
+ */
+export function postRunReportRows(input: PostRunRowsInput): ReportRow[] {
+  const { assessment, settings, now } = input;
+  const before = reportRows(input);
+  if ('exempt' in settings) return before;
+  const grace = settings.deletionDays - settings.expiryDays;
+  const today = dateAfter(now, 0);
+  const later = (date: string): string => (date < today ? today : date);
+  type Entry = { id: string; baseName: string; row: ReportRow };
+  let entries: Entry[] = before.map((row, index) => {
+    const assessed = assessment.credentials[index];
+    return { id: assessed?.credentialId ?? '', baseName: assessed?.baseName ?? row.credential, row };
+  });
+  const update = (id: string, change: (row: ReportRow) => Partial<ReportRow>): void => {
+    entries = entries.map((entry) => (entry.id === id ? { ...entry, row: { ...entry.row, ...change(entry.row) } } : entry));
+  };
+  const withLabel = (action: string, label: string): string => {
+    const labels = action === '' ? [] : action.split(ACTION_SEPARATOR);
+    return (labels.includes(label) ? labels : [...labels, label]).join(ACTION_SEPARATOR);
+  };
+  for (const action of assessment.actions) {
+    switch (action.kind) {
+      case 'create-replacement': {
+        const removal = dateAfter(now, grace);
+        update(action.original.id, () => ({ stage: 'in-grace', nextAction: 'delete-original', nextActionDate: removal }));
+        const index = entries.findIndex((entry) => entry.id === action.original.id);
+        const origin = entries[index];
+        if (!origin) break;
+        const created: Entry = {
+          id: `new:${action.cycleId}`,
+          baseName: action.base,
+          row: {
+            ...origin.row,
+            credential: action.replacementName,
+            role: 'replacement',
+            clientId: '',
+            createdAt: now.toISOString(),
+            ageDays: 0,
+            stage: 'in-grace',
+            action: actionLabel(action),
+            nextAction: 'delete-original',
+            nextActionDate: removal,
+          },
+        };
+        entries = [...entries.slice(0, index + 1), created, ...entries.slice(index + 1)];
+        break;
+      }
+      case 'finish-replacement':
+      case 'repair-replacement': {
+        const replacement = entries.find((entry) => entry.id === action.replacement.id);
+        if (!replacement) break;
+        const removal = later(dateAfter(replacement.row.createdAt || now, grace));
+        const inGrace = { stage: 'in-grace', nextAction: 'delete-original', nextActionDate: removal };
+        update(action.replacement.id, () => inGrace);
+        for (const entry of entries) {
+          if (entry.baseName === action.base && entry.row.role === 'original' && entry.id !== action.replacement.id) update(entry.id, () => inGrace);
+        }
+        break;
+      }
+      case 'delete-original': {
+        const original = entries.find((entry) => entry.id === action.original.id);
+        entries = entries.filter((entry) => entry.id !== action.original.id);
+        const labels = original && original.row.action !== '' ? original.row.action.split(ACTION_SEPARATOR) : [actionLabel(action)];
+        update(action.replacement.id, (row) => ({ action: labels.reduce(withLabel, row.action) }));
+        break;
+      }
+      case 'rename-replacement': {
+        const warns = settings.warnDays > 0;
+        update(action.replacement.id, (row) => {
+          const from = row.createdAt || now.toISOString();
+          const next = warns ? dateAfter(from, settings.expiryDays - settings.warnDays) : dateAfter(from, settings.expiryDays);
+          return {
+            credential: action.name,
+            role: 'original',
+            stage: 'active',
+            action: withLabel(row.action, actionLabel(action)),
+            nextAction: warns ? 'warn' : 'create-replacement',
+            nextActionDate: later(next),
+          };
+        });
+        break;
+      }
+      case 'hold-deletion':
+      case 'queue-notice':
+        break;
+    }
+  }
+  return entries.map((entry) => entry.row);
+}
+
+/** The label `buildReport` adds to the `action` of every row of an app the run summary lists as failed. */
+export const FAILED_ACTION = 'app-failed';

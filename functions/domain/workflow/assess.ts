@@ -3,7 +3,7 @@ import type { ApicApp } from '../model';
 import type { ApicPort, CredentialSecretLocator, ReportStorePort, SecretListingPort, SecretStorePort, StoredCredentialState } from '../ports';
 import { decodeSegment } from '../secrets/naming';
 import { assessApp as decide, candidateBaseNames, resolvePolicy, type AppAssessment } from '../policy';
-import { reportRows } from '../report';
+import { postRunReportRows } from '../report';
 import type { AppContext, Assessment, RunContext, WorkItem } from './types';
 
 export interface AssessDeps {
@@ -96,13 +96,16 @@ export async function readAppState(deps: AssessDeps, run: RunContext, item: Work
 
 /**
  * The AssessApp step: the actions for one app, with the owner's e-mail when a notice will be queued. The app's
- * credentials go into the run's inventory report with what this run does (or, in a dry run, would do) to each.
+ * credentials go into the run's inventory report as this run leaves them (or, in a dry run, would leave them).
  */
 export async function assessApp(deps: AssessDeps, run: RunContext, item: WorkItem): Promise<Assessment> {
   const { context, app, assessment } = await readAppState(deps, run, item);
   if (app) {
     const target = { providerOrg: context.providerOrg, catalog: context.catalog };
-    await deps.reports.putPart(run.runId, `app/${item.targetIndex}/${item.consumerOrg}/${item.app}`, reportRows({ target, app, assessment }));
+    // The rows show the app as the plan leaves it (see postRunReportRows); BuildReport marks apps whose actions failed.
+    const settings = resolvePolicy(run, item.consumerOrg);
+    const rows = postRunReportRows({ target, app, assessment, now: new Date(run.now), settings });
+    await deps.reports.putPart(run.runId, `app/${item.targetIndex}/${item.consumerOrg}/${item.app}`, rows);
   }
   const needsOwner = assessment.actions.some((action) => action.kind === 'queue-notice');
   const ownerEmail = needsOwner

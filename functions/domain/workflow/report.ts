@@ -28,6 +28,7 @@ export async function buildRunReport(deps: BuildReportDeps, input: BuildReportIn
     dryRun: run.dryRun,
     owners: await ownerEmails(deps.apic, run),
     summary: { ...summary },
+    failedApps: summary.failures,
   });
   return {
     ...summary,
