@@ -40,6 +40,14 @@ export const runContextSchema = z.object({
   ),
   filter: z.object({ consumerOrgs: z.array(name).optional(), apps: z.array(name).optional() }),
   pageSize: z.number().int().positive(),
+  /** Emergency rotation (`rotateNow`): the credentials replaced in this run whatever their age. */
+  emergency: z
+    .object({
+      credentials: z.array(z.object({ consumerOrg: name, app: name, credential: name })),
+      graceHours: z.number().int().nonnegative(),
+      confirmRevoke: z.boolean(),
+    })
+    .optional(),
   /** The run leases it holds (non-dry runs; see docs/design.md "Run lease"). */
   lease: heldLeasesSchema.optional(),
 });
