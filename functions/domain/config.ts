@@ -402,7 +402,7 @@ export function parseEmergencyEntry(entry: string): EmergencyCredential | undefi
   return { consumerOrg: entry.slice(0, first), app: entry.slice(first + 1, second), credential: entry.slice(second + 1) };
 }
 
-function emergencyProblems(input: z.output<typeof executionInputSchema>): { problems: ConfigProblem[]; emergency?: EmergencyRotation } {
+function emergencyProblems(input: z.output<typeof executionInputSchema>, config: RotatorConfig): { problems: ConfigProblem[]; emergency?: EmergencyRotation } {
   const problems: ConfigProblem[] = [];
   if (!input.rotateNow) {
     for (const key of ['graceHours', 'confirmRevoke'] as const) {
@@ -427,6 +427,12 @@ function emergencyProblems(input: z.output<typeof executionInputSchema>): { prob
     }
     seen.add(entry);
     credentials.push(parsed);
+    if (Object.hasOwn(config.consumerOrgOverrides, parsed.consumerOrg) && config.consumerOrgOverrides[parsed.consumerOrg]?.exempt) {
+      problems.push({
+        path: `rotateNow[${index}]`,
+        message: `"${entry}" is in consumer org ${parsed.consumerOrg}, which the config exempts from rotation; remove the exemption first`,
+      });
+    }
     if (input.consumerOrgs && !input.consumerOrgs.includes(parsed.consumerOrg)) {
       problems.push({
         path: `rotateNow[${index}]`,
@@ -513,7 +519,7 @@ export function parseExecutionInput(raw: unknown, config: RotatorConfig, context
       problems.push(...clashes.map((p) => ({ ...p, message: `${p.message} (consumer org ${name} keeps its override)` })));
     }
   }
-  const emergency = emergencyProblems(input);
+  const emergency = emergencyProblems(input, config);
   problems.push(...emergency.problems);
   if (problems.length > 0) throw new ConfigError('execution input', problems);
 

@@ -88,6 +88,8 @@ export type RotationAction =
       readonly dueDate?: string;
       /** Why an operator or consumer must act (action-needed only). */
       readonly reason?: string;
+      /** The emergency rotation's terms (urgent-replacement only), recorded with the notice. */
+      readonly emergency?: { readonly graceHours: number; readonly confirmRevoke: boolean };
     };
 
 export type RotationActionKind = RotationAction['kind'];

@@ -157,7 +157,9 @@ export async function deleteOriginal(deps: ActionDeps, input: ActionInput<'delet
   }
   const settings = resolvePolicy(input.run, input.app.consumerOrg);
   const readsSecretsManager = !isExempt(settings) && settings.readsSecretsManager === true;
-  if (state.noticesSent['replacement-ready'] !== action.cycleId && !readsSecretsManager) {
+  const announced = state.noticesSent['replacement-ready'] === action.cycleId || state.noticesSent['urgent-replacement'] === action.cycleId;
+  const revokeConfirmed = state.emergency?.cycleId === action.cycleId && state.emergency.confirmRevoke;
+  if (!announced && !readsSecretsManager && !revokeConfirmed) {
     throw new PreconditionFailedError(`the replacement-ready notice of ${action.original.name} was not delivered; it is kept`);
   }
   const credentials = await deps.apic.listCredentials(app);
@@ -200,6 +202,7 @@ export async function queueNotice(deps: ActionDeps, input: ActionInput<'queue-no
     kind: action.notice,
     cycleId: action.cycleId,
     ...(action.dueDate ? { dueDate: action.dueDate } : {}),
+    ...(action.emergency ? { emergency: { cycleId: action.cycleId, ...action.emergency } } : {}),
     ownerEmail: app.ownerEmail ?? '',
   });
   return result(action, `queued ${action.notice}`);

@@ -101,6 +101,7 @@ export const rotationActionSchemas = {
     credentialName: name,
     dueDate: z.string().optional(),
     reason: z.string().optional(),
+    emergency: z.object({ graceHours: z.number().int().nonnegative(), confirmRevoke: z.boolean() }).optional(),
   }),
 } satisfies { readonly [Kind in RotationActionKind]: z.ZodType<Extract<RotationAction, { kind: Kind }>> };
 
