@@ -53,7 +53,7 @@ describe('assessApp: emergency rotation (rotateNow)', () => {
   it('replaces a named original whatever its age and queues an urgent notice due graceHours from now', () => {
     const result = assess(app(young, credential('other', 2 * DAY_MS)), {}, terms);
     expect(result.actions).toEqual([
-      { kind: 'create-replacement', base: 'main', cycleId: 'id-main', original: { id: 'id-main', name: 'main', title: 'Title main', clientId: 'client-main' }, replacementName: 'main_new', replacementTitle: 'Title main_new' },
+      { kind: 'create-replacement', base: 'main', cycleId: 'id-main', original: { id: 'id-main', name: 'main', title: 'Title main', clientId: 'client-main' }, replacementName: 'main_new', replacementTitle: 'Title main_new', emergency: { graceHours: 6, confirmRevoke: false } },
       { kind: 'queue-notice', base: 'main', cycleId: 'id-main', notice: 'urgent-replacement', credentialName: 'main', dueDate: '2025-06-01T09:00Z', emergency: { graceHours: 6, confirmRevoke: false } },
     ]);
     expect(result.credentials.find((c) => c.name === 'main')?.nextAction).toBe('create-replacement (emergency)');

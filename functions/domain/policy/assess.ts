@@ -352,6 +352,7 @@ function assessOriginal(base: string, original: ApicCredential, state: StoredCre
         original: refOf(original),
         replacementName,
         replacementTitle: original.title + settings.replacementSuffix,
+        ...(emergency && { emergency }),
       },
       ...noticeIfNew(
         state,

@@ -88,6 +88,7 @@ export const rotationActionSchemas = {
     original: credentialRef,
     replacementName: name,
     replacementTitle: z.string(),
+    emergency: z.object({ graceHours: z.number().int().nonnegative(), confirmRevoke: z.boolean() }).optional(),
   }),
   'finish-replacement': z.object({ kind: z.literal('finish-replacement'), ...actionBase, replacement: credentialRef }),
   'repair-replacement': z.object({ kind: z.literal('repair-replacement'), ...actionBase, replacement: credentialRef }),
