@@ -128,7 +128,7 @@ function itemParagraphs(item: DigestItem, region: string | undefined): Paragraph
         { command: readCommand(item, region) },
         [
           item.dueDate
-            ? `Switch your application to it now: the old credential is removed from ${item.dueDate.replace('T', ' ')} (UTC).`
+            ? `Switch your application to it now: the old credential is removed from ${item.dueDate.replace('T', ' ').replace(/Z$/, '')} UTC.`
             : 'Switch your application to it now: the old credential is removed shortly.',
         ],
       ];
