@@ -3,6 +3,7 @@
  * urgent, and its original deleted on the first run after graceHours; graceHours 0 needs confirmRevoke.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { secretNameFor } from '../functions/domain/secrets';
 import { HOUR_MS } from '../functions/domain/time';
 import { startLocalEnvironment, type LocalEnvironment } from '../tools/runner/local-environment';
 
@@ -99,11 +100,20 @@ describe('emergency rotation', () => {
 
   it('with confirmRevoke and graceHours 0 deletes the original on the next run, the app always keeping a working credential', async () => {
     const env = await start();
+    /** The client id consumers read (AWSCURRENT) is held by a credential in APIC. */
+    const currentIsLive = () => {
+      const name = secretNameFor('apic-rotator', { ...TARGET, consumerOrg: ORG, app: APP, credential: 'keys/prod' });
+      const current = env.secretsManager.inspect.versions(name).find((version) => version.stages.includes('AWSCURRENT'));
+      const clientId = current?.value === undefined ? undefined : (JSON.parse(current.value) as { client_id?: string }).client_id;
+      return env.apic.inspect.credentials(TARGET.providerOrg, TARGET.catalog, ORG, APP).some((c) => c.clientId === clientId);
+    };
     await runAt(env, 0, { rotateNow: [`${ORG}/${APP}/keys/prod`], graceHours: 0, confirmRevoke: true });
     expect(names(env)).toEqual(['keys/prod', 'keys/prod_new', 'other']);
+    expect(currentIsLive()).toBe(true);
     const next = await runAt(env, 1);
     expect(next.summary?.appsFailed).toBe(0);
     expect(names(env)).toEqual(['keys/prod', 'other']);
+    expect(currentIsLive()).toBe(true);
   });
 
   it('previews with dryRun without changing anything', async () => {
