@@ -372,6 +372,70 @@ describe('parseExecutionInput', () => {
     const problems = inputProblems({ now: '2026-01-01T00:00:00Z', targets: [{ providerOrg: 'x', catalog: 'y' }] });
     expect(problems.map((p) => p.path)).toEqual(['now', 'targets[0]']);
   });
+
+  describe('rotateNow (emergency rotation)', () => {
+    it('splits each entry on its first two slashes and defaults the grace to 24 hours', () => {
+      const resolved = parseExecutionInput({ rotateNow: ['partner/billing/main', 'partner/billing/keys/prod'] }, config, deployed);
+      expect(resolved.emergency).toEqual({
+        credentials: [
+          { consumerOrg: 'partner', app: 'billing', credential: 'main' },
+          { consumerOrg: 'partner', app: 'billing', credential: 'keys/prod' },
+        ],
+        graceHours: 24,
+        confirmRevoke: false,
+      });
+    });
+
+    it('has no emergency on an ordinary run', () => {
+      expect(parseExecutionInput({}, config, deployed).emergency).toBeUndefined();
+    });
+
+    it('names each malformed entry', () => {
+      const problems = inputProblems({ rotateNow: ['partner/billing', '/billing/main', 'partner//main', 'partner/billing/'] });
+      expect(problems.map((p) => p.path)).toEqual(['rotateNow[0]', 'rotateNow[1]', 'rotateNow[2]', 'rotateNow[3]']);
+      expect(problems[0]?.message).toMatch(/"partner\/billing" must be written 'consumerOrg\/app\/credential'/);
+    });
+
+    it('refuses an empty list, a non-list and a duplicate', () => {
+      expect(problemAt(inputProblems({ rotateNow: [] }), 'rotateNow')).toMatch(/must not be empty/);
+      expect(problemAt(inputProblems({ rotateNow: 'partner/billing/main' }), 'rotateNow')).toMatch(/must be a list/);
+      expect(problemAt(inputProblems({ rotateNow: ['a/b/c', 'a/b/c'] }), 'rotateNow[1]')).toMatch(/listed twice/);
+    });
+
+    it('refuses graceHours that is not a whole number of hours at least 0', () => {
+      expect(problemAt(inputProblems({ rotateNow: ['a/b/c'], graceHours: -1 }), 'graceHours')).toMatch(/at least 0/);
+      expect(problemAt(inputProblems({ rotateNow: ['a/b/c'], graceHours: 1.5 }), 'graceHours')).toMatch(/whole number/);
+      expect(problemAt(inputProblems({ rotateNow: ['a/b/c'], graceHours: '2' }), 'graceHours')).toMatch(/whole number/);
+    });
+
+    it('refuses graceHours 0 without confirmRevoke, and accepts it with', () => {
+      expect(problemAt(inputProblems({ rotateNow: ['a/b/c'], graceHours: 0 }), 'graceHours')).toMatch(/confirmRevoke/);
+      expect(problemAt(inputProblems({ rotateNow: ['a/b/c'], graceHours: 0, confirmRevoke: false }), 'graceHours')).toMatch(/confirmRevoke/);
+      const resolved = parseExecutionInput({ rotateNow: ['a/b/c'], graceHours: 0, confirmRevoke: true }, config, deployed);
+      expect(resolved.emergency).toMatchObject({ graceHours: 0, confirmRevoke: true });
+    });
+
+    it('refuses graceHours or confirmRevoke without rotateNow', () => {
+      expect(problemAt(inputProblems({ graceHours: 4 }), 'graceHours')).toMatch(/only applies with rotateNow/);
+      expect(problemAt(inputProblems({ confirmRevoke: true }), 'confirmRevoke')).toMatch(/only applies with rotateNow/);
+    });
+
+    it('refuses an entry that the consumerOrgs or apps filter excludes', () => {
+      expect(problemAt(inputProblems({ rotateNow: ['other/billing/main'], consumerOrgs: ['partner'] }), 'rotateNow[0]')).toMatch(
+        /consumerOrgs filter excludes/,
+      );
+      expect(problemAt(inputProblems({ rotateNow: ['partner/other/main'], apps: ['partner/billing'] }), 'rotateNow[0]')).toMatch(
+        /apps filter excludes/,
+      );
+      expect(parseExecutionInput({ rotateNow: ['partner/billing/main'], apps: ['partner/billing'] }, config, deployed).emergency).toBeDefined();
+    });
+
+    it('works with dryRun as a preview', () => {
+      const resolved = parseExecutionInput({ rotateNow: ['a/b/c'], dryRun: true }, config, deployed);
+      expect(resolved.dryRun).toBe(true);
+      expect(resolved.emergency?.credentials).toHaveLength(1);
+    });
+  });
 });
 
 describe('the shipped configs', () => {

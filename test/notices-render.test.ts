@@ -51,6 +51,15 @@ describe('renderDigest', () => {
     expect(mail.html).toContain(`<pre>aws secretsmanager get-secret-value --secret-id &#39;${ARN}&#39;`);
   });
 
+  it('marks an emergency replacement as urgent in the subject and body, with the removal time', () => {
+    const mail = renderDigest(input([item({ kind: 'urgent-replacement', dueDate: '2027-01-10T09:00Z' })]));
+    expect(mail.subject).toBe('API credential notices: URGENT: 1 credential replaced at once');
+    expect(mail.text).toContain('URGENT: credentials replaced at once');
+    expect(mail.text).toContain('emergency rotation');
+    expect(mail.text).toContain(`aws secretsmanager get-secret-value --secret-id '${ARN}'`);
+    expect(mail.text).toContain('removed from 2027-01-10 09:00 UTC.');
+  });
+
   it('prefers an explicit region for the command', () => {
     const mail = renderDigest(input([item({ kind: 'replacement-ready' })], { region: 'us-east-2' }));
     expect(mail.text).toContain("--region 'us-east-2'");

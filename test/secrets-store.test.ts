@@ -259,6 +259,26 @@ describe('describe', () => {
     expect(JSON.stringify(state)).not.toContain(current.clientSecret);
     expect(JSON.stringify(state)).not.toContain(pending.clientSecret);
   });
+  it('keeps an emergency rotation\'s terms with its urgent notice, and they outlive the notice', async () => {
+    const locator = freshLocator();
+    const name = store.secretName(locator);
+    await store.queueNotice(locator, {
+      kind: 'urgent-replacement',
+      cycleId: 'cyc-e',
+      dueDate: '2026-12-01T09:00Z',
+      ownerEmail: 'owner@example.com',
+      emergency: { cycleId: 'cyc-e', graceHours: 6, confirmRevoke: false },
+    });
+    expect(emulator.inspect.tags(name)['rotator:emergency']).toBe('cyc-e 6 announce');
+    expect((await store.describe(locator)).emergency).toEqual({ cycleId: 'cyc-e', graceHours: 6, confirmRevoke: false });
+    const entry = (await collect(store.listPendingNotices())).find((candidate) => candidate.secretName === name);
+    expect(entry?.notices).toEqual([{ kind: 'urgent-replacement', cycleId: 'cyc-e', dueDate: '2026-12-01T09:00Z' }]);
+    await store.markNoticesSent(entry?.secretArn ?? '', [{ kind: 'urgent-replacement', cycleId: 'cyc-e' }]);
+    expect(await store.describe(locator)).toMatchObject({
+      noticesSent: { 'urgent-replacement': 'cyc-e' },
+      emergency: { cycleId: 'cyc-e', graceHours: 6, confirmRevoke: false },
+    });
+  });
 });
 
 describe('notice ledger', () => {

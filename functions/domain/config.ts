@@ -362,7 +362,99 @@ const executionInputSchema = strictObject({
   now: z.iso.datetime({ offset: true, error: () => "must be an ISO-8601 date-time, e.g. '2025-01-31T03:00:00Z'" }).optional(),
   /** Who started the run. @default 'manual' */
   trigger: z.enum(['schedule', 'manual'], { error: () => "must be 'schedule' or 'manual'" }).optional(),
+  /**
+   * Emergency rotation: these credentials, each written `consumerOrg/app/credential` (the credential name may
+   * contain '/'), are replaced in this run whatever their age. @default none
+   */
+  rotateNow: z
+    .array(z.string({ error: () => "must be a string 'consumerOrg/app/credential'" }), {
+      error: () => "must be a list like ['acme-partner/billing/main']",
+    })
+    .min(1, 'must not be empty; omit it for an ordinary run')
+    .optional(),
+  /** Hours after the emergency replacement's creation at which the original is deleted. @default 24 */
+  graceHours: wholeNumber({ min: 0, example: 24, unit: '(hours)' }).optional(),
+  /** Required with `graceHours: 0`: the original is deleted as soon as the replacement works, without waiting for the announcement. */
+  confirmRevoke: z.boolean({ error: () => 'must be true or false' }).optional(),
 });
+
+/** Grace of an emergency rotation when the input names none. */
+export const EMERGENCY_GRACE_HOURS_DEFAULT = 24;
+
+/** One credential named in `rotateNow`. */
+export interface EmergencyCredential {
+  readonly consumerOrg: string;
+  readonly app: string;
+  readonly credential: string;
+}
+
+export interface EmergencyRotation {
+  readonly credentials: readonly EmergencyCredential[];
+  readonly graceHours: number;
+  readonly confirmRevoke: boolean;
+}
+
+/** Splits `consumerOrg/app/credential` on its first two '/': credential names may contain '/', org and app names may not. */
+export function parseEmergencyEntry(entry: string): EmergencyCredential | undefined {
+  const first = entry.indexOf('/');
+  const second = first < 0 ? -1 : entry.indexOf('/', first + 1);
+  if (first <= 0 || second <= first + 1 || second === entry.length - 1) return undefined;
+  return { consumerOrg: entry.slice(0, first), app: entry.slice(first + 1, second), credential: entry.slice(second + 1) };
+}
+
+function emergencyProblems(input: z.output<typeof executionInputSchema>, config: RotatorConfig): { problems: ConfigProblem[]; emergency?: EmergencyRotation } {
+  const problems: ConfigProblem[] = [];
+  if (!input.rotateNow) {
+    for (const key of ['graceHours', 'confirmRevoke'] as const) {
+      if (input[key] !== undefined) problems.push({ path: key, message: 'only applies with rotateNow; add rotateNow or remove it' });
+    }
+    return { problems };
+  }
+  const credentials: EmergencyCredential[] = [];
+  const seen = new Set<string>();
+  input.rotateNow.forEach((entry, index) => {
+    const parsed = parseEmergencyEntry(entry);
+    if (!parsed) {
+      problems.push({
+        path: `rotateNow[${index}]`,
+        message: `"${entry}" must be written 'consumerOrg/app/credential', e.g. 'acme-partner/billing/main'`,
+      });
+      return;
+    }
+    if (seen.has(entry)) {
+      problems.push({ path: `rotateNow[${index}]`, message: `"${entry}" is listed twice; remove one` });
+      return;
+    }
+    seen.add(entry);
+    credentials.push(parsed);
+    if (Object.hasOwn(config.consumerOrgOverrides, parsed.consumerOrg) && config.consumerOrgOverrides[parsed.consumerOrg]?.exempt) {
+      problems.push({
+        path: `rotateNow[${index}]`,
+        message: `"${entry}" is in consumer org ${parsed.consumerOrg}, which the config exempts from rotation; remove the exemption first`,
+      });
+    }
+    if (input.consumerOrgs && !input.consumerOrgs.includes(parsed.consumerOrg)) {
+      problems.push({
+        path: `rotateNow[${index}]`,
+        message: `"${entry}" is in consumer org ${parsed.consumerOrg}, which the consumerOrgs filter excludes; add it there or remove the filter`,
+      });
+    }
+    if (input.apps && !input.apps.includes(`${parsed.consumerOrg}/${parsed.app}`)) {
+      problems.push({
+        path: `rotateNow[${index}]`,
+        message: `"${entry}" is in app ${parsed.consumerOrg}/${parsed.app}, which the apps filter excludes; add it there or remove the filter`,
+      });
+    }
+  });
+  const graceHours = input.graceHours ?? EMERGENCY_GRACE_HOURS_DEFAULT;
+  if (graceHours === 0 && input.confirmRevoke !== true) {
+    problems.push({
+      path: 'graceHours',
+      message: 'graceHours 0 deletes the old credential without any grace; add "confirmRevoke": true to confirm, or give consumers some hours',
+    });
+  }
+  return { problems, emergency: { credentials, graceHours, confirmRevoke: input.confirmRevoke ?? false } };
+}
 
 export type ExecutionInput = z.input<typeof executionInputSchema>;
 
@@ -382,6 +474,8 @@ export interface ResolvedRunInput {
   readonly targets: readonly CatalogTarget[];
   readonly filter: { readonly consumerOrgs?: readonly string[]; readonly apps?: readonly string[] };
   readonly trigger: 'schedule' | 'manual';
+  /** The credentials this run rotates at once (`rotateNow`), absent on ordinary runs. */
+  readonly emergency?: EmergencyRotation;
 }
 
 export interface ExecutionContext {
@@ -425,6 +519,8 @@ export function parseExecutionInput(raw: unknown, config: RotatorConfig, context
       problems.push(...clashes.map((p) => ({ ...p, message: `${p.message} (consumer org ${name} keeps its override)` })));
     }
   }
+  const emergency = emergencyProblems(input, config);
+  problems.push(...emergency.problems);
   if (problems.length > 0) throw new ConfigError('execution input', problems);
 
   return {
@@ -438,6 +534,7 @@ export function parseExecutionInput(raw: unknown, config: RotatorConfig, context
       ...(input.apps ? { apps: input.apps } : {}),
     },
     trigger: input.trigger ?? 'manual',
+    ...(emergency.emergency && { emergency: emergency.emergency }),
   };
 }
 

@@ -52,6 +52,9 @@ export interface AppLocator {
   readonly app: string;
 }
 
-/** Notice kinds, in the order a rotation cycle produces them. */
-export const NOTICE_KINDS = ['warn', 'replacement-ready', 'old-removed', 'action-needed'] as const;
+/**
+ * Notice kinds, in the order a rotation cycle produces them. `urgent-replacement` announces an emergency rotation
+ * (`rotateNow`) in place of `replacement-ready`; its due date is the removal instant (`YYYY-MM-DDTHH:MMZ`).
+ */
+export const NOTICE_KINDS = ['warn', 'replacement-ready', 'urgent-replacement', 'old-removed', 'action-needed'] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];

@@ -91,6 +91,8 @@ export interface NoticeLedgerState {
  */
 export interface StoredCredentialState extends NoticeLedgerState {
   readonly secretExists: boolean;
+  /** The emergency rotation recorded on the secret (tag `rotator:emergency`), for the cycle it names. */
+  readonly emergency?: EmergencyMark;
   readonly current?: StoredVersion;
   readonly pending?: StoredVersion;
   readonly arn?: string;
@@ -101,7 +103,18 @@ export interface CredentialSecretLocator extends AppLocator {
   readonly credential: string;
 }
 
+/** An emergency rotation's terms, kept with the cycle so later runs delete the original on time. */
+export interface EmergencyMark {
+  readonly cycleId: string;
+  /** Hours after the replacement's creation at which the original is deleted. */
+  readonly graceHours: number;
+  /** The original may be deleted without a delivered announcement. */
+  readonly confirmRevoke: boolean;
+}
+
 export interface QueuedNotice {
+  /** Recorded with an urgent-replacement notice (tag `rotator:emergency`). */
+  readonly emergency?: EmergencyMark;
   readonly kind: NoticeKind;
   readonly cycleId: string;
   /** YYYY-MM-DD of the next step (removal date, expiry date), if any. */

@@ -29,6 +29,7 @@ import { NOTICE_KINDS, type ClientSecretPair, type NoticeKind } from '../../doma
 import type {
   Clock,
   CredentialSecretLocator,
+  EmergencyMark,
   NoticeLedgerPort,
   PendingNoticeEntry,
   QueuedNotice,
@@ -139,6 +140,13 @@ function readLedger(tags: readonly Tag[] | undefined): NoticeLedger {
   return { sent, pending };
 }
 
+/** `<cycleId> <graceHours> <revoke|announce>`; anything else reads as no emergency (the ordinary grace applies). */
+function readEmergency(value: string | undefined): EmergencyMark | undefined {
+  const match = value === undefined ? null : /^(.+) (\d+) (revoke|announce)$/.exec(value);
+  if (!match?.[1] || match[2] === undefined) return undefined;
+  return { cycleId: match[1], graceHours: Number(match[2]), confirmRevoke: match[3] === 'revoke' };
+}
+
 function tagValueOf(tags: readonly Tag[] | undefined, key: string): string | undefined {
   return tags?.find((tag) => tag.Key === key)?.Value;
 }
@@ -186,8 +194,10 @@ export class SecretsManagerSecretStore implements SecretStorePort, NoticeLedgerP
     const ledger = readLedger(description.Tags);
     const noticesPending: Partial<Record<NoticeKind, string>> = {};
     for (const [kind, queued] of Object.entries(ledger.pending) as Array<[NoticeKind, { cycleId: string }]>) noticesPending[kind] = queued.cycleId;
+    const emergency = readEmergency(tagValueOf(description.Tags, TAG_KEYS.emergency));
     return {
       secretExists: true,
+      ...(emergency && { emergency }),
       ...(description.ARN !== undefined && { arn: description.ARN }),
       ...(current && { current }),
       ...(pending && { pending }),
@@ -284,6 +294,10 @@ export class SecretsManagerSecretStore implements SecretStorePort, NoticeLedgerP
     if (ledger.sent[notice.kind] === notice.cycleId || ledger.pending[notice.kind]?.cycleId === notice.cycleId) return;
     const queued: Tag[] = [
       { Key: pendingNoticeTag(notice.kind), Value: `${notice.cycleId} ${notice.dueDate ?? '-'}` },
+      // In the same call as the notice: an emergency cycle is never announced without its terms being kept.
+      ...(notice.emergency
+        ? [{ Key: TAG_KEYS.emergency, Value: `${notice.emergency.cycleId} ${notice.emergency.graceHours} ${notice.emergency.confirmRevoke ? 'revoke' : 'announce'}` }]
+        : []),
       { Key: TAG_KEYS.noticePending, Value: 'yes' },
       ...ownerTags,
     ];

@@ -27,6 +27,10 @@ export interface RotationEventDetail {
   readonly occurredAt: string;
   /** Replacement Ready only: YYYY-MM-DD from which the old credential may be removed. */
   readonly oldCredentialRemovalDate?: string;
+  /** Replacement Ready of an emergency rotation (`rotateNow`) only: true. */
+  readonly urgent?: true;
+  /** Replacement Ready of an emergency rotation only: the instant (ISO-8601) from which the old credential may be removed. */
+  readonly oldCredentialRemovalTime?: string;
 }
 
 export interface RotationEvent {

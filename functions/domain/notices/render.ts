@@ -14,7 +14,10 @@ export interface DigestItem {
   readonly credential: string;
   readonly secretName: string;
   readonly secretArn: string;
-  /** YYYY-MM-DD: the expiry date (warn) or the removal date of the old credential (replacement-ready). */
+  /**
+   * YYYY-MM-DD: the expiry date (warn) or the removal date of the old credential (replacement-ready);
+   * YYYY-MM-DDTHH:MMZ: the removal instant (urgent-replacement).
+   */
   readonly dueDate?: string;
   /** Why rotation stopped (action-needed). */
   readonly reason?: string;
@@ -45,6 +48,7 @@ type Paragraph = readonly Fragment[] | { readonly command: string };
 const SECTION_TITLES: Record<NoticeKind, string> = {
   warn: 'Credentials expiring soon',
   'replacement-ready': 'Replacement credentials ready',
+  'urgent-replacement': 'URGENT: credentials replaced at once',
   'old-removed': 'Old credentials removed',
   'action-needed': 'Action needed',
 };
@@ -52,6 +56,7 @@ const SECTION_TITLES: Record<NoticeKind, string> = {
 const SUBJECT_COUNTS: Record<NoticeKind, (count: number) => string> = {
   warn: (count) => `${count} expiring`,
   'replacement-ready': (count) => `${count} ${count === 1 ? 'replacement' : 'replacements'} ready`,
+  'urgent-replacement': (count) => `URGENT: ${count} ${count === 1 ? 'credential' : 'credentials'} replaced at once`,
   'old-removed': (count) => `${count} old ${count === 1 ? 'credential' : 'credentials'} removed`,
   'action-needed': (count) => `${count} action${count === 1 ? '' : 's'} needed`,
 };
@@ -108,6 +113,23 @@ function itemParagraphs(item: DigestItem, region: string | undefined): Paragraph
           item.dueDate
             ? `Switch your application to it before ${item.dueDate}, when the old credential is removed.`
             : 'Switch your application to it soon: the old credential will be removed.',
+        ],
+      ];
+    case 'urgent-replacement':
+      return [
+        where,
+        [
+          'This credential is being replaced urgently (an emergency rotation). A new credential is ready: read its client id and secret from the secret ',
+          { code: item.secretName },
+          ' (ARN ',
+          { code: item.secretArn },
+          '):',
+        ],
+        { command: readCommand(item, region) },
+        [
+          item.dueDate
+            ? `Switch your application to it now: the old credential is removed from ${item.dueDate.replace('T', ' ').replace(/Z$/, '')} UTC.`
+            : 'Switch your application to it now: the old credential is removed shortly.',
         ],
       ];
     case 'old-removed':

@@ -19,7 +19,7 @@ import type {
   PolicySettings,
   RotationAction,
 } from './types';
-import { DAY_MS } from '../time';
+import { DAY_MS, HOUR_MS } from '../time';
 
 /** Whole days elapsed since `createdAt`. */
 export function ageInDays(createdAt: string, now: Date): number {
@@ -106,6 +106,17 @@ export interface AssessAppInput {
    * without an owner to the operator, so the decision does not depend on it.
    */
   readonly ownerEmailKnown: boolean;
+  /**
+   * Emergency rotation (`rotateNow`): the names of this app's credentials to replace in this run whatever their age,
+   * with the grace in hours before their originals are deleted.
+   */
+  readonly emergency?: EmergencyTerms & { readonly credentials: readonly string[] };
+}
+
+/** An emergency rotation's terms: hours of grace, and whether deletion may skip the delivered announcement. */
+export interface EmergencyTerms {
+  readonly graceHours: number;
+  readonly confirmRevoke: boolean;
 }
 
 /** A credential whose client id the secret store holds: the rotator issued it, so the rotator may change it. */
@@ -143,7 +154,14 @@ export function assessApp(input: AssessAppInput): AppAssessment {
   const groups = groupCredentials(app.credentials, byName, store, settings.replacementSuffix);
   // A replacement whose original is gone is renamed back to the base name; no new replacement may take it.
   const reservedNames = new Set([...groups.values()].filter((g) => g.owned.length > 0 && !g.original && !byName.has(g.base)).map((g) => g.base));
-  const context: AssessContext = { now, settings, byName, reservedNames, verifiedCurrent: input.verifiedCurrent };
+  const context: AssessContext = {
+    now,
+    settings,
+    byName,
+    reservedNames,
+    verifiedCurrent: input.verifiedCurrent,
+    ...(input.emergency && { emergency: input.emergency }),
+  };
 
   const actions: RotationAction[] = [];
   const credentials: CredentialAssessment[] = [];
@@ -233,6 +251,19 @@ interface AssessContext {
   readonly byName: ReadonlyMap<string, ApicCredential>;
   readonly reservedNames: ReadonlySet<string>;
   readonly verifiedCurrent: ReadonlyMap<string, boolean>;
+  readonly emergency?: AssessAppInput['emergency'];
+}
+
+/** The emergency terms this run names for `original`, if any. */
+function namedForEmergency(original: ApicCredential, context: AssessContext): EmergencyTerms | undefined {
+  const emergency = context.emergency;
+  return emergency?.credentials.includes(original.name) ? { graceHours: emergency.graceHours, confirmRevoke: emergency.confirmRevoke } : undefined;
+}
+
+/** `YYYY-MM-DDTHH:MMZ`, `hours` after `from`: the removal instant of an emergency rotation. */
+export function instantAfter(from: string | Date, hours: number): string {
+  const start = typeof from === 'string' ? Date.parse(from) : from.getTime();
+  return `${new Date(start + hours * HOUR_MS).toISOString().slice(0, 16)}Z`;
 }
 
 function assessGroup(group: CredentialGroup, state: StoredCredentialState, context: AssessContext): AppAssessment {
@@ -289,7 +320,8 @@ function assessOriginal(base: string, original: ApicCredential, state: StoredCre
     describeCredential(original, base, roleOfUnreplaced(original, settings.replacementSuffix), age, stage, nextAction, nextActionDate),
   ];
 
-  if (age < settings.expiryDays - settings.warnDays) {
+  const emergency = namedForEmergency(original, context);
+  if (!emergency && age < settings.expiryDays - settings.warnDays) {
     const warns = settings.warnDays > 0;
     return {
       actions: [],
@@ -300,7 +332,7 @@ function assessOriginal(base: string, original: ApicCredential, state: StoredCre
       ),
     };
   }
-  if (age < settings.expiryDays) {
+  if (!emergency && age < settings.expiryDays) {
     return {
       actions: noticeIfNew(state, { kind: 'queue-notice', base, cycleId, notice: 'warn', credentialName: original.name, dueDate: expiryDate }),
       credentials: describe('warning', 'create-replacement', expiryDate),
@@ -320,17 +352,16 @@ function assessOriginal(base: string, original: ApicCredential, state: StoredCre
         original: refOf(original),
         replacementName,
         replacementTitle: original.title + settings.replacementSuffix,
+        ...(emergency && { emergency }),
       },
-      ...noticeIfNew(state, {
-        kind: 'queue-notice',
-        base,
-        cycleId,
-        notice: 'replacement-ready',
-        credentialName: original.name,
-        dueDate: dateAfter(now, graceDays(settings)),
-      }),
+      ...noticeIfNew(
+        state,
+        emergency
+          ? urgentNotice(base, cycleId, original.name, instantAfter(now, emergency.graceHours), emergency)
+          : { kind: 'queue-notice', base, cycleId, notice: 'replacement-ready', credentialName: original.name, dueDate: dateAfter(now, graceDays(settings)) },
+      ),
     ],
-    credentials: describe('due', 'create-replacement', dateAfter(now, 0)),
+    credentials: describe('due', emergency ? 'create-replacement (emergency)' : 'create-replacement', dateAfter(now, 0)),
   };
 }
 
@@ -355,15 +386,22 @@ function assessInFlight(
   const { now, settings } = context;
   const cycleId = original.id;
   const replacementAge = ageInDays(replacement.credential.createdAt, now);
-  const removalDate = dateAfter(replacement.credential.createdAt, graceDays(settings));
-  const readyNotice = noticeIfNew(state, {
-    kind: 'queue-notice',
-    base,
-    cycleId,
-    notice: 'replacement-ready',
-    credentialName: original.name,
-    dueDate: removalDate,
-  });
+  // An emergency cycle: named by this run, or recorded with the cycle's urgent notice by the run that started it.
+  const stored = state.emergency?.cycleId === cycleId ? state.emergency : undefined;
+  const emergency = namedForEmergency(original, context) ?? (stored && { graceHours: stored.graceHours, confirmRevoke: stored.confirmRevoke });
+  const removalDate = emergency
+    ? dateAfter(replacement.credential.createdAt, emergency.graceHours / 24)
+    : dateAfter(replacement.credential.createdAt, graceDays(settings));
+  const readyNotice = noticeIfNew(
+    state,
+    emergency
+      ? urgentNotice(base, cycleId, original.name, instantAfter(replacement.credential.createdAt, emergency.graceHours), emergency)
+      : { kind: 'queue-notice', base, cycleId, notice: 'replacement-ready', credentialName: original.name, dueDate: removalDate },
+  );
+  const inGrace = emergency
+    ? now.getTime() - Date.parse(replacement.credential.createdAt) < emergency.graceHours * HOUR_MS
+    : replacementAge < graceDays(settings);
+  const announced = state.noticesSent['replacement-ready'] === cycleId || state.noticesSent['urgent-replacement'] === cycleId;
   const describeBoth = (stage: CredentialStage, originalNext: string, replacementNext: string, date: string) => [
     describeCredential(original, base, 'original', ageInDays(original.createdAt, now), stage, originalNext, date),
     describeCredential(replacement.credential, base, 'replacement', replacementAge, stage, replacementNext, date),
@@ -373,10 +411,10 @@ function assessInFlight(
   if (settle) {
     return { actions: [settle, ...readyNotice], credentials: describeBoth('repair', 'delete-original', settle.kind, dateAfter(now, 0)) };
   }
-  if (replacementAge < graceDays(settings) || context.verifiedCurrent.get(base) !== true) {
+  if (inGrace || context.verifiedCurrent.get(base) !== true) {
     return { actions: readyNotice, credentials: describeBoth('in-grace', 'delete-original', 'rename-replacement', removalDate) };
   }
-  if (state.noticesSent['replacement-ready'] !== cycleId && !settings.readsSecretsManager) {
+  if (!announced && !settings.readsSecretsManager && !emergency?.confirmRevoke) {
     const reason =
       `the replacement-ready notice of ${original.name} has not reached the owner or the operator, so ${original.name} is kept; ` +
       'set operatorEmail or fix the owner address (or readsSecretsManager for this consumer org) and the next run deletes it';
@@ -387,6 +425,8 @@ function assessInFlight(
   }
   return {
     actions: [
+      // An emergency cycle's notice (with its terms, which the deletion step checks) is queued before the deletion.
+      ...(emergency ? readyNotice : []),
       { kind: 'delete-original', base, cycleId, original: refOf(original), replacement: refOf(replacement.credential) },
       // Queued before the rename: once renamed, the credential looks like a fresh original and the cycle is forgotten.
       ...noticeIfNew(state, { kind: 'queue-notice', base, cycleId, notice: 'old-removed', credentialName: original.name }),
@@ -526,6 +566,10 @@ function blockedByName(
   credentials: AppAssessment['credentials'],
 ): AppAssessment {
   return { actions: noticeIfNew(state, { kind: 'queue-notice', notice: 'action-needed', ...notice }), credentials };
+}
+
+function urgentNotice(base: string, cycleId: string, credentialName: string, dueDate: string, emergency: EmergencyTerms): NoticeAction {
+  return { kind: 'queue-notice', base, cycleId, notice: 'urgent-replacement', credentialName, dueDate, emergency };
 }
 
 function graceDays(settings: PolicySettings): number {

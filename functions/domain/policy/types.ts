@@ -46,6 +46,8 @@ export type RotationAction =
       readonly original: CredentialRef;
       readonly replacementName: string;
       readonly replacementTitle: string;
+      /** An emergency rotation (`rotateNow`) made this replacement whatever the original's age. */
+      readonly emergency?: { readonly graceHours: number; readonly confirmRevoke: boolean };
     }
   /** The replacement is in APIC and its client id is staged (AWSPENDING) but not current. */
   | { readonly kind: 'finish-replacement'; readonly base: string; readonly cycleId: string; readonly replacement: CredentialRef }
@@ -88,6 +90,8 @@ export type RotationAction =
       readonly dueDate?: string;
       /** Why an operator or consumer must act (action-needed only). */
       readonly reason?: string;
+      /** The emergency rotation's terms (urgent-replacement only), recorded with the notice. */
+      readonly emergency?: { readonly graceHours: number; readonly confirmRevoke: boolean };
     };
 
 export type RotationActionKind = RotationAction['kind'];

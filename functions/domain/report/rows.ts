@@ -64,7 +64,8 @@ export interface ReportRowsInput {
 
 /** The label an action gets in the `action` column. */
 export function actionLabel(action: RotationAction): string {
-  return action.kind === 'queue-notice' ? `${action.kind}:${action.notice}` : action.kind;
+  if (action.kind === 'queue-notice') return `${action.kind}:${action.notice}`;
+  return action.kind === 'create-replacement' && action.emergency ? `${action.kind}:emergency` : action.kind;
 }
 
 /**

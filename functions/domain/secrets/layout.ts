@@ -17,6 +17,8 @@ export const TAG_KEYS = {
   credential: 'apic:credential',
   ownerEmail: 'rotator:owner-email',
   noticePending: 'rotator:notice-pending',
+  /** `<cycleId> <graceHours> <revoke|announce>`: the cycle is an emergency rotation (`rotateNow`). */
+  emergency: 'rotator:emergency',
 } as const;
 export const pendingNoticeTag = (kind: NoticeKind): string => `rotator:pending:${kind}`;
 export const sentNoticeTag = (kind: NoticeKind): string => `rotator:sent:${kind}`;

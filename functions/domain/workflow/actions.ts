@@ -1,3 +1,4 @@
+import { HOUR_MS } from '../time';
 import { randomBytes } from 'node:crypto';
 import { ensureSecretAccepted, unlessNotFound } from '../apic/lookups';
 import { OLD_CREDENTIAL_REMOVED, REPLACEMENT_READY, type RotationEventType } from '../events';
@@ -57,6 +58,8 @@ async function announce(
   const locator = secretLocator(input.app, input.action.base);
   const { arn } = await deps.store.describe(locator);
   const removalDate = detailType === REPLACEMENT_READY ? oldCredentialRemovalDate(input) : undefined;
+  const emergency = detailType === REPLACEMENT_READY && input.action.kind === 'create-replacement' ? input.action.emergency : undefined;
+  const removalTime = emergency && new Date(Date.parse(input.run.now) + emergency.graceHours * HOUR_MS).toISOString();
   await deps.events.publish([
     {
       detailType,
@@ -68,7 +71,8 @@ async function announce(
         ...(arn !== undefined && { secretArn: arn }),
         cycleId: input.action.cycleId,
         occurredAt: input.run.now,
-        ...(removalDate !== undefined && { oldCredentialRemovalDate: removalDate }),
+        ...(removalDate !== undefined && !removalTime && { oldCredentialRemovalDate: removalDate }),
+        ...(removalTime && { urgent: true as const, oldCredentialRemovalDate: removalTime.slice(0, 10), oldCredentialRemovalTime: removalTime }),
       },
     },
   ]);
@@ -157,7 +161,9 @@ export async function deleteOriginal(deps: ActionDeps, input: ActionInput<'delet
   }
   const settings = resolvePolicy(input.run, input.app.consumerOrg);
   const readsSecretsManager = !isExempt(settings) && settings.readsSecretsManager === true;
-  if (state.noticesSent['replacement-ready'] !== action.cycleId && !readsSecretsManager) {
+  const announced = state.noticesSent['replacement-ready'] === action.cycleId || state.noticesSent['urgent-replacement'] === action.cycleId;
+  const revokeConfirmed = state.emergency?.cycleId === action.cycleId && state.emergency.confirmRevoke;
+  if (!announced && !readsSecretsManager && !revokeConfirmed) {
     throw new PreconditionFailedError(`the replacement-ready notice of ${action.original.name} was not delivered; it is kept`);
   }
   const credentials = await deps.apic.listCredentials(app);
@@ -200,6 +206,7 @@ export async function queueNotice(deps: ActionDeps, input: ActionInput<'queue-no
     kind: action.notice,
     cycleId: action.cycleId,
     ...(action.dueDate ? { dueDate: action.dueDate } : {}),
+    ...(action.emergency ? { emergency: { cycleId: action.cycleId, ...action.emergency } } : {}),
     ownerEmail: app.ownerEmail ?? '',
   });
   return result(action, `queued ${action.notice}`);

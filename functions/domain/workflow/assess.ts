@@ -88,8 +88,12 @@ export async function readAppState(deps: AssessDeps, run: RunContext, item: Work
       if (holder) verifiedCurrent.set(base, await currentSecretAccepted(deps, context, base, holder.id));
     }
   }
+  const named = (run.emergency?.credentials ?? [])
+    .filter((entry) => entry.consumerOrg === item.consumerOrg && entry.app === item.app)
+    .map((entry) => entry.credential);
+  const emergency = run.emergency && named.length > 0 ? { credentials: named, graceHours: run.emergency.graceHours, confirmRevoke: run.emergency.confirmRevoke } : undefined;
   const assessment = app
-    ? decide({ app, store, verifiedCurrent, now: new Date(run.now), settings, ownerEmailKnown: true })
+    ? decide({ app, store, verifiedCurrent, now: new Date(run.now), settings, ownerEmailKnown: true, ...(emergency && { emergency }) })
     : { actions: [], credentials: [] };
   return { context, app, assessment };
 }

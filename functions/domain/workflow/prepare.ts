@@ -23,6 +23,35 @@ export class UnknownConsumerOrgError extends Error {
   }
 }
 
+export class UnknownEmergencyCredentialError extends Error {
+  constructor(problems: readonly string[]) {
+    super(`rotateNow names credentials that no target catalog has: ${problems.join('; ')}; check the spelling or remove them from the execution input`);
+    this.name = 'UnknownEmergencyCredentialError';
+  }
+}
+
+/**
+ * An emergency rotation must name credentials that exist, or it would silently rotate nothing. A credential the
+ * rotator made as a replacement is found under its own name; the policy replaces originals only (see Ownership).
+ */
+async function assertEmergencyCredentialsExist(apic: ApicPort, run: RunContext): Promise<void> {
+  const problems: string[] = [];
+  for (const entry of run.emergency?.credentials ?? []) {
+    const label = `"${entry.consumerOrg}/${entry.app}/${entry.credential}"`;
+    let appFound = false;
+    let credentialFound = false;
+    for (const target of run.targets) {
+      const app = await unlessNotFound(apic.getApp({ ...target, consumerOrg: entry.consumerOrg, app: entry.app }));
+      if (!app) continue;
+      appFound = true;
+      if (app.credentials.some((credential) => credential.name === entry.credential)) credentialFound = true;
+    }
+    if (!appFound) problems.push(`${label}: no app ${entry.app} in consumer org ${entry.consumerOrg}`);
+    else if (!credentialFound) problems.push(`${label}: app ${entry.consumerOrg}/${entry.app} has no credential named ${entry.credential}`);
+  }
+  if (problems.length > 0) throw new UnknownEmergencyCredentialError(problems);
+}
+
 async function existsIn(apic: ApicPort, run: RunContext, consumerOrg: string): Promise<boolean> {
   for (const target of run.targets) {
     if (await unlessNotFound(apic.getConsumerOrg(target, consumerOrg))) return true;
@@ -76,5 +105,6 @@ export async function prepareRun(
   });
   const run: RunContext = { ...resolved, runId: event.executionName, pageSize: config.pageSize };
   await assertConsumerOrgsExist(deps.apic, run);
+  await assertEmergencyCredentialsExist(deps.apic, run);
   return { run, segments: await planSegments(deps.apic, run), summary: emptySummary(run) };
 }

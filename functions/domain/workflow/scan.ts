@@ -92,6 +92,8 @@ export async function scanPage(deps: ScanDeps, state: ScanState): Promise<ScanOu
   const { run } = state;
   let summary = tallyResults(state.summary, run, state.lastResults);
   const appFilter = run.filter.apps ? new Set(run.filter.apps) : undefined;
+  // Apps named by an emergency rotation are assessed whatever their credentials' age.
+  const emergencyApps = new Set((run.emergency?.credentials ?? []).map((entry) => `${entry.consumerOrg}/${entry.app}`));
   const now = new Date(run.now);
   const items: WorkItem[] = [];
   const quietRows: ReportRow[] = [];
@@ -112,7 +114,7 @@ export async function scanPage(deps: ScanDeps, state: ScanState): Promise<ScanOu
       const item: WorkItem = { targetIndex: cursor.targetIndex, consumerOrg: app.consumerOrg.name, app: app.name };
       const wanted = !appFilter || appFilter.has(`${item.consumerOrg}/${item.app}`);
       const settings = resolvePolicy(run, item.consumerOrg);
-      const due = wanted && needsAttention(app, now, settings);
+      const due = wanted && (needsAttention(app, now, settings) || emergencyApps.has(`${item.consumerOrg}/${item.app}`));
       const size = due ? 2 * bytesOf(item) + resultBytesFor(app.credentials.length) : 0;
       if (size > budget) {
         resumeAt = position;

@@ -40,6 +40,14 @@ export const runContextSchema = z.object({
   ),
   filter: z.object({ consumerOrgs: z.array(name).optional(), apps: z.array(name).optional() }),
   pageSize: z.number().int().positive(),
+  /** Emergency rotation (`rotateNow`): the credentials replaced in this run whatever their age. */
+  emergency: z
+    .object({
+      credentials: z.array(z.object({ consumerOrg: name, app: name, credential: name })),
+      graceHours: z.number().int().nonnegative(),
+      confirmRevoke: z.boolean(),
+    })
+    .optional(),
   /** The run leases it holds (non-dry runs; see docs/design.md "Run lease"). */
   lease: heldLeasesSchema.optional(),
 });
@@ -80,6 +88,7 @@ export const rotationActionSchemas = {
     original: credentialRef,
     replacementName: name,
     replacementTitle: z.string(),
+    emergency: z.object({ graceHours: z.number().int().nonnegative(), confirmRevoke: z.boolean() }).optional(),
   }),
   'finish-replacement': z.object({ kind: z.literal('finish-replacement'), ...actionBase, replacement: credentialRef }),
   'repair-replacement': z.object({ kind: z.literal('repair-replacement'), ...actionBase, replacement: credentialRef }),
@@ -93,6 +102,7 @@ export const rotationActionSchemas = {
     credentialName: name,
     dueDate: z.string().optional(),
     reason: z.string().optional(),
+    emergency: z.object({ graceHours: z.number().int().nonnegative(), confirmRevoke: z.boolean() }).optional(),
   }),
 } satisfies { readonly [Kind in RotationActionKind]: z.ZodType<Extract<RotationAction, { kind: Kind }>> };
 
