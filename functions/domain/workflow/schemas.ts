@@ -117,6 +117,9 @@ export const appFailureSchema = z.object({
   cause: z.string().optional(),
 });
 
+/** A notice no one could be sent (see FinishRun): where it belongs, its kind and why. */
+export const undeliverableNoticeSchema = z.object({ consumerOrg: z.string(), app: z.string(), credential: z.string(), kind: z.string(), reason: z.string() });
+
 export const runSummarySchema = z.object({
   runId: z.string(),
   now: isoInstant,
@@ -135,7 +138,17 @@ export const runSummarySchema = z.object({
   /** The first failures, each naming the app and why; `failuresNotListed` counts the rest. */
   failures: z.array(appFailureSchema),
   failuresNotListed: count,
-  notices: z.object({ sent: count, failed: count, undeliverable: count }),
+  /**
+   * Notices sent, failed (queued again) and undeliverable; FinishRun lists the first undeliverable ones, each naming
+   * the consumer org and why, and counts the rest in `undeliverableNotListed`.
+   */
+  notices: z.object({
+    sent: count,
+    failed: count,
+    undeliverable: count,
+    undeliverableNotices: z.array(undeliverableNoticeSchema).optional(),
+    undeliverableNotListed: count.optional(),
+  }),
   /** Where the run's inventory report was written (set by BuildReport). */
   report: z
     .object({ bucket: z.string(), csvKey: z.string(), jsonKey: z.string(), manifestKey: z.string(), rows: count })
