@@ -16,6 +16,7 @@ const E2E = [
   'test/local-run-safety.test.ts',
   'test/e2e-run-lease.test.ts',
   'test/e2e-emergency.test.ts',
+  'test/e2e-logs.test.ts',
 ];
 /** Crash at every step boundary of a reference timeline. */
 const CRASH = ['test/crash*.test.ts'];

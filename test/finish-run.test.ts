@@ -72,3 +72,41 @@ describe('finishRun: notices that travel to owner and operator', () => {
     expect(marked).toEqual([{ secretArn: clash.secretArn, notices: [{ kind: 'action-needed', cycleId: 'c1' }] }]);
   });
 });
+
+describe('finishRun: notice log lines and undeliverable notices', () => {
+  it('logs one line per notice sent, naming audience, consumer org, app, credential and kind', async () => {
+    const ready = entry('shop', [{ kind: 'replacement-ready', cycleId: 'c1' }]);
+    const { deps } = world([ready], []);
+    const lines: Array<{ message: string; fields: Readonly<Record<string, string>> }> = [];
+    await finishRun({ ...deps, log: (message, fields) => lines.push({ message, fields }) }, { run: RUN, summary: emptySummary(RUN), segmentSummaries: [] });
+    expect(lines).toEqual([
+      {
+        message: 'notice sent: replacement-ready',
+        fields: { audience: 'owner', providerOrg: 'acme', catalog: 'prod', consumerOrg: 'bank', app: 'shop', credential: 'main', kind: 'replacement-ready' },
+      },
+    ]);
+  });
+
+  it('names the consumer org and the reason of every undeliverable notice, listing at most 50', async () => {
+    const ownerless = Array.from({ length: 52 }, (_, index) => ({ ...entry(`app${index}`, [{ kind: 'warn' as const, cycleId: `c${index}` }]), ownerEmail: '' }));
+    const { deps, mailed } = world(ownerless, []);
+    const lines: string[] = [];
+    const noOperator = { ...deps, config: { notificationSender: 'rotator@example.com' }, log: (message: string, fields: Readonly<Record<string, string>>) => lines.push(`${message} ${JSON.stringify(fields)}`) };
+    const { summary } = await finishRun(noOperator, { run: RUN, summary: emptySummary(RUN), segmentSummaries: [] });
+    expect(mailed).toEqual([]);
+    expect(summary.notices.undeliverable).toBe(52);
+    expect(summary.notices.undeliverableNotices).toHaveLength(50);
+    expect(summary.notices.undeliverableNotListed).toBe(2);
+    expect(summary.notices.undeliverableNotices?.[0]).toEqual({
+      consumerOrg: 'bank',
+      app: 'app0',
+      credential: 'main',
+      kind: 'warn',
+      reason: 'no owner e-mail and no operatorEmail',
+    });
+    expect(lines).toHaveLength(52);
+    expect(lines[0]).toContain('notice undeliverable: warn');
+    expect(lines[0]).toContain('"consumerOrg":"bank"');
+    expect(lines[0]).toContain('"reason":"no owner e-mail and no operatorEmail"');
+  });
+});

@@ -1,11 +1,12 @@
 import { finishRun } from '../domain/workflow/finish';
 import { finishRunSchema } from '../domain/workflow/schemas';
+import { logger } from '../runtime/observability';
 import { stepHandler } from '../runtime/step-handler';
 
 export const handler = stepHandler({
   step: 'finish-run',
   input: finishRunSchema,
-  run: (ports, input) => finishRun(ports, input),
+  run: (ports, input) => finishRun({ ...ports, log: (message, fields) => logger.info(message, fields) }, input),
   measure: ({ summary }) => ({
     CredentialsScanned: summary.credentialsScanned,
     AppsFailed: summary.appsFailed,

@@ -7,8 +7,9 @@
 import type { ApicApp, ApicCredential } from '../../functions/domain/model';
 import { assessApp } from '../../functions/domain/policy';
 import type { RotationAction } from '../../functions/domain/policy';
+import { NO_RECIPIENT_REASON } from '../../functions/domain/workflow/finish';
 import { MAX_SEGMENTS, SEGMENT_APPS } from '../../functions/domain/workflow/prepare';
-import { MAX_FAILURES_PER_SEGMENT, MAX_LISTED_FAILURES, emptySummary } from '../../functions/domain/workflow/summary';
+import { MAX_FAILURES_PER_SEGMENT, MAX_LISTED_FAILURES, MAX_LISTED_PLANNED, MAX_LISTED_UNDELIVERABLE, emptySummary } from '../../functions/domain/workflow/summary';
 import type { AppFailure, AppResult, RunContext, RunSummary, ScanCursor, WorkItem } from '../../functions/domain/workflow/types';
 import { DAY_MS } from '../../functions/domain/time';
 
@@ -407,6 +408,14 @@ export function largestRunContext(assumptions: Pick<PayloadAssumptions, 'targets
   };
 }
 
+/** A credential as a dry run's summary lists it: the longest names and every action one credential can get. */
+const LARGEST_PLANNED = {
+  consumerOrg: LONGEST_NAME,
+  app: LONGEST_NAME,
+  credential: LONGEST_NAME,
+  action: 'create-replacement+queue-notice:replacement-ready+queue-notice:action-needed+delete-original+queue-notice:old-removed+rename-replacement',
+};
+
 /** A failure as a summary lists it: the longest names, error name and the part of a cause a summary keeps. */
 function largestFailure(): AppFailure {
   return {
@@ -419,9 +428,10 @@ function largestFailure(): AppFailure {
   };
 }
 
-/** A summary with every count at its longest and `listedFailures` failures at their largest. */
-export function largestSummary(run: RunContext, listedFailures: number): RunSummary {
+/** A summary with every count at its longest, `listedFailures` failures and `listedUndeliverable` notices at their largest. */
+export function largestSummary(run: RunContext, listedFailures: number, listedUndeliverable = 0): RunSummary {
   const failure = largestFailure();
+  const undeliverable = { consumerOrg: LONGEST_NAME, app: LONGEST_NAME, credential: LONGEST_NAME, kind: 'replacement-ready', reason: NO_RECIPIENT_REASON };
   const huge = 1e9;
   return {
     runId: run.runId,
@@ -438,7 +448,12 @@ export function largestSummary(run: RunContext, listedFailures: number): RunSumm
     actions: Object.fromEntries(['create-replacement', 'finish-replacement', 'repair-replacement', 'delete-original', 'rename-replacement', 'queue-notice'].map((k) => [k, huge])),
     failures: Array.from({ length: listedFailures }, () => failure),
     failuresNotListed: huge,
-    notices: { sent: huge, failed: huge, undeliverable: huge },
+    notices: {
+      sent: huge,
+      failed: huge,
+      undeliverable: huge,
+      ...(listedUndeliverable > 0 && { undeliverableNotices: Array.from({ length: listedUndeliverable }, () => undeliverable), undeliverableNotListed: huge }),
+    },
   };
 }
 
@@ -479,13 +494,20 @@ function parentPayloads(filteredRun: RunContext, targets: number): Record<string
   };
   const mapped = { ...prepared, segmentSummaries: prepared.segments.map(() => largestSummary(run, MAX_FAILURES_PER_SEGMENT)) };
   // FinishRun replaces the state: the segments' summaries stay behind.
-  const finished = { run, summary: largestSummary(run, MAX_LISTED_FAILURES) };
+  const finished = { run, summary: largestSummary(run, MAX_LISTED_FAILURES, MAX_LISTED_UNDELIVERABLE) };
   const report = { bucket: 'b'.repeat(63), csvKey: 'k'.repeat(1024), jsonKey: 'k'.repeat(1024), manifestKey: 'k'.repeat(1024), rows: 1e9 };
   return {
     'PrepareRun output (every segment planned)': byteSize(prepared),
     'ForEachSegment output (every segment summary with its listed failures)': byteSize(mapped),
     'FinishRun output (the run and its merged summary)': byteSize(finished),
     'BuildReport output (the execution output)': byteSize({ ...finished.summary, report }),
+    // A dry run sends no notice (none undeliverable) and lists the credentials it would act on.
+    'BuildReport output (a dry run, every planned credential listed)': byteSize({
+      ...largestSummary(run, MAX_LISTED_FAILURES),
+      planned: Array.from({ length: MAX_LISTED_PLANNED }, () => LARGEST_PLANNED),
+      plannedNotListed: 1e9,
+      report,
+    }),
   };
 }
 

@@ -53,6 +53,8 @@ export interface BuiltReport {
   readonly keys: ReportKeys;
   readonly rowCount: number;
   readonly manifest: ReportManifest;
+  /** The rows written, in report order (the run summary of a dry run lists the first ones with an action). */
+  readonly rows: readonly ReportRow[];
 }
 
 /** Parts read at once: enough to hide S3 latency, few enough to stay polite to the Lambda's sockets. */
@@ -103,7 +105,7 @@ export async function buildReport(store: ReportStorePort, input: BuildReportInpu
     },
     input.runDate,
   );
-  return { keys, rowCount: rows.length, manifest };
+  return { keys, rowCount: rows.length, manifest, rows };
 }
 
 function reportJson(run: Record<string, unknown>, rows: readonly ReportRow[]): string {

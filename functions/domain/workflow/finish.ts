@@ -1,12 +1,25 @@
 import { groupDigests, renderDigest } from '../notices';
 import type { MailerPort, NoticeLedgerPort, PendingNoticeEntry } from '../ports';
-import { mergeSummaries } from './summary';
-import type { FinishRunInput, RunContext, RunSummary } from './types';
+import { MAX_LISTED_UNDELIVERABLE, mergeSummaries } from './summary';
+import type { FinishRunInput, RunContext, RunSummary, UndeliverableNotice } from './types';
 
 export interface FinishDeps {
   readonly ledger: NoticeLedgerPort;
   readonly mailer: MailerPort;
   readonly config: { readonly notificationSender: string; readonly operatorEmail?: string };
+  /** Where FinishRun writes one INFO line per notice sent or undeliverable (the domain does no logging itself). */
+  readonly log?: NoticeLogPort;
+}
+
+/** One line per notice; the fields are public (names, kinds, audience), never a secret. */
+export type NoticeLogPort = (message: string, fields: Readonly<Record<string, string>>) => void;
+
+/** Why an owner-less notice reaches nobody (the only reason `groupDigests` leaves one undelivered). */
+export const NO_RECIPIENT_REASON = 'no owner e-mail and no operatorEmail';
+
+function noticeFields(entry: PendingNoticeEntry, kind: string): Record<string, string> {
+  const { providerOrg, catalog, consumerOrg, app, credential } = entry.locator;
+  return { providerOrg, catalog, consumerOrg, app, credential, kind };
 }
 
 /**
@@ -25,6 +38,11 @@ async function sendDigests(deps: FinishDeps): Promise<RunSummary['notices']> {
     try {
       await deps.mailer.send(renderDigest({ ...digest.content, sender: deps.config.notificationSender }));
       sent += digest.content.items.length;
+      for (const entry of digest.entries) {
+        for (const notice of entry.notices) {
+          deps.log?.(`notice sent: ${notice.kind}`, { audience: digest.content.audience ?? 'owner', ...noticeFields(entry, notice.kind) });
+        }
+      }
     } catch {
       failed += digest.content.items.length;
       for (const entry of digest.entries) for (const notice of entry.notices) undelivered.add(noticeKey(entry.secretArn, notice));
@@ -41,8 +59,22 @@ async function sendDigests(deps: FinishDeps): Promise<RunSummary['notices']> {
     }
   }
   for (const [secretArn, notices] of delivered) await deps.ledger.markNoticesSent(secretArn, [...notices.values()]);
-  const undeliverableCount = undeliverable.reduce((count, entry) => count + entry.notices.length, 0);
-  return { sent, failed, undeliverable: undeliverableCount };
+  const undeliverableList: UndeliverableNotice[] = [];
+  for (const entry of undeliverable) {
+    for (const notice of entry.notices) {
+      const fields = noticeFields(entry, notice.kind);
+      deps.log?.(`notice undeliverable: ${notice.kind}`, { ...fields, reason: NO_RECIPIENT_REASON });
+      const { consumerOrg, app, credential } = entry.locator;
+      undeliverableList.push({ consumerOrg, app, credential, kind: notice.kind, reason: NO_RECIPIENT_REASON });
+    }
+  }
+  const listed = undeliverableList.slice(0, MAX_LISTED_UNDELIVERABLE);
+  return {
+    sent,
+    failed,
+    undeliverable: undeliverableList.length,
+    ...(undeliverableList.length > 0 && { undeliverableNotices: listed, undeliverableNotListed: undeliverableList.length - listed.length }),
+  };
 }
 
 type LedgerNotice = Pick<PendingNoticeEntry['notices'][number], 'kind' | 'cycleId'>;

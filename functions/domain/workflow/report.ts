@@ -1,5 +1,6 @@
 import type { ApicPort, ReportStorePort } from '../ports';
 import { buildReport, ownerKey } from '../report';
+import { MAX_LISTED_PLANNED } from './summary';
 import type { BuildReportInput, RunContext, RunSummary } from './types';
 
 export interface BuildReportDeps {
@@ -30,8 +31,13 @@ export async function buildRunReport(deps: BuildReportDeps, input: BuildReportIn
     summary: { ...summary },
     failedApps: summary.failures,
   });
+  const withAction = run.dryRun ? built.rows.filter((row) => row.action !== '') : [];
+  const planned = withAction
+    .slice(0, MAX_LISTED_PLANNED)
+    .map(({ consumerOrg, app, credential, action }) => ({ consumerOrg, app, credential, action }));
   return {
     ...summary,
+    ...(run.dryRun && { planned, plannedNotListed: withAction.length - planned.length }),
     report: {
       bucket: deps.reportBucket,
       csvKey: built.keys.csvKey,

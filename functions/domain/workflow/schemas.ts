@@ -127,6 +127,12 @@ export const appFailureSchema = z.object({
   cause: z.string().optional(),
 });
 
+/** A notice no one could be sent (see FinishRun): where it belongs, its kind and why. */
+export const undeliverableNoticeSchema = z.object({ consumerOrg: z.string(), app: z.string(), credential: z.string(), kind: z.string(), reason: z.string() });
+
+/** A credential a dry run would act on: where it is and the actions (`action` as in the report, joined with '+'). */
+export const plannedCredentialSchema = z.object({ consumerOrg: z.string(), app: z.string(), credential: z.string(), action: z.string() });
+
 export const runSummarySchema = z.object({
   runId: z.string(),
   now: isoInstant,
@@ -145,7 +151,23 @@ export const runSummarySchema = z.object({
   /** The first failures, each naming the app and why; `failuresNotListed` counts the rest. */
   failures: z.array(appFailureSchema),
   failuresNotListed: count,
-  notices: z.object({ sent: count, failed: count, undeliverable: count }),
+  /**
+   * Notices sent, failed (queued again) and undeliverable; FinishRun lists the first undeliverable ones, each naming
+   * the consumer org and why, and counts the rest in `undeliverableNotListed`.
+   */
+  notices: z.object({
+    sent: count,
+    failed: count,
+    undeliverable: count,
+    undeliverableNotices: z.array(undeliverableNoticeSchema).optional(),
+    undeliverableNotListed: count.optional(),
+  }),
+  /**
+   * A dry run's planned actions per credential (set by BuildReport from the report's rows): the first
+   * `MAX_LISTED_PLANNED`, in report order; `plannedNotListed` counts the rest, which the report lists.
+   */
+  planned: z.array(plannedCredentialSchema).optional(),
+  plannedNotListed: count.optional(),
   /** Where the run's inventory report was written (set by BuildReport). */
   report: z
     .object({ bucket: z.string(), csvKey: z.string(), jsonKey: z.string(), manifestKey: z.string(), rows: count })

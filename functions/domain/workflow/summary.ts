@@ -5,6 +5,10 @@ import { DELETION_HELD_ERROR } from '../error-names';
 
 /** Enough failures to act on in the console; the rest are counted, and every one is in the step's logs. */
 export const MAX_LISTED_FAILURES = 50;
+/** Credentials with planned actions a dry run's summary names (BuildReport lists them; the report has them all). */
+export const MAX_LISTED_PLANNED = 100;
+/** Undeliverable notices the run's summary names (FinishRun alone lists them); the rest are counted and logged. */
+export const MAX_LISTED_UNDELIVERABLE = 50;
 /**
  * Failures a segment lists. A segment's summary travels in every payload of its loop, and all segments' summaries in
  * one payload of the run, so this bound (with the segment count) keeps both far below the 256 KiB quota.

@@ -19,6 +19,7 @@ import type {
   runSummarySchema,
   scanCursorSchema,
   scanStateSchema,
+  undeliverableNoticeSchema,
   workItemSchema,
 } from './schemas';
 
@@ -32,6 +33,7 @@ export type AppResult = Payload<typeof appResultSchema>;
 export type AppFailure = Payload<typeof appFailureSchema>;
 export type RunSummary = Payload<typeof runSummarySchema>;
 export type ScanState = Payload<typeof scanStateSchema>;
+export type UndeliverableNotice = Payload<typeof undeliverableNoticeSchema>;
 
 export type PrepareRunEvent = Payload<typeof prepareRunSchema>;
 export type FinishRunInput = Payload<typeof finishRunSchema>;
