@@ -94,6 +94,8 @@ describe('readable logs', () => {
     const { lines, summary } = await runDay(true);
     expect(summary.planned).toEqual([
       { consumerOrg: 'bank', app: 'mobile', credential: 'key-a', action: 'create-replacement+queue-notice:replacement-ready' },
+      // The report shows the state the plan would produce, so the replacement it would create has a row of its own.
+      { consumerOrg: 'bank', app: 'mobile', credential: 'key-a_new', action: 'create-replacement' },
       { consumerOrg: 'orphans', app: 'legacy', credential: 'old', action: 'queue-notice:warn' },
     ]);
     expect(summary.plannedNotListed).toBe(0);
