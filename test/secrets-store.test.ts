@@ -281,6 +281,18 @@ describe('describe', () => {
   });
 });
 
+describe('storedCredentialBases', () => {
+  it('lists the base names of the app’s own secrets, not those of an app whose name it prefixes', async () => {
+    const app = freshLocator({ app: `pay ü ${serial}` });
+    const longer = { ...app, app: `${app.app}-2` };
+    for (const credential of ['key', 'key/with slash', 'other']) {
+      await store.queueNotice({ ...app, credential }, { kind: 'warn', cycleId: 'c', ownerEmail: '' });
+    }
+    await store.queueNotice({ ...longer, credential: 'key' }, { kind: 'warn', cycleId: 'c', ownerEmail: '' });
+    expect((await store.storedCredentialBases(app)).sort()).toEqual(['key', 'key/with slash', 'other']);
+  });
+});
+
 describe('notice ledger', () => {
   it('queues once per cycle and kind, lists the entry and clears it when marked sent', async () => {
     const locator = freshLocator({ consumerOrg: 'Big Bank/EMEA', app: 'Zahlungsverkehr ü' });

@@ -133,6 +133,8 @@ export interface PendingNoticeEntry {
 export interface SecretStorePort {
   secretName(locator: CredentialSecretLocator): string;
   describe(locator: CredentialSecretLocator): Promise<StoredCredentialState>;
+  /** The credential base names of every secret stored for the app, whatever its credentials are called now. */
+  storedCredentialBases(app: AppLocator): Promise<string[]>;
   /**
    * Stages a version under AWSPENDING with a deterministic token. Idempotent: when the token was used before,
    * the stored pair is returned and `generate` is not called.

@@ -73,6 +73,7 @@ export function storeHolding(pair: ClientSecretPair | undefined): SecretStorePor
     secretName: (locator: CredentialSecretLocator) => `test/${locator.credential}`,
     readCurrent: async () => pair,
     describe: unused,
+    storedCredentialBases: unused,
     stagePending: unused,
     promote: unused,
     readPending: unused,

@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { SECRET_STORE_UNAVAILABLE_ERROR } from '../../domain/error-names';
-import { NOTICE_KINDS, type ClientSecretPair, type NoticeKind } from '../../domain/model';
+import { NOTICE_KINDS, type AppLocator, type ClientSecretPair, type NoticeKind } from '../../domain/model';
 import type {
   Clock,
   CredentialSecretLocator,
@@ -302,6 +302,30 @@ export class SecretsManagerSecretStore implements SecretStorePort, NoticeLedgerP
       ...ownerTags,
     ];
     await this.attempt('TagResource', name, () => this.client.send(new TagResourceCommand({ SecretId: name, Tags: queued })));
+  }
+
+  async storedCredentialBases(app: AppLocator): Promise<string[]> {
+    const appPrefix = `${this.secretName({ ...app, credential: '-' }).slice(0, -1)}`;
+    const bases: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.attempt('ListSecrets', `${appPrefix}*`, () =>
+        this.client.send(
+          new ListSecretsCommand({
+            Filters: [{ Key: 'name', Values: [appPrefix] }],
+            MaxResults: 100,
+            ...(nextToken !== undefined && { NextToken: nextToken }),
+          }),
+        ),
+      );
+      for (const { Name: name } of page.SecretList ?? []) {
+        // The name filter is a prefix match: `app` also matches the secrets of `app-2`.
+        const credential = name === undefined ? undefined : parseSecretName(this.prefix, name)?.credential;
+        if (credential !== undefined && this.secretName({ ...app, credential }) === name) bases.push(credential);
+      }
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return bases;
   }
 
   async *listPendingNotices(): AsyncIterable<PendingNoticeEntry> {

@@ -1,7 +1,6 @@
 import { unlessNotFound } from '../apic/lookups';
 import type { ApicApp } from '../model';
-import type { ApicPort, CredentialSecretLocator, ReportStorePort, SecretListingPort, SecretStorePort, StoredCredentialState } from '../ports';
-import { decodeSegment } from '../secrets/naming';
+import type { ApicPort, CredentialSecretLocator, ReportStorePort, SecretStorePort, StoredCredentialState } from '../ports';
 import { assessApp as decide, candidateBaseNames, resolvePolicy, type AppAssessment } from '../policy';
 import { postRunReportRows } from '../report';
 import type { AppContext, Assessment, RunContext, WorkItem } from './types';
@@ -10,7 +9,6 @@ export interface AssessDeps {
   readonly apic: ApicPort;
   readonly store: SecretStorePort;
   readonly reports: ReportStorePort;
-  readonly secretListing: SecretListingPort;
 }
 
 export interface AppStateReading {
@@ -44,30 +42,6 @@ async function currentSecretAccepted(deps: AssessDeps, context: AppContext, base
   return current !== undefined && (await deps.apic.verifyClientSecret(context, credentialId, current));
 }
 
-/** Secrets the rotator keeps for this app are listed per page of at most this many names. */
-const STORED_NAMES_PAGE = 100;
-
-/**
- * The base names of every secret stored for the app, whatever its credentials are called now: a person may have
- * deleted a replacement and renamed its original, and that secret still hands consumers a pair.
- */
-async function storedBaseNames(deps: AssessDeps, context: AppContext): Promise<string[]> {
-  const probe = deps.store.secretName(secretLocator(context, '-'));
-  const appPrefix = probe.slice(0, -1);
-  const bases: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await deps.secretListing.listSecretNames(appPrefix, STORED_NAMES_PAGE, nextToken);
-    for (const name of page.names) {
-      // The name filter is a prefix match: `app` also matches `app-2`'s secrets, which name another app.
-      const base = name.startsWith(appPrefix) ? decodeSegment(name.slice(appPrefix.length)) : undefined;
-      if (base !== undefined && deps.store.secretName(secretLocator(context, base)) === name) bases.push(base);
-    }
-    nextToken = page.nextToken;
-  } while (nextToken !== undefined);
-  return bases;
-}
-
 /** Reads one app from APIC and what the secret store knows of it, and applies the policy. */
 export async function readAppState(deps: AssessDeps, run: RunContext, item: WorkItem): Promise<AppStateReading> {
   const context = appContextOf(run, item);
@@ -79,7 +53,8 @@ export async function readAppState(deps: AssessDeps, run: RunContext, item: Work
   if (app && !('exempt' in settings)) {
     const bases = new Set([
       ...candidateBaseNames(app.credentials, run.policy.replacementSuffix),
-      ...(await storedBaseNames(deps, context)),
+      // A person may have deleted a replacement and renamed its original: that secret still hands consumers a pair.
+      ...(await deps.store.storedCredentialBases(context)),
     ]);
     for (const base of [...bases].sort()) {
       const state = await deps.store.describe(secretLocator(context, base));
