@@ -13,6 +13,7 @@ const E2E = [
   'test/e2e-other-actors.test.ts',
   'test/adopt.test.ts',
   'test/e2e-adversarial.test.ts',
+  'test/e2e-attacks.test.ts',
   'test/local-run-safety.test.ts',
   'test/e2e-run-lease.test.ts',
   'test/e2e-emergency.test.ts',
