@@ -32,5 +32,8 @@ export const LAMBDA_TIMEOUT_ERROR = 'Sandbox.Timedout';
 /** The policy holds a deletion because the replacement-ready notice was not delivered (a Fail state, no Lambda). */
 export const DELETION_HELD_ERROR = 'DeletionHeldError';
 
+/** APIC answered 404; steps match it by name (a decorated or simulated port raises it without the client's class). */
+export const APIC_NOT_FOUND_ERROR = 'ApicNotFoundError';
+
 /** Step Functions' wildcard: matches every error (used by the per-app and per-secret Catch). */
 export const ALL_ERRORS = 'States.ALL';

@@ -3,7 +3,7 @@
  * contract (the retried ones come from error-names.ts, which the workflow definitions use too). No message ever
  * carries a secret: everything taken from a response passes through `sanitize`.
  */
-import { APIC_THROTTLED_ERROR, APIC_UNAVAILABLE_ERROR } from '../error-names';
+import { APIC_NOT_FOUND_ERROR, APIC_THROTTLED_ERROR, APIC_UNAVAILABLE_ERROR } from '../error-names';
 
 export interface ApicErrorDetails {
   readonly method: string;
@@ -47,7 +47,7 @@ export class ApicAuthError extends ApicError {
 export class ApicNotFoundError extends ApicError {
   constructor(summary: string, details: ApicErrorDetails) {
     super(summary, details);
-    this.name = 'ApicNotFoundError';
+    this.name = APIC_NOT_FOUND_ERROR;
   }
 }
 

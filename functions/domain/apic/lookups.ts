@@ -1,5 +1,6 @@
 import type { AppLocator, ClientSecretPair } from '../model';
 import type { ApicPort } from '../ports';
+import { APIC_NOT_FOUND_ERROR } from '../error-names';
 
 /** The call's result, or undefined when APIC answers that the thing does not exist (any other error propagates). */
 export async function unlessNotFound<T>(call: Promise<T>): Promise<T | undefined> {
@@ -7,7 +8,7 @@ export async function unlessNotFound<T>(call: Promise<T>): Promise<T | undefined
     return await call;
   } catch (error) {
     // By name, not class: decorated or simulated ports raise the same name without the client's class.
-    if (error instanceof Error && error.name === 'ApicNotFoundError') return undefined;
+    if (error instanceof Error && error.name === APIC_NOT_FOUND_ERROR) return undefined;
     throw error;
   }
 }
