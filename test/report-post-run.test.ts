@@ -112,8 +112,8 @@ describe('AssessApp', () => {
         secretName: (locator: { credential: string }) => `apic-rotator/acme/prod/bank/payments/${locator.credential}`,
         describe: () => Promise.resolve({ secretExists: false, noticesSent: {}, noticesPending: {} }),
         readCurrent: () => Promise.resolve(undefined),
+        storedCredentialBases: () => Promise.resolve([]),
       },
-      secretListing: { listSecretNames: () => Promise.resolve({ names: [] }) },
       reports: {
         putPart: (_runId: string, _name: string, rows: readonly ReportRow[]) => {
           parts.push([...rows]);
