@@ -145,7 +145,7 @@ export const STEPS = {
     handler: 'finish-run',
     access: ['notice-delivery'],
     ...LONG,
-    metrics: ['CredentialsScanned', 'AppsFailed', 'DeletionsHeld', 'NoticesSent', 'NoticesFailed'],
+    metrics: ['CredentialsScanned', 'AppsFailed', 'SegmentsFailed', 'DeletionsHeld', 'NoticesSent', 'NoticesFailed'],
   },
   'build-report': {
     state: 'BuildReport',

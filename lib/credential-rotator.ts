@@ -77,6 +77,8 @@ export class CredentialRotator extends Construct {
   public readonly failedExecutionsAlarm: cloudwatch.Alarm;
   /** In alarm when a run reports any app it could not rotate (metric `AppsFailed`). */
   public readonly failedAppsAlarm: cloudwatch.Alarm;
+  /** In alarm when a run could not scan part of a catalog (metric `SegmentsFailed`). */
+  public readonly failedSegmentsAlarm: cloudwatch.Alarm;
   public readonly dashboard: cloudwatch.Dashboard;
   /** Where rotation events go. */
   public readonly eventBus: events.IEventBus;
@@ -179,6 +181,7 @@ export class CredentialRotator extends Construct {
     const monitoring = createMonitoring(this, { stateMachine: this.stateMachine, alarmTopic: props.alarmTopic });
     this.failedExecutionsAlarm = monitoring.failedExecutionsAlarm;
     this.failedAppsAlarm = monitoring.failedAppsAlarm;
+    this.failedSegmentsAlarm = monitoring.failedSegmentsAlarm;
     this.dashboard = monitoring.dashboard;
     acknowledgeRotatorNagFindings(this);
   }

@@ -17,6 +17,7 @@ export interface MonitoringProps {
 export interface Monitoring {
   readonly failedExecutionsAlarm: cloudwatch.Alarm;
   readonly failedAppsAlarm: cloudwatch.Alarm;
+  readonly failedSegmentsAlarm: cloudwatch.Alarm;
   readonly dashboard: cloudwatch.Dashboard;
 }
 
@@ -32,15 +33,23 @@ const DASHBOARD_METRICS: ReadonlyArray<readonly [name: StepMetric, label: string
 ];
 
 /**
- * The rotator's alarms and dashboard (ids `FailedExecutionsAlarm`, `FailedAppsAlarm` and `Dashboard` in `scope`):
- * an alarm on failed, timed-out or aborted runs, one on any app a run could not finish, and a dashboard of both
- * with the runs and the rotator's counts.
+ * The rotator's alarms and dashboard (ids `FailedExecutionsAlarm`, `FailedAppsAlarm`, `FailedSegmentsAlarm` and
+ * `Dashboard` in `scope`): an alarm on failed, timed-out or aborted runs, one on any app a run could not finish, one
+ * on any segment of a catalog a run could not scan, and a dashboard of the alarms with the runs and the rotator's counts.
  */
 export function createMonitoring(scope: Construct, props: MonitoringProps): Monitoring {
   const failedExecutionsAlarm = createFailedExecutionsAlarm(scope, props);
   const failedAppsAlarm = createFailedAppsAlarm(scope, props);
-  const dashboard = createDashboard(scope, props.stateMachine, [failedExecutionsAlarm, failedAppsAlarm]);
-  return { failedExecutionsAlarm, failedAppsAlarm, dashboard };
+  const failedSegmentsAlarm = alarmOnFirstOccurrence(
+    scope,
+    rotatorMetric('SegmentsFailed', Duration.hours(1)),
+    'FailedSegmentsAlarm',
+    'A rotation run could not scan part of a catalog (a segment failed after its retries): the run summary (FinishRun ' +
+      'output, `failedSegments`) names where it stopped and the error; the apps it did not reach wait for the next run.',
+    props.alarmTopic,
+  );
+  const dashboard = createDashboard(scope, props.stateMachine, [failedExecutionsAlarm, failedAppsAlarm, failedSegmentsAlarm]);
+  return { failedExecutionsAlarm, failedAppsAlarm, failedSegmentsAlarm, dashboard };
 }
 
 function createFailedExecutionsAlarm(scope: Construct, { stateMachine, alarmTopic }: MonitoringProps): cloudwatch.Alarm {

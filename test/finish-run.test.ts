@@ -110,3 +110,31 @@ describe('finishRun: notice log lines and undeliverable notices', () => {
     expect(lines[0]).toContain('"reason":"no owner e-mail and no operatorEmail"');
   });
 });
+
+describe('finishRun: segments that failed', () => {
+  const failedAt = (error: string) => ({
+    failedSegment: { cursor: { targetIndex: 0, offset: 200, end: 300, consumerOrgIndex: 0, done: false }, error },
+    summary: { ...emptySummary(RUN), appsScanned: 200 },
+  });
+
+  it('counts a caught and a tolerated segment failure, names where the caught one stopped, and keeps its apps', async () => {
+    const { deps } = world([], []);
+    const done = { ...emptySummary(RUN), appsScanned: 50 };
+    const segmentSummaries = [done, failedAt('ApicUnavailableError'), { Error: 'States.Timeout' }];
+    const { summary } = await finishRun(deps, { run: RUN, summary: emptySummary(RUN), segmentSummaries });
+    expect(summary.appsScanned).toBe(250);
+    expect(summary.segmentsFailed).toBe(2);
+    expect(summary.failedSegments).toEqual([
+      { providerOrg: 'acme', catalog: 'prod', stoppedAt: 200, end: 300, error: 'ApicUnavailableError' },
+      { error: 'States.Timeout' },
+    ]);
+  });
+
+  it('stops the run without sending anything when a segment found the run lease taken over', async () => {
+    const { deps, mailed, marked } = world([entry('pay', [{ kind: 'warn', cycleId: 'c1' }])], []);
+    await expect(finishRun(deps, { run: RUN, summary: emptySummary(RUN), segmentSummaries: [failedAt('LeaseLostError')] })).rejects.toMatchObject({
+      name: 'LeaseLostError',
+    });
+    expect([mailed, marked]).toEqual([[], []]);
+  });
+});

@@ -10,6 +10,7 @@ export const handler = stepHandler({
   measure: ({ summary }) => ({
     CredentialsScanned: summary.credentialsScanned,
     AppsFailed: summary.appsFailed,
+    SegmentsFailed: summary.segmentsFailed ?? 0,
     DeletionsHeld: summary.deletionsHeld,
     NoticesSent: summary.notices.sent,
     NoticesFailed: summary.notices.failed,

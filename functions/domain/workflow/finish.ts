@@ -1,6 +1,7 @@
+import { LEASE_LOST_ERROR } from '../error-names';
 import { groupDigests, renderDigest } from '../notices';
 import type { MailerPort, NoticeLedgerPort, PendingNoticeEntry } from '../ports';
-import { MAX_LISTED_UNDELIVERABLE, mergeSummaries } from './summary';
+import { MAX_LISTED_UNDELIVERABLE, mergeSegmentResults } from './summary';
 import type { FinishRunInput, RunContext, RunSummary, UndeliverableNotice } from './types';
 
 export interface FinishDeps {
@@ -83,12 +84,26 @@ function noticeKey(secretArn: string, notice: LedgerNotice): string {
   return `${secretArn}\n${notice.kind}\n${notice.cycleId}`;
 }
 
+/** A segment found the run lease taken over: the run stops here, before it sends anything, as the segment would have. */
+export class SegmentLeaseLostError extends Error {
+  constructor() {
+    super('a segment of the run found the run lease taken over or removed; the run stops without sending notices');
+    this.name = LEASE_LOST_ERROR;
+  }
+}
+
+function leaseLostInSegment(results: FinishRunInput['segmentSummaries']): boolean {
+  return results.some((result) => ('failedSegment' in result ? result.failedSegment.error : 'Error' in result ? result.Error : undefined) === LEASE_LOST_ERROR);
+}
+
 /**
  * The FinishRun step: the segments' summaries merged, and the notices sent. It returns the whole state for the rest
  * of the run, leaving the segments' summaries behind so the payload stays small.
  */
 export async function finishRun(deps: FinishDeps, input: FinishRunInput): Promise<{ run: RunContext; summary: RunSummary }> {
-  const merged = mergeSummaries(input.summary, input.segmentSummaries);
+  // A segment catches its own failures so the others go on, but a lost lease must still stop the whole run.
+  if (leaseLostInSegment(input.segmentSummaries)) throw new SegmentLeaseLostError();
+  const merged = mergeSegmentResults(input.summary, input.run, input.segmentSummaries);
   const summary = input.run.dryRun ? merged : { ...merged, notices: await sendDigests(deps) };
   return { run: input.run, summary };
 }

@@ -13,12 +13,14 @@ import type {
   appFailureSchema,
   appResultSchema,
   buildReportSchema,
+  failedSegmentSchema,
   finishRunSchema,
   prepareRunSchema,
   runContextSchema,
   runSummarySchema,
   scanCursorSchema,
   scanStateSchema,
+  segmentResultSchema,
   undeliverableNoticeSchema,
   workItemSchema,
 } from './schemas';
@@ -33,6 +35,8 @@ export type AppResult = Payload<typeof appResultSchema>;
 export type AppFailure = Payload<typeof appFailureSchema>;
 export type RunSummary = Payload<typeof runSummarySchema>;
 export type ScanState = Payload<typeof scanStateSchema>;
+export type FailedSegment = Payload<typeof failedSegmentSchema>;
+export type SegmentResult = Payload<typeof segmentResultSchema>;
 export type UndeliverableNotice = Payload<typeof undeliverableNoticeSchema>;
 
 export type PrepareRunEvent = Payload<typeof prepareRunSchema>;
