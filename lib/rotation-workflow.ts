@@ -19,8 +19,8 @@ export interface RotationWorkflowProps {
  *
  * ```
  * PrepareRun (takes the run lease) → LeaseHeld? ─held→ RunSkipped
- *   ─taken→ ForEachSegment (Distributed Map, one child execution per segment of the app listings) → FinishRun → BuildReport
- *   → ReleaseLease → RunDone
+ *   ─taken→ ForEachSegment (Distributed Map, one child execution per segment of the app listings) → StartNotices
+ *   → FinishRun (one batch of notices) → NoticesLeft? ─yes→ FinishRun ; ─no→ BuildReport → ReleaseLease → RunDone
  *   a failure of PrepareRun → RunFailed (it takes the lease as its last act, so a failed PrepareRun holds none)
  *   a failure of ForEachSegment or FinishRun → BuildReport (the report of what was done) → ReleaseLease → RunFailed
  *   a failure of BuildReport → ReleaseLease → RunFailed
@@ -52,6 +52,7 @@ export class RotationWorkflow extends Construct {
       'run.$': '$.run',
       'summary.$': '$.summary',
       'segmentSummaries.$': '$.segmentSummaries',
+      'delivery.$': '$.delivery',
     });
     const buildReport = task('build-report', { 'run.$': '$.run', 'summary.$': '$.summary' }, '$.summary');
 
@@ -89,7 +90,14 @@ export class RotationWorkflow extends Construct {
     const leaseHeld = new sfn.Choice(this, 'LeaseHeld?')
       .when(sfn.Condition.isPresent('$.skipped'), new sfn.Succeed(this, 'RunSkipped', { outputPath: '$.skipped' }))
       .otherwise(forEachSegment);
-    forEachSegment.next(finishRun).next(buildReport).next(releaseLease);
+    // FinishRun sends the queued notices one batch per invocation, as many as it can mark sent in time, until it says
+    // it is done; it stops after MAX_NOTICE_INVOCATIONS, which bounds the history the loop adds.
+    const startNotices = new sfn.Pass(this, 'StartNotices', { result: sfn.Result.fromObject({ invocations: 0 }), resultPath: '$.delivery' });
+    const noticesLeft = new sfn.Choice(this, 'NoticesLeft?')
+      .when(sfn.Condition.booleanEquals('$.delivery.done', false), finishRun)
+      .otherwise(buildReport);
+    forEachSegment.next(startNotices).next(finishRun).next(noticesLeft);
+    buildReport.next(releaseLease);
     this.definition = prepareRun.next(leaseHeld);
   }
 

@@ -201,7 +201,7 @@ describe('run lease', () => {
     // is released.
     decoratePorts((ports) => ({
       ...ports,
-      ledger: { ...ports.ledger, listPendingNotices: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('ledger broke')) }) }) },
+      ledger: { ...ports.ledger, pendingNoticePage: () => Promise.reject(new Error('ledger broke')) },
     }));
     const failedFinish = await rotate(stack, 'fails-in-finish', 0, trace);
     decoratePorts(undefined);

@@ -6,7 +6,8 @@ import { stepHandler } from '../runtime/step-handler';
 export const handler = stepHandler({
   step: 'finish-run',
   input: finishRunSchema,
-  run: (ports, input) => finishRun({ ...ports, log: (message, fields) => logger.info(message, fields) }, input),
+  run: (ports, input, { deadline }) =>
+    finishRun({ ...ports, clock: { now: () => new Date() }, log: (message, fields) => logger.info(message, fields) }, input, deadline),
   measure: ({ summary }) => ({
     CredentialsScanned: summary.credentialsScanned,
     AppsFailed: summary.appsFailed,

@@ -38,6 +38,7 @@ import {
   ApicUnavailableError,
   sanitize,
 } from '../../domain/apic/errors';
+import { mapWithConcurrency } from '../../domain/concurrency';
 import { HttpTransport, type HttpResponse, normaliseBaseUrl } from './http';
 import {
   type DataSource,
@@ -682,23 +683,6 @@ export function apicMessageOf(body: string): string | undefined {
     }
   }
   return text;
-}
-
-async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  map: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await map(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** The names a malformed listing entry still offers, so the run summary can point at it. */

@@ -180,6 +180,8 @@ export const runSummarySchema = z.object({
     undeliverable: count,
     undeliverableNotices: z.array(undeliverableNoticeSchema).optional(),
     undeliverableNotListed: count.optional(),
+    /** FinishRun reached its invocation limit with notices still queued: the next run sends them. */
+    leftQueued: z.boolean().optional(),
   }),
   /**
    * A dry run's planned actions per credential (set by BuildReport from the report's rows): the first
@@ -211,11 +213,22 @@ export const failedSegmentExecutionSchema = z.object({ Error: z.string(), Cause:
 
 export const segmentResultSchema = z.union([runSummarySchema, caughtSegmentFailureSchema, failedSegmentExecutionSchema]);
 
+/** Where FinishRun's sending stands between its invocations. */
+export const noticeDeliverySchema = z.object({
+  /** The page of pending notices the next invocation starts at; absent at the start. */
+  pageToken: z.string().optional(),
+  /** Invocations so far. */
+  invocations: count,
+  /** Set by FinishRun: true once no page is left (or the invocation limit is reached). */
+  done: z.boolean().optional(),
+});
+
 export const finishRunSchema = z.object({
   run: runContextSchema,
   summary: runSummarySchema,
-  /** What each segment's child execution returned. */
+  /** What each segment's child execution returned (empty after the first invocation, which merged them). */
   segmentSummaries: z.array(segmentResultSchema),
+  delivery: noticeDeliverySchema,
 });
 
 export const prepareRunSchema = z.object({

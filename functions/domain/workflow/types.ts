@@ -15,6 +15,7 @@ import type {
   buildReportSchema,
   failedSegmentSchema,
   finishRunSchema,
+  noticeDeliverySchema,
   prepareRunSchema,
   runContextSchema,
   runSummarySchema,
@@ -35,6 +36,7 @@ export type AppResult = Payload<typeof appResultSchema>;
 export type AppFailure = Payload<typeof appFailureSchema>;
 export type RunSummary = Payload<typeof runSummarySchema>;
 export type ScanState = Payload<typeof scanStateSchema>;
+export type NoticeDelivery = Payload<typeof noticeDeliverySchema>;
 export type FailedSegment = Payload<typeof failedSegmentSchema>;
 export type SegmentResult = Payload<typeof segmentResultSchema>;
 export type UndeliverableNotice = Payload<typeof undeliverableNoticeSchema>;

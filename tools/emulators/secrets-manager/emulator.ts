@@ -82,6 +82,12 @@ export interface SecretsManagerEmulator {
   restore(snapshot: SecretsManagerSnapshot): void;
   /** Creates secrets directly, without HTTP: benchmarks and large tests need far more than the SDK can create quickly. */
   seed(secrets: Iterable<SeedSecret>): void;
+  /**
+   * Runs one operation in process: the input and output the JSON protocol carries (a copy of `input` is taken), the
+   * same counting, recording and injected faults, without HTTP. For volume tests that loopback would keep waiting for
+   * minutes; a fault or refusal is thrown as a `ServiceFault` named after its type, not as the SDK's error class.
+   */
+  invoke(operation: string, input: Json): unknown;
   /** Every request received, in order, faulted ones included. */
   requests(): RecordedRequest[];
   faults: SecretsManagerFaults;
@@ -759,18 +765,14 @@ export async function startSecretsManagerEmulator(options: SecretsManagerEmulato
     faults.set(operation, [...(faults.get(operation) ?? []), fault]);
   };
 
+  const beforeOperation = (operation: string, body: string) => {
+    if (recordRequests) log.push({ operation, body });
+    counts.set(operation, (counts.get(operation) ?? 0) + 1);
+    const fault = takeFault(operation);
+    if (fault) throw new ServiceFault(fault.type, `Injected ${fault.type} for ${operation}`, fault.status);
+  };
   const server = createServer(
-    jsonProtocolListener({
-      targetPrefix: 'secretsmanager',
-      operations: service.operations,
-      internalErrorType: 'InternalServiceError',
-      beforeOperation: (operation, body) => {
-        if (recordRequests) log.push({ operation, body });
-        counts.set(operation, (counts.get(operation) ?? 0) + 1);
-        const fault = takeFault(operation);
-        if (fault) throw new ServiceFault(fault.type, `Injected ${fault.type} for ${operation}`, fault.status);
-      },
-    }),
+    jsonProtocolListener({ targetPrefix: 'secretsmanager', operations: service.operations, internalErrorType: 'InternalServiceError', beforeOperation }),
   );
   const { endpoint } = await listenOnLoopback(server);
 
@@ -801,6 +803,13 @@ export async function startSecretsManagerEmulator(options: SecretsManagerEmulato
           Tags: Object.entries(secret.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
         });
       }
+    },
+    invoke: (operation, input) => {
+      const body = JSON.stringify(input);
+      beforeOperation(operation, body);
+      const implementation = Object.hasOwn(service.operations, operation) ? service.operations[operation] : undefined;
+      if (!implementation) throw new ServiceFault('UnknownOperationException', `Unknown operation ${operation}`);
+      return implementation(JSON.parse(body) as Json);
     },
     requests: () => [...log],
     counts: () => Object.fromEntries(counts),
