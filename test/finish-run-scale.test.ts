@@ -17,8 +17,11 @@ import { finishRun, type FinishRunOutput } from '../functions/domain/workflow/fi
 import { emptySummary } from '../functions/domain/workflow/summary';
 import type { FinishRunInput, RunContext } from '../functions/domain/workflow/types';
 import { INVOCATION_SAFETY_MARGIN_MS, invocationDeadline } from '../functions/runtime/step-handler';
+import { decoratePorts } from '../functions/runtime/ports';
 import { STEPS } from '../functions/steps';
 import { startSecretsManagerEmulator, type SecretsManagerEmulator } from '../tools/emulators/secrets-manager/emulator';
+import { startLocalEnvironment } from '../tools/runner/local-environment';
+import { acmeProdSeed } from './support/acme-seed';
 
 const PENDING = 50_000;
 const OWNERS = 40;
@@ -144,4 +147,41 @@ describe('FinishRun with 50,000 pending notices', () => {
         `longest invocation ${Math.max(...invocations.map((i) => i.ended - i.started)) / 1000} s of ${(FINISH_RUN_TIMEOUT_MS - INVOCATION_SAFETY_MARGIN_MS) / 1000} s`,
     );
   }, 600_000);
+});
+
+describe('the FinishRun loop in the state machine', () => {
+  it('invokes FinishRun once per batch until every queued notice is sent, then goes on to the report', async () => {
+    const seed = acmeProdSeed({ bank: [{ name: 'pay', title: 'Pay', credentials: [{ name: 'key', title: 'Key', ageDays: 80 }] }] });
+    const env = await startLocalEnvironment({ simulator: { seed, now: new Date(RUN.now), randomSeed: 3 }, randomSeed: 3 });
+    try {
+      const earlier = 250;
+      env.secretsManager.seed(
+        Array.from({ length: earlier }, (_, index) => ({
+          name: secretNameFor(PREFIX, locatorOf(index)),
+          tags: { [TAG_KEYS.noticePending]: 'yes', [pendingNoticeTag('warn')]: `cycle-${index} -`, [TAG_KEYS.ownerEmail]: 'owner@example.com' },
+        })),
+      );
+      // A ledger that may mark nothing in time: every invocation takes its one page, the least it takes.
+      decoratePorts((ports) => ({ ...ports, ledger: new Proxy(ports.ledger, { get: (target, key, receiver) => (key === 'marksPerSecond' ? 0 : Reflect.get(target, key, receiver)) }) }));
+      const states: string[] = [];
+      const result = await env.run({ now: new Date(RUN.now), executionName: 'batches', onStateEntered: (state) => states.push(state) });
+      expect(result.status, result.error).toBe('SUCCEEDED');
+      // 250 earlier notices and the warning of bank/pay: three pages of 100.
+      expect(result.summary?.notices).toMatchObject({ sent: earlier + 1, failed: 0 });
+      expect(states.filter((state) => state === 'FinishRun')).toHaveLength(3);
+      expect(states.slice(states.indexOf('StartNotices'))).toEqual([
+        'StartNotices',
+        ...['FinishRun', 'NoticesLeft?', 'FinishRun', 'NoticesLeft?', 'FinishRun', 'NoticesLeft?'],
+        'BuildReport',
+        'ReleaseLease',
+        'RunFailed?',
+        'RunDone',
+      ]);
+      const pending = env.secretsManager.inspect.secretNames().filter((name) => env.secretsManager.inspect.tags(name)[TAG_KEYS.noticePending] !== undefined);
+      expect(pending).toEqual([]);
+    } finally {
+      decoratePorts(undefined);
+      await env.close();
+    }
+  });
 });
