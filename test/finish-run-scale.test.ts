@@ -56,6 +56,8 @@ function fakeTimer(start: number): Timer {
 const locatorOf = (index: number) => ({ providerOrg: 'acme', catalog: 'prod', consumerOrg: `org-${index % 500}`, app: `app-${index}`, credential: 'key' });
 
 let emulator: SecretsManagerEmulator;
+/** The clock of the 50,000-notice run: the emulator measures its tag quota (FIDELITY SM-34) on it too. */
+const timer = fakeTimer(Date.parse('2026-12-01T03:30:00Z'));
 
 /** The SDK client's `send`, answered by the emulator in process; `onCall` sees each operation as it is sent. */
 function inProcessClient(onCall: (operation: string) => void): SecretsManagerClient {
@@ -68,7 +70,7 @@ function inProcessClient(onCall: (operation: string) => void): SecretsManagerCli
 }
 
 beforeAll(async () => {
-  emulator = await startSecretsManagerEmulator({ recordRequests: false, randomSeed: 5 });
+  emulator = await startSecretsManagerEmulator({ recordRequests: false, randomSeed: 5, tagQuota: { clock: timer.now } });
   emulator.seed(
     Array.from({ length: PENDING }, (_, index) => ({
       name: secretNameFor(PREFIX, locatorOf(index)),
@@ -87,7 +89,6 @@ afterAll(async () => {
 
 describe('FinishRun with 50,000 pending notices', () => {
   it('sends every notice once and marks it, never passes 50 tag calls in a second, keeps each invocation in its budget, and ends', async () => {
-    const timer = fakeTimer(Date.parse('2026-12-01T03:30:00Z'));
     const tagCallTimes: number[] = [];
     const client = inProcessClient((operation) => {
       if (operation === 'TagResource' || operation === 'UntagResource') tagCallTimes.push(timer.now());

@@ -13,7 +13,17 @@ export interface SecretsManagerEmulatorOptions {
   readonly randomSeed?: number;
   /** Keep the raw request log (default true). Benchmarks with huge volumes may turn it off. */
   readonly recordRequests?: boolean;
+  /**
+   * Enforce the request quota on TagResource and UntagResource (50 per second together), answering
+   * ThrottlingException over it, with seconds measured on `clock` (epoch milliseconds). @default not enforced: the
+   * quota is per account and Region, and most tests run several worlds at once on one machine.
+   */
+  readonly tagQuota?: { readonly clock: () => number };
 }
+
+/** "Combined rate of TagResource and UntagResource API requests: Each supported Region: 50 per second" (FIDELITY SM-34). */
+const TAG_REQUESTS_PER_SECOND = 50;
+const TAG_OPERATIONS = new Set(['TagResource', 'UntagResource']);
 
 export interface RecordedRequest {
   readonly operation: string;
@@ -765,11 +775,21 @@ export async function startSecretsManagerEmulator(options: SecretsManagerEmulato
     faults.set(operation, [...(faults.get(operation) ?? []), fault]);
   };
 
+  /** Times of the tag requests of the last second that were answered, oldest first. */
+  const tagRequests: number[] = [];
+  const enforceTagQuota = (operation: string) => {
+    if (!options.tagQuota || !TAG_OPERATIONS.has(operation)) return;
+    const now = options.tagQuota.clock();
+    while ((tagRequests[0] ?? now) <= now - 1000) tagRequests.shift();
+    if (tagRequests.length >= TAG_REQUESTS_PER_SECOND) throw new ServiceFault('ThrottlingException', 'Rate exceeded', 400);
+    tagRequests.push(now);
+  };
   const beforeOperation = (operation: string, body: string) => {
     if (recordRequests) log.push({ operation, body });
     counts.set(operation, (counts.get(operation) ?? 0) + 1);
     const fault = takeFault(operation);
     if (fault) throw new ServiceFault(fault.type, `Injected ${fault.type} for ${operation}`, fault.status);
+    enforceTagQuota(operation);
   };
   const server = createServer(
     jsonProtocolListener({ targetPrefix: 'secretsmanager', operations: service.operations, internalErrorType: 'InternalServiceError', beforeOperation }),
