@@ -460,7 +460,7 @@ describe('CredentialRotator with a minimal config', () => {
   });
 
   it('lets only the lease steps touch leases/ and describe executions, of the rotator\'s own state machines only', () => {
-    expect([...LEASE_HOLDERS].sort()).toEqual(['prepare-run', 'release-lease', 'restore-list-page', 'restore-prepare', 'restore-release-lease', 'scan-page']);
+    expect([...LEASE_HOLDERS].sort()).toEqual(['finish-run', 'prepare-run', 'release-lease', 'restore-list-page', 'restore-prepare', 'restore-release-lease', 'scan-page']);
     const names = synth.rotator.stateMachineNames;
     const executions = [names.rotation, names.restore].map((name) => `arn:aws:states:us-east-1:123456789012:execution:${name}:*`);
     const leaseObjects = arnText(synth.resolve(synth.rotator.reportBucket.arnForObjects('leases/*')));

@@ -165,7 +165,16 @@ describe('the FinishRun loop in the state machine', () => {
       // A ledger that may mark nothing in time: every invocation takes its one page, the least it takes.
       decoratePorts((ports) => ({ ...ports, ledger: new Proxy(ports.ledger, { get: (target, key, receiver) => (key === 'marksPerSecond' ? 0 : Reflect.get(target, key, receiver)) }) }));
       const states: string[] = [];
-      const result = await env.run({ now: new Date(RUN.now), executionName: 'batches', onStateEntered: (state) => states.push(state) });
+      const metrics: Array<Record<string, unknown>> = [];
+      const result = await env.run({
+        now: new Date(RUN.now),
+        executionName: 'batches',
+        onStateEntered: (state) => states.push(state),
+        onLogLine: (line) => {
+          const parsed = JSON.parse(line) as Record<string, unknown>;
+          if ('_aws' in parsed) metrics.push(parsed);
+        },
+      });
       expect(result.status, result.error).toBe('SUCCEEDED');
       // 250 earlier notices and the warning of bank/pay: three pages of 100.
       expect(result.summary?.notices).toMatchObject({ sent: earlier + 1, failed: 0 });
@@ -178,6 +187,9 @@ describe('the FinishRun loop in the state machine', () => {
         'RunFailed?',
         'RunDone',
       ]);
+      // Published once per run, not once per invocation.
+      expect(metrics.filter((line) => 'NoticesSent' in line).map((line) => line.NoticesSent)).toEqual([earlier + 1]);
+      expect(metrics.filter((line) => 'CredentialsScanned' in line).map((line) => line.CredentialsScanned)).toEqual([1]);
       const pending = env.secretsManager.inspect.secretNames().filter((name) => env.secretsManager.inspect.tags(name)[TAG_KEYS.noticePending] !== undefined);
       expect(pending).toEqual([]);
     } finally {
