@@ -150,6 +150,21 @@ describe('Secrets Manager emulator contract', () => {
     }
   });
 
+  it('SM-35 ListSecrets oldest first: a NextToken resumes after the secrets listed, though one of them has lost the filtered tag', async () => {
+    const tag = `ledger-${++counter}`;
+    const names = [uniqueName('first'), uniqueName('second'), uniqueName('third')];
+    for (const name of names) await client.send(new CreateSecretCommand({ Name: name, Tags: [{ Key: tag, Value: 'yes' }] }));
+    const page = (NextToken?: string) =>
+      client.send(new ListSecretsCommand({ Filters: [{ Key: 'tag-key', Values: [tag] }], SortOrder: 'asc', MaxResults: 1, ...(NextToken ? { NextToken } : {}) }));
+    const first = await page();
+    expect(first.SecretList?.map((secret) => secret.Name)).toEqual([names[0]]);
+    await client.send(new UntagResourceCommand({ SecretId: names[0], TagKeys: [tag] }));
+    const second = await page(first.NextToken);
+    expect(second.SecretList?.map((secret) => secret.Name)).toEqual([names[1]]);
+    const third = await page(second.NextToken);
+    expect(third.SecretList?.map((secret) => secret.Name)).toEqual([names[2]]);
+  });
+
   it('SM-29 DeleteSecret with ForceDeleteWithoutRecovery does not answer ResourceNotFoundException for a secret that does not exist', async () => {
     const name = uniqueName('never-existed');
     await expect(client.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }))).resolves.toMatchObject({
