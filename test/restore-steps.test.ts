@@ -94,7 +94,7 @@ describe('prepareRestore', () => {
       // The targets' run leases, taken by the handler when the restore is not a dry run.
       leaseKeys: ['leases/acme/live.json', 'leases/acme/sand+20box.json'],
     });
-    expect(state.cursor).toEqual({ scopeIndex: 0, done: false });
+    expect(state.segments).toEqual([{ cursor: { scopeIndex: 0, done: false }, summary: expect.objectContaining({ runId: 'restore-1', secretsInScope: 0 }) }]);
     expect(prepare({ dryRun: false }).run.dryRun).toBe(false);
   });
 
@@ -134,7 +134,7 @@ describe('the restore report', () => {
   const empty = prepareRestore(
     parseRotatorConfig({ targets: [{ providerOrg: 'p', catalog: 'c' }], apicBaseUrl: 'https://apic.example.com/api', notificationSender: 'r@example.com' }),
     { input: {}, executionName: 'r' },
-  ).summary;
+  ).segments[0].summary;
   const nameOf = (index: number) => secretNameFor('rot', { providerOrg: 'p', catalog: 'c', consumerOrg: 'o', app: `app${index}`, credential: 'k' });
 
   it('counts every result but lists a bounded number, by name', () => {
