@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRotatorConfig } from '../functions/domain/config';
 import { MAX_PAGES_PER_SCAN, PAYLOAD_BUDGET_BYTES, resultBytesFor } from '../functions/domain/workflow/scan';
 import { MAX_FAILURES_PER_SEGMENT } from '../functions/domain/workflow/summary';
-import { MAX_SECRETS_PER_PAGE } from '../functions/domain/restore';
+import { MAX_PAGES_PER_SEGMENT, MAX_SECRETS_PER_PAGE } from '../functions/domain/restore';
 import { STEPS } from '../functions/steps';
 import { synthesizeDefinition, synthesizeRestoreDefinition } from '../tools/runner/workflow-runner';
 import {
@@ -33,6 +33,7 @@ import {
   resultOverheads,
   type ScanLimits,
   segmentScans,
+  stateEvents,
   worstActions,
 } from './support/quota-model';
 
@@ -176,8 +177,8 @@ describe('restore of 1,000,000 secrets: history events within 80 % of 25,000, pa
   let restore: AslMachine;
   let fullPage: number;
   const listing = (secretsPerPage: number): RestoreListingForQuotas => ({ secrets: SECRETS, secretsPerPage, listingState: STEPS['restore-list-page'].state });
-  const historyOf = (execution: string, secretsPerPage: number) => {
-    const history = restoreHistories(restore, listing(secretsPerPage), RESTORE_ASSUMPTIONS)[execution];
+  const historyOf = (execution: string, secretsPerPage: number, machine: AslMachine = restore) => {
+    const history = restoreHistories(machine, listing(secretsPerPage), RESTORE_ASSUMPTIONS)[execution];
     if (!history) throw new Error(`the restore has no execution started by ${execution}`);
     return history;
   };
@@ -202,9 +203,37 @@ describe('restore of 1,000,000 secrets: history events within 80 % of 25,000, pa
     expect(events, `${iterations} loop iterations take ${events} events`).toBeLessThanOrEqual(EVENT_LIMIT);
   });
 
+  it('counts a Distributed Map as six events of its own execution (MapState Entered, Started, Succeeded, Exited; MapRun Started, Succeeded)', () => {
+    const forEachSegment = parent.States.ForEachSegment;
+    if (!forEachSegment) throw new Error('the run has no ForEachSegment');
+    expect(stateEvents(forEachSegment, RESTORE_ASSUMPTIONS)).toBe(6);
+  });
+
+  it('walks the definition: one more state in a segment\'s page loop costs its events on every page of the segment', () => {
+    const runSegment = restore.States.RunSegment;
+    const segment = runSegment?.ItemProcessor;
+    const forEachSecret = segment?.States.ForEachSecret;
+    if (!runSegment || !segment || !forEachSecret) throw new Error('the restore has no RunSegment over ForEachSecret');
+    const withPass: AslMachine = {
+      ...restore,
+      States: {
+        ...restore.States,
+        RunSegment: {
+          ...runSegment,
+          ItemProcessor: {
+            ...segment,
+            States: { ...segment.States, ForEachSecret: { ...forEachSecret, Next: 'Breather' }, Breather: { Type: 'Pass', Next: forEachSecret.Next } },
+          },
+        },
+      },
+    };
+    expect(historyOf('RunSegment', fullPage, withPass).events - historyOf('RunSegment', fullPage).events).toBe(2 * MAX_PAGES_PER_SEGMENT);
+    expect(historyOf('restore', fullPage, withPass).events).toBe(historyOf('restore', fullPage).events);
+  });
+
   it('segment execution: one loop iteration per page, at most its page budget', () => {
     const { events, iterations } = historyOf('RunSegment', fullPage);
-    expect(iterations).toBeLessThan(Math.ceil(SECRETS / fullPage));
+    expect(iterations).toBe(MAX_PAGES_PER_SEGMENT);
     expect(events, `${iterations} pages take ${events} events`).toBeLessThanOrEqual(EVENT_LIMIT);
   });
 
