@@ -63,7 +63,7 @@ async function storedSecrets(stack: LocalEnvironment): Promise<StoredSecret[]> {
 function withPagesPerSegment(definition: StateMachineDefinition, pages: number): StateMachineDefinition {
   const copy = structuredClone(definition) as unknown as { States: Record<string, { ItemSelector?: { pagesLeft?: number } }> };
   const selector = copy.States.RunSegment?.ItemSelector;
-  if (selector?.pagesLeft !== MAX_PAGES_PER_SEGMENT) throw new Error('RunSegment no longer hands each segment MAX_PAGES_PER_SEGMENT pages');
+  if (!selector || selector.pagesLeft !== MAX_PAGES_PER_SEGMENT) throw new Error('RunSegment no longer hands each segment MAX_PAGES_PER_SEGMENT pages');
   selector.pagesLeft = pages;
   return copy as unknown as StateMachineDefinition;
 }
