@@ -597,10 +597,12 @@ describe('CredentialRotator with a customised config', () => {
     }
   });
 
-  it('restores secrets in a Distributed Map bounded by maxConcurrentApps, catching failures into SecretFailed', () => {
-    const forEachSecret = synth.definition(synth.rotator.restoreStateMachine).States.ForEachSecret as {
-      ItemProcessor: { States: Record<string, { Catch?: unknown[] }> };
-    };
+  it('restores secrets in a Distributed Map bounded by maxConcurrentApps inside each segment, catching failures into SecretFailed', () => {
+    type MapState = { ItemProcessor: { States: Record<string, { Catch?: unknown[] }> } };
+    const runSegment = synth.definition(synth.rotator.restoreStateMachine).States.RunSegment as unknown as MapState;
+    // Segments follow one another (each goes on from the previous one's cursor).
+    expect(runSegment).toMatchObject({ Type: 'Map', MaxConcurrency: 1, ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } } });
+    const forEachSecret = runSegment.ItemProcessor.States.ForEachSecret as unknown as MapState;
     expect(forEachSecret).toMatchObject({ Type: 'Map', MaxConcurrency: 7, ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } } });
     expect(forEachSecret.ItemProcessor.States.RestoreCredential?.Catch).toEqual([
       expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'SecretFailed' }),
