@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { ConfigError } from '../functions/domain/config';
-import { EnvironmentTooLargeError } from '../lib/credential-rotator';
 import { RotationStack } from '../lib/rotation-stack';
 
 /** No config was given, or the file named by `-c configFile=…` could not be read as JSON. */
@@ -38,8 +37,9 @@ function readRawConfig(app: App): unknown {
 }
 
 const app = new App();
+let stack: RotationStack;
 try {
-  new RotationStack(app, 'ApicCredentialRotator', {
+  stack = new RotationStack(app, 'ApicCredentialRotator', {
     description: 'Rotates IBM API Connect client credentials (Step Functions, Lambda, Secrets Manager, SES)',
     env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
     config: readRawConfig(app),
@@ -50,10 +50,17 @@ try {
     for (const problem of error.problems) process.stderr.write(`  ${problem.path}: ${problem.message}\n`);
     process.exit(1);
   }
-  if (error instanceof ConfigFileError || error instanceof EnvironmentTooLargeError) {
+  if (error instanceof ConfigFileError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
   throw error;
+}
+// The size limits are checked again by app.synth(); asked first here, they print without the CDK's stack trace.
+const limitProblems = stack.rotator.node.validate();
+if (limitProblems.length > 0) {
+  process.stderr.write('The rotator would not deploy (AWS size limits, measured at synth):\n');
+  for (const problem of limitProblems) process.stderr.write(`  - ${problem}\n`);
+  process.exit(1);
 }
 app.synth();

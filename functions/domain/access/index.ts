@@ -4,6 +4,5 @@ export {
   consumerPolicyResolver,
   consumerReadPolicy,
   consumerSecretNamePrefix,
-  parseConsumerAccess,
 } from './resource-policy';
 export type { ConsumerAccess, ConsumerReadPolicyInput } from './resource-policy';
