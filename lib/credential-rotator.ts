@@ -189,7 +189,11 @@ export class CredentialRotator extends Construct {
     this.node.addValidation({ validate: () => sizeLimitProblems(this.measureSizes(), this.config) });
   }
 
-  /** The sizes AWS limits (key policy, role policies, secret policies, environments, definitions), as checked at synth. */
+  /**
+   * The sizes AWS limits (key policy, role policies, secret policies, environments, definitions), as checked at
+   * synth. Asked before synth, a role's default policy counts whole: the CDK moves its overflow into managed policies
+   * only when it synthesizes.
+   */
   public measureSizes(): SizeMeasurements {
     const key = this.encryptionKey instanceof kms.Key ? (this.encryptionKey.node.defaultChild as kms.CfnKey) : undefined;
     return measureSizes(this, this.config, key);
