@@ -3,6 +3,5 @@ export {
   ConsumerAccessError,
   consumerPolicyResolver,
   consumerReadPolicy,
-  consumerSecretNamePrefix,
 } from './resource-policy';
 export type { ConsumerAccess, ConsumerReadPolicyInput } from './resource-policy';

@@ -5,9 +5,7 @@
  * consumer principal decrypt through Secrets Manager under the credential prefix, which only helps a principal whose
  * GetSecretValue the secret's own policy already allows.
  */
-import type { CatalogTarget } from '../model';
 import type { CredentialSecretLocator } from '../ports';
-import { encodeSegment } from '../secrets/naming';
 
 /** Consumer org name (as in APIC) to the IAM principal ARNs allowed to read that org's credential secrets. */
 export type ConsumerAccess = Readonly<Record<string, readonly string[]>>;
@@ -69,12 +67,4 @@ export function consumerPolicyResolver(access: ConsumerAccess): (locator: Creden
     const principals = Object.hasOwn(access, locator.consumerOrg) ? access[locator.consumerOrg] : undefined;
     return principals && principals.length > 0 ? consumerReadPolicy({ principals }) : undefined;
   };
-}
-
-/**
- * The secret-name prefix under which every credential secret of one consumer org in one catalog lives, encoded
- * exactly as the secret store names secrets (so it is also the start of each secret's ARN resource name).
- */
-export function consumerSecretNamePrefix(secretPrefix: string, target: CatalogTarget, consumerOrg: string): string {
-  return [secretPrefix, encodeSegment(target.providerOrg), encodeSegment(target.catalog), encodeSegment(consumerOrg), ''].join('/');
 }
