@@ -1,3 +1,4 @@
+import { posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Duration, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -6,6 +7,7 @@ import { Architecture, LoggingFormat, Runtime, Tracing, type EnvironmentOptions 
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { BUNDLED_CONFIG_FILE_NAME, ROTATOR_CONFIG_FILE_VARIABLE } from '../functions/runtime/config-file';
 
 /** The repository root: handlers, `package-lock.json` and `node_modules` (esbuild) all live there. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -15,7 +17,11 @@ export function handlerEntry(handler: string): string {
   return fileURLToPath(new URL(`../functions/handlers/${handler}.ts`, import.meta.url));
 }
 
-/** Lambda rejects a function whose environment variables (names plus values) exceed 4 KB in total. */
+/**
+ * Lambda rejects a function whose environment variables (names plus values) exceed 4 KB in total: "Function
+ * environment variables: 4 KB, for all environment variables associated with the function, in aggregate"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+ */
 export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
 
 /** Powertools service name: the `service` dimension of every rotator metric. */
@@ -62,7 +68,15 @@ export const LAMBDA_BUNDLING: LambdaBundling = {
   },
 };
 
-function cdkBundlingOptions(bundling: LambdaBundling): BundlingOptions {
+/**
+ * The CDK bundling options for `bundling`, plus a copy of `configFile` into the asset as `rotator-config.json`.
+ * The copy runs as a shell command after esbuild, on this machine or in the bundling container. It names the file
+ * relative to the project root, which the container mounts as `inputDir`, so the file must lie under the project
+ * root in container builds (the default `cdk.out` does); local builds, the usual case with esbuild installed, take
+ * any path.
+ */
+function cdkBundlingOptions(bundling: LambdaBundling, configFile: string): BundlingOptions {
+  const configFromRoot = relative(PROJECT_ROOT, configFile).split('\\').join('/');
   return {
     format: OutputFormat.ESM,
     target: bundling.target,
@@ -73,7 +87,16 @@ function cdkBundlingOptions(bundling: LambdaBundling): BundlingOptions {
     banner: bundling.banner,
     mainFields: [...bundling.mainFields],
     esbuildArgs: { '--alias': Object.entries(bundling.alias).map(([from, to]) => `${from}=${to}`) },
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (inputDir, outputDir) => [`cp ${shellQuoted(posix.join(inputDir, configFromRoot))} ${shellQuoted(posix.join(outputDir, BUNDLED_CONFIG_FILE_NAME))}`],
+    },
   };
+}
+
+function shellQuoted(path: string): string {
+  return `'${path.replaceAll("'", `'\\''`)}'`;
 }
 
 /** Upper bound for a value only known at deploy time (ARNs and key ids resolve to well under this). */
@@ -94,6 +117,11 @@ export interface RotatorFunctionProps {
   readonly timeout?: Duration;
   /** @default 512 */
   readonly memorySize?: number;
+  /**
+   * The rotator config file written at synth (`writeRotatorConfigFile`): bundled into the asset as
+   * `rotator-config.json` and named by `ROTATOR_CONFIG_FILE`, where the runtime reads it at cold start.
+   */
+  readonly configFile: string;
 }
 
 /**
@@ -126,8 +154,9 @@ export class RotatorFunction extends NodejsFunction {
       loggingFormat: LoggingFormat.JSON,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: fileURLToPath(new URL('../package-lock.json', import.meta.url)),
-      bundling: cdkBundlingOptions(LAMBDA_BUNDLING),
+      bundling: cdkBundlingOptions(LAMBDA_BUNDLING, props.configFile),
     });
+    this.addEnvironment(ROTATOR_CONFIG_FILE_VARIABLE, BUNDLED_CONFIG_FILE_NAME);
     this.addEnvironment('POWERTOOLS_SERVICE_NAME', ROTATOR_SERVICE_NAME);
     this.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', ROTATOR_METRICS_NAMESPACE);
     // The bundle carries source maps so stack traces point at the TypeScript; Node applies them only when asked.

@@ -22,18 +22,14 @@ export interface StepGrantTargets {
 }
 
 /**
- * Gives a step's function the run configuration (every step gets it) and each access the step registry names for it
- * (functions/steps.ts), in that order.
+ * Gives a step's function each access the step registry names for it (functions/steps.ts). The config itself is a
+ * file in every function's asset (RotatorFunction), so the environment only carries what is known at deploy.
  */
 export function bindStep(fn: RotatorFunction, access: readonly StepAccess[], targets: StepGrantTargets): void {
-  bindRunConfig(fn, targets);
   for (const name of access) BINDERS[name](fn, targets);
 }
 
 type Binder = (fn: RotatorFunction, targets: StepGrantTargets) => void;
-
-/** Config that only the synth or specific binders need; left out of `ROTATOR_CONFIG` to keep it small. */
-const OUTSIDE_RUN_CONFIG: ReadonlySet<string> = new Set(['consumerAccess', 'apicCaBundle']);
 
 const SECRET_READ_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
 const SECRET_WRITE_ACTIONS = [
@@ -45,16 +41,7 @@ const SECRET_WRITE_ACTIONS = [
 const NOTICE_LEDGER_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:TagResource', 'secretsmanager:UntagResource'];
 const KEY_ENCRYPT_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey'];
 
-/**
- * The run configuration, which the function runtime parses on start (everything except consumer access and the CA
- * bundle, which only some steps read).
- */
-const bindRunConfig: Binder = (fn, { config }) => {
-  const runConfig = Object.fromEntries(Object.entries(config).filter(([key]) => !OUTSIDE_RUN_CONFIG.has(key)));
-  fn.addEnvironment('ROTATOR_CONFIG', JSON.stringify(runConfig));
-};
-
-/** Call APIC: read the admin secret (that one only) and trust the configured CA bundle. */
+/** Call APIC: read the admin secret (that one only). */
 const grantApicAccess: Binder = (fn, { config }) => {
   fn.addToRolePolicy(
     new iam.PolicyStatement({
@@ -63,7 +50,6 @@ const grantApicAccess: Binder = (fn, { config }) => {
     }),
   );
   fn.addEnvironment('ADMIN_SECRET_ID', config.adminSecretName);
-  if (config.apicCaBundle !== undefined) fn.addEnvironment('APIC_CA_BUNDLE', config.apicCaBundle);
 };
 
 /** Describe and read credential secrets. */
@@ -79,7 +65,6 @@ const grantCredentialSecretWrites: Binder = (fn, targets) => {
   const sharesWithConsumers = Object.keys(consumerAccess).length > 0;
   bindCredentialSecrets(fn, targets, [...SECRET_WRITE_ACTIONS, ...(sharesWithConsumers ? ['secretsmanager:PutResourcePolicy'] : [])]);
   grantKeyUse(fn, targets.encryptionKey, KEY_ENCRYPT_ACTIONS);
-  if (sharesWithConsumers) fn.addEnvironment('CONSUMER_ACCESS', JSON.stringify(consumerAccess));
 };
 
 /** Queue notices: create a credential secret holding only its placeholder version (the ledger) and tag it. */

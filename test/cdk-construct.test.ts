@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
@@ -21,7 +22,7 @@ import {
   SECRET_STORE_UNAVAILABLE_ERROR,
 } from '../functions/domain/error-names';
 import { RESTORE_STEPS, STEP_IDS, STEPS, stepsWithAccess, type RestoreStep, type StepId } from '../functions/steps';
-import { CredentialRotator, EnvironmentTooLargeError, type CredentialRotatorProps } from '../lib/credential-rotator';
+import { CredentialRotator, type CredentialRotatorProps } from '../lib/credential-rotator';
 import { RotationStack } from '../lib/rotation-stack';
 import { testApp } from './support/cdk-app';
 
@@ -224,7 +225,7 @@ describe('CredentialRotator with a minimal config', () => {
       'POWERTOOLS_SERVICE_NAME',
       'POWERTOOLS_METRICS_NAMESPACE',
       'NODE_OPTIONS',
-      'ROTATOR_CONFIG',
+      'ROTATOR_CONFIG_FILE',
       'ADMIN_SECRET_ID',
       'SECRET_PREFIX',
       'SECRET_KMS_KEY_ID',
@@ -237,11 +238,12 @@ describe('CredentialRotator with a minimal config', () => {
       const variables = synth.functionProperties(step).Environment.Variables;
       for (const name of Object.keys(variables)) expect(allowed, `${step}: ${name}`).toContain(name);
       expect('ADMIN_SECRET_ID' in variables, step).toBe(APIC_CALLERS.includes(step));
-      expect(JSON.parse(String(variables.ROTATOR_CONFIG)), step).toMatchObject({ ...BASE_CONFIG, policy: { expiryDays: 90 } });
+      expect(variables.ROTATOR_CONFIG_FILE, step).toBe('rotator-config.json');
       expect('NOTIFICATION_SENDER' in variables, step).toBe(NOTICE_SENDERS.includes(step));
       expect(variables.EVENT_BUS_NAME, step).toBe(EVENT_PUBLISHERS.includes(step) ? 'default' : undefined);
       expect(variables.REPORT_BUCKET, step).toEqual(REPORT_WRITERS.includes(step) || LEASE_HOLDERS.includes(step) ? bucketName : undefined);
     }
+    expect(JSON.parse(readFileSync(synth.rotator.configFile, 'utf8'))).toEqual(synth.rotator.config);
     expect(synth.functionProperties('restore-list-page').Environment.Variables.SECRET_PREFIX).toBe('apic-rotator');
     expect(synth.functionProperties('scan-page').Environment.Variables).toMatchObject({
       ADMIN_SECRET_ID: 'apic-rotator/admin',
@@ -645,21 +647,19 @@ describe('CredentialRotator with a customised config', () => {
     ]);
   });
 
-  it('lets secret writers share secrets with consumers, passing the access map and CA bundle only where read', () => {
+  it('lets secret writers share secrets with consumers, and puts the access map and CA bundle in the config file, not the environment', () => {
     for (const step of SECRET_WRITERS) {
       expect(synth.statementsOf(step).flatMap(actionsOf), step).toContain('secretsmanager:PutResourcePolicy');
-      expect(JSON.parse(String(synth.functionProperties(step).Environment.Variables.CONSUMER_ACCESS))).toEqual({
-        'partner-org': ['arn:aws:iam::210987654321:role/partner-app'],
-      });
     }
     for (const step of EVERY_STEP) {
-      const variables = synth.functionProperties(step).Environment.Variables;
-      expect('APIC_CA_BUNDLE' in variables, step).toBe(APIC_CALLERS.includes(step));
-      expect('CONSUMER_ACCESS' in variables, step).toBe(SECRET_WRITERS.includes(step));
+      const environment = JSON.stringify(synth.functionProperties(step).Environment.Variables);
+      expect(environment, step).not.toContain('BEGIN CERTIFICATE');
+      expect(environment, step).not.toContain('partner-app');
     }
-    const runConfig = JSON.parse(String(synth.functionProperties('prepare-run').Environment.Variables.ROTATOR_CONFIG));
-    expect(runConfig).not.toHaveProperty('consumerAccess');
-    expect(runConfig).not.toHaveProperty('apicCaBundle');
+    expect(JSON.parse(readFileSync(synth.rotator.configFile, 'utf8'))).toMatchObject({
+      consumerAccess: { 'partner-org': ['arn:aws:iam::210987654321:role/partner-app'] },
+      apicCaBundle: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    });
   });
 
   it('sends both alarms to the topic when one is given', () => {
@@ -715,13 +715,6 @@ describe('invalid config', () => {
     const stack = new Stack(testApp(), 'Direct', { env: ENV });
     const config = { ...BASE_CONFIG, maxConcurrentApps: 0 };
     expect(() => new CredentialRotator(stack, 'Rotator', { config })).toThrow(/maxConcurrentApps: /);
-  });
-
-  it('fails the synth when a CA bundle would overflow the Lambda environment', () => {
-    const certificate = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(4200)}\n-----END CERTIFICATE-----\n`;
-    const error = captureError(build({ ...BASE_CONFIG, apicCaBundle: certificate }));
-    expect(error).toBeInstanceOf(EnvironmentTooLargeError);
-    expect((error as Error).message).toMatch(/APIC_CA_BUNDLE/);
   });
 });
 
