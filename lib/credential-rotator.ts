@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Names, Stack, TimeZone } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Fn, Names, Stack, TimeZone } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { consumerSecretNamePrefix } from '../functions/domain/access';
 import { parseRotatorConfig, type RotatorConfig, type RotatorConfigInput } from '../functions/domain/config';
 import { STEPS, stepsOf, type RestoreStep, type RotationStep, type StepId, type StepOf, type StepSpec, type Workflow } from '../functions/steps';
-import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, RotatorFunction } from './lambda-defaults';
+import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, ROTATOR_LOG_GROUP_REMOVAL, RotatorFunction } from './lambda-defaults';
 import { createMonitoring } from './monitoring';
 import { acknowledgeRotatorNagFindings } from './nag-acknowledgements';
 import { createReportBucket } from './report-bucket';
@@ -92,7 +92,10 @@ export class CredentialRotator extends Construct {
   public readonly stateMachineNames: { readonly rotation: string; readonly restore: string };
   public readonly restoreFunctions: Record<RestoreStep, RotatorFunction>;
 
+  /** Every log group of the rotator is under this prefix; the key policy lets CloudWatch Logs use the key there. */
   private readonly logGroupPrefix: string;
+  /** `logGroupPrefix` plus the stack instance's id: the prefix of the log group names. */
+  private readonly logGroupNamePrefix: string;
 
   constructor(scope: Construct, id: string, props: CredentialRotatorProps) {
     super(scope, id);
@@ -101,6 +104,9 @@ export class CredentialRotator extends Construct {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     // `/aws/vendedlogs/` spares Step Functions a CloudWatch Logs resource policy per log group.
     this.logGroupPrefix = `/aws/vendedlogs/apic-credential-rotator/${Names.uniqueId(this)}`;
+    // The log groups outlive a deleted stack. A stack id ends in a UUID that CloudFormation draws for each stack it
+    // creates, so a stack created again after `cdk destroy` names its log groups beside the kept ones, not onto them.
+    this.logGroupNamePrefix = `${this.logGroupPrefix}/${Fn.select(2, Fn.split('/', stack.stackId))}`;
     this.credentialSecretsArn = stack.formatArn({
       service: 'secretsmanager',
       resource: 'secret',
@@ -140,7 +146,7 @@ export class CredentialRotator extends Construct {
         const spec: StepSpec = STEPS[step];
         const fn = new RotatorFunction(this, pascalCase(step), {
           handlerName: spec.handler,
-          logGroupName: `${this.logGroupPrefix}/${step}`,
+          logGroupName: `${this.logGroupNamePrefix}/${step}`,
           logRetention,
           encryptionKey: this.encryptionKey,
           timeout: Duration.seconds(spec.timeoutSeconds),
@@ -192,9 +198,10 @@ export class CredentialRotator extends Construct {
       tracingEnabled: true,
       logs: {
         destination: new logs.LogGroup(this, `${id}LogGroup`, {
-          logGroupName: `${this.logGroupPrefix}/${logName}`,
+          logGroupName: `${this.logGroupNamePrefix}/${logName}`,
           retention,
           encryptionKey: this.encryptionKey,
+          removalPolicy: ROTATOR_LOG_GROUP_REMOVAL,
         }),
         level: sfn.LogLevel.ERROR,
         // Errors are enough to find the failing state; the payloads are in the execution history.

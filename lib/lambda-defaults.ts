@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Architecture, LoggingFormat, Runtime, Tracing, type EnvironmentOptions } from 'aws-cdk-lib/aws-lambda';
@@ -17,6 +17,14 @@ export function handlerEntry(handler: string): string {
 
 /** Lambda rejects a function whose environment variables (names plus values) exceed 4 KB in total. */
 export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+
+/**
+ * Logs outlive a deleted stack (an audit trail of the rotations), but not a create that rolled back: CloudFormation's
+ * `RetainExceptOnCreate` deletes a resource when the stack operation that created it is rolled back and retains it
+ * on every other operation (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html).
+ * A retained group keeps its name, so the names carry the stack instance's id (see CredentialRotator).
+ */
+export const ROTATOR_LOG_GROUP_REMOVAL = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
 /** Powertools service name: the `service` dimension of every rotator metric. */
 export const ROTATOR_SERVICE_NAME = 'apic-credential-rotator';
@@ -86,7 +94,10 @@ const environmentSizes = new WeakMap<RotatorFunction, Map<string, number>>();
 export interface RotatorFunctionProps {
   /** Handler file name in `functions/handlers/`, without extension. */
   readonly handlerName: string;
-  /** Log group name; the key policy only lets CloudWatch Logs use the key under the rotator's log prefix. */
+  /**
+   * Log group name; the key policy only lets CloudWatch Logs use the key under the rotator's log prefix. The group is
+   * kept when the stack is deleted (`ROTATOR_LOG_GROUP_REMOVAL`), so the name must be unique per stack instance.
+   */
   readonly logGroupName: string;
   readonly logRetention: logs.RetentionDays;
   readonly encryptionKey: kms.IKey;
@@ -110,6 +121,7 @@ export class RotatorFunction extends NodejsFunction {
       logGroupName: props.logGroupName,
       retention: props.logRetention,
       encryptionKey: props.encryptionKey,
+      removalPolicy: ROTATOR_LOG_GROUP_REMOVAL,
     });
     const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);

@@ -333,7 +333,7 @@ describe('CredentialRotator with a minimal config', () => {
     expect(logGroups).toHaveLength(EVERY_STEP.length + 2);
     for (const logGroup of logGroups) {
       expect(logGroup.Properties).toMatchObject({ KmsKeyId: keyArn, RetentionInDays: 365 });
-      expect(logGroup.Properties.LogGroupName).toMatch(/^\/aws\/vendedlogs\/apic-credential-rotator\//);
+      expect(arnText(logGroup.Properties.LogGroupName)).toMatch(/^\/aws\/vendedlogs\/apic-credential-rotator\//);
     }
   });
 
@@ -350,7 +350,8 @@ describe('CredentialRotator with a minimal config', () => {
     const [destination] = (properties.LoggingConfiguration as { Destinations: Array<{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [string] } } }> })
       .Destinations;
     const logGroup = synth.template.toJSON().Resources[destination?.CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0] ?? ''];
-    expect(logGroup?.Properties.LogGroupName).toMatch(new RegExp(`^/aws/vendedlogs/apic-credential-rotator/[^/]+/${logName}$`));
+    // Below the rotator's prefix, the stack instance's id (a token until deployed), then the log's own name.
+    expect(arnText(logGroup?.Properties.LogGroupName)).toMatch(new RegExp(`^/aws/vendedlogs/apic-credential-rotator/[^/]+/<.+>/${logName}$`));
     expect(synth.definition(synth.rotator[member]).TimeoutSeconds).toBe(hours * 3600);
   });
 
