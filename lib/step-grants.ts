@@ -33,7 +33,7 @@ export function bindStep(fn: RotatorFunction, access: readonly StepAccess[], tar
 type Binder = (fn: RotatorFunction, targets: StepGrantTargets) => void;
 
 /** Config that only the synth or specific binders need; left out of `ROTATOR_CONFIG` to keep it small. */
-const OUTSIDE_RUN_CONFIG: ReadonlySet<string> = new Set(['consumerAccess', 'apicCaBundle']);
+const OUTSIDE_RUN_CONFIG: ReadonlySet<string> = new Set(['consumerAccess', 'apicCaBundle', 'adminSecretKeyArn', 'alarmEmails', 'alarmTopicArn']);
 
 const SECRET_READ_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
 const SECRET_WRITE_ACTIONS = [
@@ -54,7 +54,10 @@ const bindRunConfig: Binder = (fn, { config }) => {
   fn.addEnvironment('ROTATOR_CONFIG', JSON.stringify(runConfig));
 };
 
-/** Call APIC: read the admin secret (that one only) and trust the configured CA bundle. */
+/**
+ * Call APIC: read the admin secret (that one only, decrypting it with its own key when `adminSecretKeyArn` names one)
+ * and trust the configured CA bundle.
+ */
 const grantApicAccess: Binder = (fn, { config }) => {
   fn.addToRolePolicy(
     new iam.PolicyStatement({
@@ -62,6 +65,7 @@ const grantApicAccess: Binder = (fn, { config }) => {
       resources: adminSecretArns(Stack.of(fn), config.adminSecretName),
     }),
   );
+  if (config.adminSecretKeyArn !== undefined) grantKeyUse(fn, config.adminSecretKeyArn, ['kms:Decrypt']);
   fn.addEnvironment('ADMIN_SECRET_ID', config.adminSecretName);
   if (config.apicCaBundle !== undefined) fn.addEnvironment('APIC_CA_BUNDLE', config.apicCaBundle);
 };
@@ -196,11 +200,11 @@ function bindCredentialSecrets(fn: RotatorFunction, targets: StepGrantTargets, a
 }
 
 /** Key use only through the one service that needs it, so the grant cannot be used to decrypt anything else with the key. */
-function grantKeyUse(fn: RotatorFunction, key: kms.IKey, actions: string[], viaService: 'secretsmanager' | 's3' = 'secretsmanager'): void {
+function grantKeyUse(fn: RotatorFunction, key: kms.IKey | string, actions: string[], viaService: 'secretsmanager' | 's3' = 'secretsmanager'): void {
   fn.addToRolePolicy(
     new iam.PolicyStatement({
       actions,
-      resources: [key.keyArn],
+      resources: [typeof key === 'string' ? key : key.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `${viaService}.${Stack.of(fn).region}.amazonaws.com` } },
     }),
   );
