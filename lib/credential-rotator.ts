@@ -14,7 +14,7 @@ import { consumerSecretNamePrefix } from '../functions/domain/access';
 import { parseRotatorConfig, type RotatorConfig, type RotatorConfigInput } from '../functions/domain/config';
 import { STEPS, stepsOf, type RestoreStep, type RotationStep, type StepId, type StepOf, type StepSpec, type Workflow } from '../functions/steps';
 import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, ROTATOR_LOG_GROUP_REMOVAL, RotatorFunction } from './lambda-defaults';
-import { createMonitoring } from './monitoring';
+import { createMonitoring, resolveAlarmTopic } from './monitoring';
 import { acknowledgeRotatorNagFindings } from './nag-acknowledgements';
 import { createReportBucket } from './report-bucket';
 import { RestoreWorkflow } from './restore-workflow';
@@ -28,15 +28,18 @@ export interface CredentialRotatorProps {
    */
   readonly config: RotatorConfigInput;
   /**
-   * Key for every credential secret and every log group of the rotator.
-   * A key you pass is used as is: if it is imported, its policy must already let CloudWatch Logs use it and, with
-   * `consumerAccess`, let each consumer org's principals decrypt that org's secrets (see docs/consumers.md).
+   * Key for every credential secret, every log group and the alarm topic of the rotator.
+   * A key you pass is used as is: if it is imported, its policy must already let CloudWatch Logs use it, let
+   * CloudWatch alarms (`cloudwatch.amazonaws.com`) use it for the alarm topic unless `alarmTopic` or `alarmTopicArn`
+   * is given, and, with `consumerAccess`, let each consumer org's principals decrypt that org's secrets (see
+   * docs/consumers.md).
    * @default - a new customer-managed key with automatic rotation
    */
   readonly encryptionKey?: kms.IKey;
   /**
-   * Topic notified when a rotation run fails, times out or is aborted, or when any app fails in a run.
-   * @default - none; the alarms are still created
+   * Topic notified when a rotation run or a restore fails, times out or is aborted, or when any app fails in a run.
+   * Config `alarmTopicArn` and `alarmEmails` must then be unset.
+   * @default - config `alarmTopicArn`, else a topic encrypted with `encryptionKey` that mails each `alarmEmails` address
    */
   readonly alarmTopic?: sns.ITopic;
   /**
@@ -77,6 +80,10 @@ export class CredentialRotator extends Construct {
   public readonly failedExecutionsAlarm: cloudwatch.Alarm;
   /** In alarm when a run reports any app it could not rotate (metric `AppsFailed`). */
   public readonly failedAppsAlarm: cloudwatch.Alarm;
+  /** In alarm when a restore fails, times out or is aborted. */
+  public readonly failedRestoresAlarm: cloudwatch.Alarm;
+  /** Every alarm notifies this topic. */
+  public readonly alarmTopic: sns.ITopic;
   public readonly dashboard: cloudwatch.Dashboard;
   /** Where rotation events go. */
   public readonly eventBus: events.IEventBus;
@@ -182,9 +189,15 @@ export class CredentialRotator extends Construct {
       enabled: this.config.schedule.enabled,
     });
 
-    const monitoring = createMonitoring(this, { stateMachine: this.stateMachine, alarmTopic: props.alarmTopic });
+    this.alarmTopic = resolveAlarmTopic(this, { config: this.config, encryptionKey: this.encryptionKey, alarmTopic: props.alarmTopic });
+    const monitoring = createMonitoring(this, {
+      stateMachine: this.stateMachine,
+      restoreStateMachine: this.restoreStateMachine,
+      alarmTopic: this.alarmTopic,
+    });
     this.failedExecutionsAlarm = monitoring.failedExecutionsAlarm;
     this.failedAppsAlarm = monitoring.failedAppsAlarm;
+    this.failedRestoresAlarm = monitoring.failedRestoresAlarm;
     this.dashboard = monitoring.dashboard;
     acknowledgeRotatorNagFindings(this);
   }
