@@ -255,6 +255,8 @@ describe('alarms', () => {
   it('have an action each, even with no alarm config: a topic the stack creates', () => {
     const synth = synthStack();
     const actions = alarmActions(synth.resources);
+    const withoutAction = Object.entries(actions).filter(([, alarmActions]) => !Array.isArray(alarmActions) || alarmActions.length === 0);
+    expect(withoutAction.map(([id]) => id)).toEqual([]);
     expect(Object.keys(actions).length).toBeGreaterThanOrEqual(3);
     const topicRef = synth.stack.resolve(synth.stack.rotator.alarmTopic.topicArn);
     for (const id of Object.keys(actions)) expect(actions[id], id).toEqual([topicRef]);
