@@ -4,11 +4,13 @@
  */
 import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { parseRotatorConfig, type RotatorConfigInput } from '../functions/domain/config';
-import { STEP_IDS, stepsWithAccess, type StepId } from '../functions/steps';
+import { STEP_IDS, stepsWithAccess } from '../functions/steps';
 import { CredentialRotator } from '../lib/credential-rotator';
+import type { RotatorFunction } from '../lib/lambda-defaults';
 import { RotationStack } from '../lib/rotation-stack';
 import { testApp } from './support/cdk-app';
 
@@ -201,16 +203,14 @@ const APIC_CALLERS = stepsWithAccess('apic');
 /** Each role of the stack by what it belongs to (a step's function, or its logical id), with the actions allowed on `arn`. */
 function allowedByRole(synth: ReturnType<typeof synthStack>, actions: readonly string[], arn: string): Record<string, string[]> {
   const { rotator } = synth.stack;
-  const functionOf = (step: StepId) => (rotator.functions as Record<string, CredentialRotator['functions'][keyof CredentialRotator['functions']]>)[step] ??
-    (rotator.restoreFunctions as Record<string, CredentialRotator['functions'][keyof CredentialRotator['functions']]>)[step];
-  const stepOfRole = new Map(STEP_IDS.map((step) => [synth.logicalId(functionOf(step)?.role as CfnElementOwner), step]));
+  const functions: Record<string, RotatorFunction> = { ...rotator.functions, ...rotator.restoreFunctions };
+  const stepOfRole = new Map(STEP_IDS.map((step) => [synth.logicalId(functions[step]?.role as iam.IRole), step]));
   return Object.fromEntries(
     [...statementsByRole(synth.resources)]
       .map(([roleId, statements]) => [stepOfRole.get(roleId) ?? roleId, allowedActions(statements, actions, arn)] as const)
       .filter(([, allowed]) => allowed.length > 0),
   );
 }
-type CfnElementOwner = { node: { defaultChild?: unknown } };
 
 describe('the APIC admin secret', () => {
   it.each([
