@@ -33,7 +33,7 @@ const SECRETS_MANAGER_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:se
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$/;
 /** Outside the default `secretPrefix`, so the steps that read credentials cannot read it. */
-export const DEFAULT_ADMIN_SECRET_NAME = 'apic-rotator-admin';
+const DEFAULT_ADMIN_SECRET_NAME = 'apic-rotator-admin';
 
 /** A strict object whose unknown-key issue lists the keys allowed at that place. */
 function strictObject<T extends z.ZodRawShape>(shape: T) {
@@ -292,7 +292,8 @@ function adminSecretPlacementProblems(raw: Record<string, unknown>): ConfigProbl
   const adminSecret = rotatorConfigSchema.shape.adminSecretName.safeParse(raw.adminSecretName);
   const prefix = rotatorConfigSchema.shape.secretPrefix.safeParse(raw.secretPrefix);
   if (!adminSecret.success || !prefix.success) return [];
-  const name = SECRETS_MANAGER_ARN.test(adminSecret.data) ? adminSecret.data.slice(adminSecret.data.indexOf(':secret:') + ':secret:'.length) : adminSecret.data;
+  // In an ARN the name follows `:secret:`.
+  const name = SECRETS_MANAGER_ARN.test(adminSecret.data) ? adminSecret.data.split(':secret:')[1] ?? '' : adminSecret.data;
   if (!name.startsWith(`${prefix.data}/`)) return [];
   return [
     {
