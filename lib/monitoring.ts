@@ -50,10 +50,10 @@ export function resolveAlarmTopic(scope: Construct, props: AlarmTopicProps): sns
 }
 
 /**
- * CloudWatch publishes alarm notifications as `cloudwatch.amazonaws.com`. The topic's policy must allow it (the policy
- * `enforceSSL` writes replaces the default one; https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger),
- * and an encrypted topic's key policy must let it `kms:GenerateDataKey*` and `kms:Decrypt`
- * (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+ * CloudWatch publishes alarm notifications as `cloudwatch.amazonaws.com`. The topic's policy must allow it
+ * (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger): the topic policy `enforceSSL` makes
+ * the CDK write replaces the default one. An encrypted topic's key policy must let it `kms:GenerateDataKey*` and
+ * `kms:Decrypt` (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
  */
 function allowCloudWatchAlarmsToPublish(topic: sns.Topic, key: kms.IKey): void {
   const stack = Stack.of(topic);

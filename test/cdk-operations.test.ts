@@ -3,8 +3,9 @@
  * destroy, an APIC admin secret no other step can touch, and alarms that reach a person.
  */
 import { Stack, type CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { parseRotatorConfig, type RotatorConfigInput } from '../functions/domain/config';
@@ -288,6 +289,13 @@ describe('alarms', () => {
     expect(publish).toHaveLength(1);
     expect(publish[0]?.Action).toBe('sns:Publish');
     expect(deployedText(publish[0]?.Condition?.ArnLike?.['aws:SourceArn'])).toBe('arn:aws:cloudwatch:us-east-1:123456789012:alarm:*');
+  });
+
+  it('warn when the key is imported, since the construct cannot let CloudWatch use it for the topic it creates', () => {
+    const stack = new Stack(testApp(), 'ImportedKey', { env: ENV });
+    const encryptionKey = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+    new CredentialRotator(stack, 'Rotator', { config: BASE_CONFIG, encryptionKey });
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('let cloudwatch.amazonaws.com use it'))).toHaveLength(1);
   });
 
   it('go to alarmTopicArn when it is given, and the stack creates no topic', () => {
