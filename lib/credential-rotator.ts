@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Annotations, ArnFormat, Duration, Names, Stack, Stage, TimeZone } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Fn, Names, Stack, Stage, TimeZone } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,8 +15,8 @@ import { Construct } from 'constructs';
 import { parseRotatorConfig, type RotatorConfig, type RotatorConfigInput } from '../functions/domain/config';
 import { writeRotatorConfigFile } from '../functions/runtime/config-file';
 import { STEPS, stepsOf, type RestoreStep, type RotationStep, type StepOf, type StepSpec, type Workflow } from '../functions/steps';
-import { RotatorFunction } from './lambda-defaults';
-import { createMonitoring } from './monitoring';
+import { ROTATOR_LOG_GROUP_REMOVAL, RotatorFunction } from './lambda-defaults';
+import { createMonitoring, resolveAlarmTopic } from './monitoring';
 import { acknowledgeRotatorNagFindings } from './nag-acknowledgements';
 import { createReportBucket } from './report-bucket';
 import { RestoreWorkflow } from './restore-workflow';
@@ -31,15 +31,18 @@ export interface CredentialRotatorProps {
    */
   readonly config: RotatorConfigInput;
   /**
-   * Key for every credential secret and every log group of the rotator.
-   * A key you pass is used as is: if it is imported, its policy must already let CloudWatch Logs use it and, with
-   * `consumerAccess`, let each consumer org's principals decrypt that org's secrets (see docs/consumers.md).
+   * Key for every credential secret, every log group and the alarm topic of the rotator.
+   * A key you pass is used as is: if it is imported, its policy must already let CloudWatch Logs use it, let
+   * CloudWatch alarms (`cloudwatch.amazonaws.com`) use it for the alarm topic unless `alarmTopic` or `alarmTopicArn`
+   * is given, and, with `consumerAccess`, let each consumer org's principals decrypt that org's secrets (see
+   * docs/consumers.md).
    * @default - a new customer-managed key with automatic rotation
    */
   readonly encryptionKey?: kms.IKey;
   /**
-   * Topic notified when a rotation run fails, times out or is aborted, or when any app fails in a run.
-   * @default - none; the alarms are still created
+   * Topic notified when a rotation run or a restore fails, times out or is aborted, or when any app fails in a run.
+   * Config `alarmTopicArn` and `alarmEmails` must then be unset.
+   * @default - config `alarmTopicArn`, else a topic encrypted with `encryptionKey` that mails each `alarmEmails` address
    */
   readonly alarmTopic?: sns.ITopic;
   /**
@@ -74,6 +77,10 @@ export class CredentialRotator extends Construct {
   public readonly failedExecutionsAlarm: cloudwatch.Alarm;
   /** In alarm when a run reports any app it could not rotate (metric `AppsFailed`). */
   public readonly failedAppsAlarm: cloudwatch.Alarm;
+  /** In alarm when a restore fails, times out or is aborted. */
+  public readonly failedRestoresAlarm: cloudwatch.Alarm;
+  /** Every alarm notifies this topic. */
+  public readonly alarmTopic: sns.ITopic;
   public readonly dashboard: cloudwatch.Dashboard;
   /** Where rotation events go. */
   public readonly eventBus: events.IEventBus;
@@ -94,7 +101,10 @@ export class CredentialRotator extends Construct {
    */
   public readonly configFile: string;
 
+  /** Every log group of the rotator is under this prefix; the key policy lets CloudWatch Logs use the key there. */
   private readonly logGroupPrefix: string;
+  /** `logGroupPrefix` plus the stack instance's id: the prefix of the log group names. */
+  private readonly logGroupNamePrefix: string;
 
   constructor(scope: Construct, id: string, props: CredentialRotatorProps) {
     super(scope, id);
@@ -103,6 +113,9 @@ export class CredentialRotator extends Construct {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     // `/aws/vendedlogs/` spares Step Functions a CloudWatch Logs resource policy per log group.
     this.logGroupPrefix = `/aws/vendedlogs/apic-credential-rotator/${Names.uniqueId(this)}`;
+    // The log groups outlive a deleted stack. A stack id ends in a UUID that CloudFormation draws for each stack it
+    // creates, so a stack created again after `cdk destroy` names its log groups beside the kept ones, not onto them.
+    this.logGroupNamePrefix = `${this.logGroupPrefix}/${Fn.select(2, Fn.split('/', stack.stackId))}`;
     this.credentialSecretsArn = stack.formatArn({
       service: 'secretsmanager',
       resource: 'secret',
@@ -144,7 +157,7 @@ export class CredentialRotator extends Construct {
         const spec: StepSpec = STEPS[step];
         const fn = new RotatorFunction(this, pascalCase(step), {
           handlerName: spec.handler,
-          logGroupName: `${this.logGroupPrefix}/${step}`,
+          logGroupName: `${this.logGroupNamePrefix}/${step}`,
           logRetention,
           encryptionKey: this.encryptionKey,
           timeout: Duration.seconds(spec.timeoutSeconds),
@@ -180,9 +193,15 @@ export class CredentialRotator extends Construct {
       enabled: this.config.schedule.enabled,
     });
 
-    const monitoring = createMonitoring(this, { stateMachine: this.stateMachine, alarmTopic: props.alarmTopic });
+    this.alarmTopic = resolveAlarmTopic(this, { config: this.config, encryptionKey: this.encryptionKey, alarmTopic: props.alarmTopic });
+    const monitoring = createMonitoring(this, {
+      stateMachine: this.stateMachine,
+      restoreStateMachine: this.restoreStateMachine,
+      alarmTopic: this.alarmTopic,
+    });
     this.failedExecutionsAlarm = monitoring.failedExecutionsAlarm;
     this.failedAppsAlarm = monitoring.failedAppsAlarm;
+    this.failedRestoresAlarm = monitoring.failedRestoresAlarm;
     this.dashboard = monitoring.dashboard;
     acknowledgeRotatorNagFindings(this);
     // At synth rather than here, so statements, variables and states added after construction count too.
@@ -208,9 +227,10 @@ export class CredentialRotator extends Construct {
       tracingEnabled: true,
       logs: {
         destination: new logs.LogGroup(this, `${id}LogGroup`, {
-          logGroupName: `${this.logGroupPrefix}/${logName}`,
+          logGroupName: `${this.logGroupNamePrefix}/${logName}`,
           retention,
           encryptionKey: this.encryptionKey,
+          removalPolicy: ROTATOR_LOG_GROUP_REMOVAL,
         }),
         level: sfn.LogLevel.ERROR,
         // Errors are enough to find the failing state; the payloads are in the execution history.

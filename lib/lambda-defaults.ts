@@ -1,6 +1,6 @@
 import { posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Architecture, LoggingFormat, Runtime, Tracing, type EnvironmentOptions } from 'aws-cdk-lib/aws-lambda';
@@ -23,6 +23,14 @@ export function handlerEntry(handler: string): string {
  * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
  */
 export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+
+/**
+ * Logs outlive a deleted stack (an audit trail of the rotations), but not a create that rolled back: CloudFormation's
+ * `RetainExceptOnCreate` deletes a resource when the stack operation that created it is rolled back and retains it
+ * on every other operation (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html).
+ * A retained group keeps its name, so the names carry the stack instance's id (see CredentialRotator).
+ */
+export const ROTATOR_LOG_GROUP_REMOVAL = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
 /** Powertools service name: the `service` dimension of every rotator metric. */
 export const ROTATOR_SERVICE_NAME = 'apic-credential-rotator';
@@ -109,7 +117,10 @@ const environmentSizes = new WeakMap<RotatorFunction, Map<string, number>>();
 export interface RotatorFunctionProps {
   /** Handler file name in `functions/handlers/`, without extension. */
   readonly handlerName: string;
-  /** Log group name; the key policy only lets CloudWatch Logs use the key under the rotator's log prefix. */
+  /**
+   * Log group name; the key policy only lets CloudWatch Logs use the key under the rotator's log prefix. The group is
+   * kept when the stack is deleted (`ROTATOR_LOG_GROUP_REMOVAL`), so the name must be unique per stack instance.
+   */
   readonly logGroupName: string;
   readonly logRetention: logs.RetentionDays;
   readonly encryptionKey: kms.IKey;
@@ -138,6 +149,7 @@ export class RotatorFunction extends NodejsFunction {
       logGroupName: props.logGroupName,
       retention: props.logRetention,
       encryptionKey: props.encryptionKey,
+      removalPolicy: ROTATOR_LOG_GROUP_REMOVAL,
     });
     const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);

@@ -41,7 +41,10 @@ const SECRET_WRITE_ACTIONS = [
 const NOTICE_LEDGER_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:TagResource', 'secretsmanager:UntagResource'];
 const KEY_ENCRYPT_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey'];
 
-/** Call APIC: read the admin secret (that one only). */
+/**
+ * Call APIC: read the admin secret (that one only, decrypting it with its own key when `adminSecretKeyArn` names one).
+ * The CA bundle comes with the config file.
+ */
 const grantApicAccess: Binder = (fn, { config }) => {
   fn.addToRolePolicy(
     new iam.PolicyStatement({
@@ -49,6 +52,7 @@ const grantApicAccess: Binder = (fn, { config }) => {
       resources: adminSecretArns(Stack.of(fn), config.adminSecretName),
     }),
   );
+  if (config.adminSecretKeyArn !== undefined) grantKeyUse(fn, config.adminSecretKeyArn, ['kms:Decrypt']);
   fn.addEnvironment('ADMIN_SECRET_ID', config.adminSecretName);
 };
 
@@ -181,11 +185,11 @@ function bindCredentialSecrets(fn: RotatorFunction, targets: StepGrantTargets, a
 }
 
 /** Key use only through the one service that needs it, so the grant cannot be used to decrypt anything else with the key. */
-function grantKeyUse(fn: RotatorFunction, key: kms.IKey, actions: string[], viaService: 'secretsmanager' | 's3' = 'secretsmanager'): void {
+function grantKeyUse(fn: RotatorFunction, key: kms.IKey | string, actions: string[], viaService: 'secretsmanager' | 's3' = 'secretsmanager'): void {
   fn.addToRolePolicy(
     new iam.PolicyStatement({
       actions,
-      resources: [key.keyArn],
+      resources: [typeof key === 'string' ? key : key.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `${viaService}.${Stack.of(fn).region}.amazonaws.com` } },
     }),
   );

@@ -246,7 +246,7 @@ describe('CredentialRotator with a minimal config', () => {
     expect(JSON.parse(readFileSync(synth.rotator.configFile, 'utf8'))).toEqual(synth.rotator.config);
     expect(synth.functionProperties('restore-list-page').Environment.Variables.SECRET_PREFIX).toBe('apic-rotator');
     expect(synth.functionProperties('scan-page').Environment.Variables).toMatchObject({
-      ADMIN_SECRET_ID: 'apic-rotator/admin',
+      ADMIN_SECRET_ID: 'apic-rotator-admin',
       POWERTOOLS_SERVICE_NAME: 'apic-credential-rotator',
       POWERTOOLS_METRICS_NAMESPACE: 'ApicCredentialRotator',
     });
@@ -273,7 +273,7 @@ describe('CredentialRotator with a minimal config', () => {
   });
 
   it('lets APIC callers read the admin secret only, and nothing else outside the prefix', () => {
-    const adminArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:apic-rotator/admin-??????';
+    const adminArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:apic-rotator-admin-??????';
     const scanPageSecretStatements = synth.statementsOf('scan-page').filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
     expect(scanPageSecretStatements).toHaveLength(1);
     expect(actionsOf(scanPageSecretStatements[0] as Statement)).toEqual(['secretsmanager:GetSecretValue']);
@@ -314,7 +314,7 @@ describe('CredentialRotator with a minimal config', () => {
     }
   });
 
-  it('creates a rotating key that only the account and CloudWatch Logs (for the rotator log groups) may use', () => {
+  it('creates a rotating key that only the account, CloudWatch Logs (for the rotator log groups) and CloudWatch alarms (for the alarm topic) may use', () => {
     synth.template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
@@ -324,6 +324,7 @@ describe('CredentialRotator with a minimal config', () => {
             Principal: { Service: 'logs.us-east-1.amazonaws.com' },
             Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': Match.anyValue() } },
           }),
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
         ],
       },
     });
@@ -335,7 +336,7 @@ describe('CredentialRotator with a minimal config', () => {
     expect(logGroups).toHaveLength(EVERY_STEP.length + 2);
     for (const logGroup of logGroups) {
       expect(logGroup.Properties).toMatchObject({ KmsKeyId: keyArn, RetentionInDays: 365 });
-      expect(logGroup.Properties.LogGroupName).toMatch(/^\/aws\/vendedlogs\/apic-credential-rotator\//);
+      expect(arnText(logGroup.Properties.LogGroupName)).toMatch(/^\/aws\/vendedlogs\/apic-credential-rotator\//);
     }
   });
 
@@ -352,7 +353,8 @@ describe('CredentialRotator with a minimal config', () => {
     const [destination] = (properties.LoggingConfiguration as { Destinations: Array<{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [string] } } }> })
       .Destinations;
     const logGroup = synth.template.toJSON().Resources[destination?.CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0] ?? ''];
-    expect(logGroup?.Properties.LogGroupName).toMatch(new RegExp(`^/aws/vendedlogs/apic-credential-rotator/[^/]+/${logName}$`));
+    // Below the rotator's prefix, the stack instance's id (a token until deployed), then the log's own name.
+    expect(arnText(logGroup?.Properties.LogGroupName)).toMatch(new RegExp(`^/aws/vendedlogs/apic-credential-rotator/[^/]+/<.+>/${logName}$`));
     expect(synth.definition(synth.rotator[member]).TimeoutSeconds).toBe(hours * 3600);
   });
 
@@ -387,8 +389,8 @@ describe('CredentialRotator with a minimal config', () => {
     ]);
     const secretArns = restoreCredential.filter((grant) => grant.action.startsWith('secretsmanager:')).map((grant) => grant.resource);
     expect([...new Set(secretArns)].sort()).toEqual([
+      'arn:aws:secretsmanager:us-east-1:123456789012:secret:apic-rotator-admin-??????',
       'arn:aws:secretsmanager:us-east-1:123456789012:secret:apic-rotator/*',
-      'arn:aws:secretsmanager:us-east-1:123456789012:secret:apic-rotator/admin-??????',
     ]);
   });
 
@@ -524,10 +526,10 @@ describe('CredentialRotator with a minimal config', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
     });
-    expect(synth.alarmProperties('failedAppsAlarm').AlarmActions).toBeUndefined();
+    expect(synth.alarmProperties('failedAppsAlarm').AlarmActions).toEqual([synth.resolve(synth.rotator.alarmTopic.topicArn)]);
   });
 
-  it('draws a dashboard with both alarms, the runs and every rotator count', () => {
+  it('draws a dashboard with every alarm, the runs and every rotator count', () => {
     const [dashboard] = Object.values(synth.template.findResources('AWS::CloudWatch::Dashboard'));
     // The body is JSON text joined with tokens (alarm and state machine ARNs); a bare placeholder keeps it parseable.
     const join = (dashboard?.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
@@ -536,7 +538,7 @@ describe('CredentialRotator with a minimal config', () => {
       widgets: Array<{ properties: { title: string; metrics?: unknown[][]; alarms?: unknown[] } }>;
     };
     const widget = (title: string) => body.widgets.find((w) => w.properties.title === title)?.properties;
-    expect(widget('Rotator alarms')?.alarms).toHaveLength(2);
+    expect(widget('Rotator alarms')?.alarms).toHaveLength(3);
     const runMetrics = (widget('Rotation runs per day')?.metrics ?? []).map((metric) => metric.slice(0, 2));
     expect(runMetrics).toEqual([
       ['AWS/States', 'ExecutionsSucceeded'],
@@ -554,10 +556,10 @@ describe('CredentialRotator with a minimal config', () => {
     );
   });
 
-  it('alarms on any failed, timed-out or aborted execution, without an action when no topic is given', () => {
+  it('alarms on any failed, timed-out or aborted execution, notifying the alarm topic', () => {
     const properties = synth.alarmProperties('failedExecutionsAlarm');
     expect(properties).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    expect(properties.AlarmActions).toBeUndefined();
+    expect(properties.AlarmActions).toEqual([synth.resolve(synth.rotator.alarmTopic.topicArn)]);
     const metricNames = (properties.Metrics as Array<{ MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } } }>)
       .flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : []));
     expect(metricNames.map((m) => m.MetricName).sort()).toEqual(['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
@@ -662,13 +664,13 @@ describe('CredentialRotator with a customised config', () => {
     });
   });
 
-  it('sends both alarms to the topic when one is given', () => {
+  it('sends every alarm to the topic when one is given', () => {
     const app = testApp();
     const stack = new Stack(app, 'WithTopic', { env: ENV });
     const topic = new sns.Topic(stack, 'Alarms');
     new CredentialRotator(stack, 'Rotator', { config: BASE_CONFIG, alarmTopic: topic });
     const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(2);
+    expect(alarms).toHaveLength(3);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([stack.resolve(topic.topicArn)]);
   });
 
