@@ -60,6 +60,12 @@ export interface CredentialRotatorProps {
    * @default Duration.hours(12)
    */
   readonly stateMachineTimeout?: Duration;
+  /**
+   * Upper bound for one restore. A restore re-creates credentials `maxConcurrentApps` at a time, about a second each:
+   * 1,000,000 secrets at 10 in parallel take about 28 hours.
+   * @default Duration.hours(48)
+   */
+  readonly restoreTimeout?: Duration;
 }
 
 /**
@@ -181,7 +187,7 @@ export class CredentialRotator extends Construct {
       functions: this.restoreFunctions,
       maxConcurrentSecrets: this.config.maxConcurrentApps,
     });
-    this.restoreStateMachine = this.createStateMachine('RestoreStateMachine', stateMachineNames.restore, restore.definition, 'restore-state-machine', Duration.hours(6), logRetention);
+    this.restoreStateMachine = this.createStateMachine('RestoreStateMachine', stateMachineNames.restore, restore.definition, 'restore-state-machine', props.restoreTimeout ?? Duration.hours(48), logRetention);
 
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       description: 'Starts the APIC credential rotation run',

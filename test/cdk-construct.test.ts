@@ -342,7 +342,7 @@ describe('CredentialRotator with a minimal config', () => {
 
   it.each([
     ['rotation', 'stateMachine', 'state-machine', 12],
-    ['restore', 'restoreStateMachine', 'restore-state-machine', 6],
+    ['restore', 'restoreStateMachine', 'restore-state-machine', 48],
   ] as const)('logs the %s state machine to its own log group at ERROR without execution data, traced, with its timeout', (_kind, member, logName, hours) => {
     const properties = synth.resourceProperties(synth.rotator[member]);
     expect(properties).toMatchObject({
