@@ -5,6 +5,8 @@
  */
 import '../polyfill';
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -13,6 +15,7 @@ import type { Context } from 'aws-lambda';
 import { handlerEntry } from '../../lib/lambda-defaults';
 import { RotationStack } from '../../lib/rotation-stack';
 import { parseRotatorConfig } from '../../functions/domain/config';
+import { ROTATOR_CONFIG_FILE_VARIABLE, writeRotatorConfigFile } from '../../functions/runtime/config-file';
 import type { RestoreSummary } from '../../functions/domain/restore';
 import type { RunSummary } from '../../functions/domain/workflow/types';
 import { STEPS, taskStateSteps, type StepId, type Workflow } from '../../functions/steps';
@@ -61,7 +64,7 @@ const synthesized = new Map<string, Definitions>();
 
 /**
  * Synthesizes the stack (without bundling) and returns both state machine definitions. Synthesis takes seconds, so
- * it is done once per config; the APIC URL only reaches the functions' environment, never the definitions.
+ * it is done once per config; the APIC URL only reaches the functions' config file, never the definitions.
  */
 function synthesizeStack(config: unknown): Definitions {
   // A bad config fails here as it would at synth, cached or not.
@@ -138,6 +141,7 @@ export interface LocalRunOptions {
   /** Simulated current time of the run (local runs only). */
   readonly now?: Date;
   readonly executionName?: string;
+  /** PEM trusted for APIC, put into the config file as `apicCaBundle` (which it replaces). */
   readonly caBundle?: string;
   /** Every state's input and output as JSON text, for checks that no secret travels between states. */
   readonly recordPayloads?: (payload: string) => void;
@@ -248,6 +252,18 @@ async function withCapturedLogs<T>(onLogLine: (line: string) => void, body: () =
   }
 }
 
+/** Where local runs keep their config files: the same file a deployed function reads from its asset. */
+const LOCAL_CONFIG_DIRECTORY = join(tmpdir(), 'apic-rotator-local-config');
+
+/** Writes the run's config file as the construct does (the handlers validate it); returns its path. */
+function writeLocalConfigFile(options: LocalRunOptions): string {
+  const withCaBundle =
+    options.caBundle !== undefined && typeof options.config === 'object' && options.config !== null
+      ? { ...(options.config as Record<string, unknown>), apicCaBundle: options.caBundle }
+      : options.config;
+  return writeRotatorConfigFile(LOCAL_CONFIG_DIRECTORY, withCaBundle);
+}
+
 /** Runs a rotation definition (from `synthesizeDefinition`). */
 export async function runWorkflowLocally(options: LocalRunOptions): Promise<LocalRunResult> {
   return runDefinitionLocally<RunSummary>(options, await taskHandlers('rotation'));
@@ -279,9 +295,8 @@ export async function runDefinitionLocally<Summary>(options: LocalRunOptions, ta
   // Loopback services take any credentials; real AWS services need the caller's own, from the default chain.
   const reachesAws = options.endpoints.secretsManager === undefined || options.endpoints.ses === undefined;
   const environment = {
-    ROTATOR_CONFIG: JSON.stringify(options.config),
+    [ROTATOR_CONFIG_FILE_VARIABLE]: writeLocalConfigFile(options),
     ADMIN_SECRET_ID: options.adminSecretId,
-    APIC_CA_BUNDLE: options.caBundle,
     ALLOW_CLOCK_OVERRIDE: 'true',
     AWS_REGION: reachesAws ? process.env.AWS_REGION : LOCAL_REGION,
     AWS_ACCESS_KEY_ID: reachesAws ? process.env.AWS_ACCESS_KEY_ID : 'local',
