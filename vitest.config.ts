@@ -19,6 +19,7 @@ const E2E = [
   'test/e2e-emergency.test.ts',
   'test/e2e-logs.test.ts',
   'test/finish-run-scale.test.ts',
+  'test/e2e-deadline.test.ts',
   'test/e2e-config-file.test.ts',
 ];
 /** Crash at every step boundary of a reference timeline. */

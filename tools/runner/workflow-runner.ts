@@ -152,6 +152,11 @@ export interface LocalRunOptions {
   readonly onLogLine?: (line: string) => void;
   /** Called as each state is entered, with its name (progress display, crash plans). */
   readonly onStateEntered?: (stateName: string) => void;
+  /**
+   * The timeout every step's Lambda context counts its remaining time from.
+   * @default 15 minutes, Lambda's longest: local runs are slower than Lambda (emulators, simulated latency)
+   */
+  readonly lambdaTimeoutMs?: number;
 }
 
 export interface LocalRunResult<Summary = RunSummary> {
@@ -163,9 +168,10 @@ export interface LocalRunResult<Summary = RunSummary> {
   readonly taskInvocations: number;
 }
 
-function lambdaContext(step: StepId, executionName: string): Context {
-  // Local runs are slower than Lambda (emulators, simulated latency), so every step gets Lambda's longest timeout.
-  const deadline = Date.now() + 15 * 60 * 1000;
+const LONGEST_LAMBDA_TIMEOUT_MS = 15 * 60 * 1000;
+
+function lambdaContext(step: StepId, executionName: string, timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: step,
@@ -284,7 +290,7 @@ export async function runDefinitionLocally<Summary>(options: LocalRunOptions, ta
       stateName,
       async (event: unknown) => {
         taskInvocations += 1;
-        return (await handler(event, lambdaContext(step, executionName))) as never;
+        return (await handler(event, lambdaContext(step, executionName, options.lambdaTimeoutMs ?? LONGEST_LAMBDA_TIMEOUT_MS))) as never;
       },
     ]),
   );
