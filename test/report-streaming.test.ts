@@ -47,7 +47,6 @@ class RecordingStore implements ReportStorePort {
     return Promise.reject(new Error('BuildReport writes no part'));
   }
 
-  // eslint-disable-next-line @typescript-eslint/require-await -- the port's listing is asynchronous
   async *listParts(): AsyncIterable<string> {
     yield* [...this.parts.keys()].sort();
   }
@@ -59,7 +58,6 @@ class RecordingStore implements ReportStorePort {
     return Promise.resolve(rows);
   }
 
-  // eslint-disable-next-line @typescript-eslint/require-await -- reads from memory
   async *readRows(key: string): AsyncIterable<ReportRow> {
     for (const row of parseJsonLines(this.objects.get(key)?.toString('utf8') ?? '')) {
       this.runRowsRead += 1;
