@@ -15,4 +15,4 @@ export {
   type ReportRowsInput,
 } from './rows';
 export { AGE_BUCKET_DAYS, UPCOMING_DAYS, ageHistogram, attentionReason, escapeHtml, renderHtmlReport, type HtmlReportInput } from './html';
-export { MAX_UPLOAD_PARTS, UPLOAD_PART_BYTES, PartWriter } from './upload';
+export { UPLOAD_PART_BYTES } from './upload';
