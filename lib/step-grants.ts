@@ -99,11 +99,17 @@ const grantReportWrites: Binder = (fn, { reportBucket, encryptionKey }) => {
   fn.addEnvironment('REPORT_BUCKET', reportBucket.bucketName);
 };
 
-/** List and read a run's report parts and write the assembled report. */
+/**
+ * List and read a run's report parts and write the assembled report. Its large files go up as multipart uploads:
+ * s3:PutObject covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload; a failed build aborts its uploads
+ * (s3:AbortMultipartUpload), and SSE-KMS parts need kms:Decrypt as well as kms:GenerateDataKey.
+ */
 const grantReportBuild: Binder = (fn, targets) => {
   const { reportBucket } = targets;
   grantReportWrites(fn, targets);
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [reportBucket.arnForObjects(`${REPORT_PREFIX}*`)] }));
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:AbortMultipartUpload'], resources: [reportBucket.arnForObjects(`${REPORT_PREFIX}*`)] }),
+  );
   fn.addToRolePolicy(
     new iam.PolicyStatement({
       actions: ['s3:ListBucket'],

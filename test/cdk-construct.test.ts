@@ -405,7 +405,9 @@ describe('CredentialRotator with a minimal config', () => {
       ],
     });
     expect(bucket.PublicAccessBlockConfiguration).toEqual(BLOCK_ALL_PUBLIC_ACCESS);
-    expect(bucket.LifecycleConfiguration).toEqual({ Rules: [{ Prefix: 'reports/', ExpirationInDays: 400, Status: 'Enabled' }] });
+    expect(bucket.LifecycleConfiguration).toEqual({
+      Rules: [{ Prefix: 'reports/', ExpirationInDays: 400, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }],
+    });
   });
 
   it('logs access to the report bucket into a private, S3-encrypted bucket of its own, kept as long as the reports', () => {
@@ -446,6 +448,7 @@ describe('CredentialRotator with a minimal config', () => {
         ...(REPORT_READERS.includes(step)
           ? [
               { action: 's3:GetObject', resource: reportObjects },
+              { action: 's3:AbortMultipartUpload', resource: reportObjects },
               { action: 's3:ListBucket', resource: bucketArn, condition: { StringLike: { 's3:prefix': 'reports/*' } } },
             ]
           : []),
@@ -615,7 +618,7 @@ describe('CredentialRotator with a customised config', () => {
 
   it('expires reports and their access logs after the configured reportRetentionDays', () => {
     expect(synth.resourceProperties(synth.rotator.reportBucket).LifecycleConfiguration).toEqual({
-      Rules: [{ Prefix: 'reports/', ExpirationInDays: 30, Status: 'Enabled' }],
+      Rules: [{ Prefix: 'reports/', ExpirationInDays: 30, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }],
     });
     expect(accessLogsBucketOf(synth).Properties.LifecycleConfiguration).toEqual({ Rules: [{ ExpirationInDays: 30, Status: 'Enabled' }] });
   });
