@@ -9,16 +9,17 @@
  * - Secrets Manager, for a secret under a customer managed key: "When Secrets Manager uses a KMS key in cryptographic
  *   operations, it acts on behalf of the user who is creating or changing the secret value in the secret. To use the
  *   KMS key for a secret on your behalf, the user must have the following permissions … kms:GenerateDataKey,
- *   kms:Decrypt", and "Secrets Manager calls the Decrypt operation in response to the GetSecretValue operation"; its
- *   encryption context is `SecretARN` and `SecretVersionId`
- *   (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-authz,
- *   #security-encryption-encryption-context).
- * - S3 with default SSE-KMS: PutObject needs kms:GenerateDataKey and GetObject kms:Decrypt on the key
- *   (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#require-sse-kms); a multipart
- *   upload needs both ("Amazon S3 must decrypt and read data from the encrypted file parts before it completes the
- *   multipart upload", same page). "When an S3 Bucket Key is enabled … the encryption context will be the bucket
- *   Amazon Resource Name (ARN) and not the object ARN"
- *   (https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html).
+ *   kms:Decrypt", and "Secrets Manager calls the Decrypt operation in response to the GetSecretValue operation"; the
+ *   encryption context of each call is the secret's `SecretARN` and `SecretVersionId`
+ *   (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html, "Permissions for the KMS
+ *   key" and "Secrets Manager encryption context"). A secret under aws/secretsmanager needs no key permission.
+ * - Secrets Manager CreateSecret with tags: "If you include tags in the secret, you also need
+ *   secretsmanager:TagResource" (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html).
+ * - S3 with default SSE-KMS: PutObject needs kms:GenerateDataKey and GetObject kms:Decrypt on the key; a multipart
+ *   upload needs "kms:GenerateDataKey action for the CreateMultipartUpload API" and "kms:Decrypt action on the
+ *   UploadPart and UploadPartCopy APIs" (https://repost.aws/knowledge-center/s3-large-file-encryption-kms-key).
+ *   "When an S3 Bucket Key is enabled … the encryption context will be the bucket Amazon Resource Name (ARN) and not
+ *   the object ARN" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/configuring-bucket-key.html).
  * - Both through `kms:ViaService` = `<service>.<region>.amazonaws.com`
  *   (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service).
  */
@@ -283,7 +284,7 @@ const S3_ACTIONS: Record<string, { readonly action: string; readonly on: 'bucket
   DeleteObject: { action: 's3:DeleteObject', on: 'object' },
   ListObjectsV2: { action: 's3:ListBucket', on: 'bucket' },
   CreateMultipartUpload: { action: 's3:PutObject', on: 'object', kms: ['kms:GenerateDataKey'] },
-  UploadPart: { action: 's3:PutObject', on: 'object', kms: ['kms:GenerateDataKey'] },
+  UploadPart: { action: 's3:PutObject', on: 'object', kms: ['kms:Decrypt'] },
   CompleteMultipartUpload: { action: 's3:PutObject', on: 'object', kms: ['kms:Decrypt'] },
   AbortMultipartUpload: { action: 's3:AbortMultipartUpload', on: 'object' },
   ListParts: { action: 's3:ListMultipartUploadParts', on: 'object' },
