@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { App } from 'aws-cdk-lib';
+import { App, Errors } from 'aws-cdk-lib';
 import { ConfigError } from '../functions/domain/config';
-import { EnvironmentTooLargeError } from '../lib/credential-rotator';
 import { RotationStack } from '../lib/rotation-stack';
 
 /** No config was given, or the file named by `-c configFile=…` could not be read as JSON. */
@@ -50,10 +49,20 @@ try {
     for (const problem of error.problems) process.stderr.write(`  ${problem.path}: ${problem.message}\n`);
     process.exit(1);
   }
-  if (error instanceof ConfigFileError || error instanceof EnvironmentTooLargeError) {
+  if (error instanceof ConfigFileError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
   throw error;
 }
-app.synth();
+try {
+  app.synth();
+} catch (error) {
+  // Failed validations, the rotator's size limits among them (lib/size-limits.ts), each naming the limit, the size
+  // measured and the config field to change. They run at synth, after the CDK has split large role policies.
+  if (Errors.isConstructError(error)) {
+    process.stderr.write(`The rotator would not deploy:\n${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
+}

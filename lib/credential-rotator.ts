@@ -1,4 +1,6 @@
-import { Annotations, ArnFormat, Duration, Names, Stack, TimeZone } from 'aws-cdk-lib';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Annotations, ArnFormat, Duration, Fn, Names, Stack, Stage, TimeZone } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -10,15 +12,16 @@ import { StepFunctionsStartExecution } from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { consumerSecretNamePrefix } from '../functions/domain/access';
 import { parseRotatorConfig, type RotatorConfig, type RotatorConfigInput } from '../functions/domain/config';
-import { STEPS, stepsOf, type RestoreStep, type RotationStep, type StepId, type StepOf, type StepSpec, type Workflow } from '../functions/steps';
-import { LAMBDA_ENVIRONMENT_LIMIT_BYTES, RotatorFunction } from './lambda-defaults';
-import { createMonitoring } from './monitoring';
+import { writeRotatorConfigFile } from '../functions/runtime/config-file';
+import { STEPS, stepsOf, type RestoreStep, type RotationStep, type StepOf, type StepSpec, type Workflow } from '../functions/steps';
+import { ROTATOR_LOG_GROUP_REMOVAL, RotatorFunction } from './lambda-defaults';
+import { createMonitoring, resolveAlarmTopic } from './monitoring';
 import { acknowledgeRotatorNagFindings } from './nag-acknowledgements';
 import { createReportBucket } from './report-bucket';
 import { RestoreWorkflow } from './restore-workflow';
 import { RotationWorkflow } from './rotation-workflow';
+import { measureSizes, sizeLimitProblems, type SizeMeasurements } from './size-limits';
 import { bindStep } from './step-grants';
 
 export interface CredentialRotatorProps {
@@ -28,15 +31,18 @@ export interface CredentialRotatorProps {
    */
   readonly config: RotatorConfigInput;
   /**
-   * Key for every credential secret and every log group of the rotator.
-   * A key you pass is used as is: if it is imported, its policy must already let CloudWatch Logs use it and, with
-   * `consumerAccess`, let each consumer org's principals decrypt that org's secrets (see docs/consumers.md).
+   * Key for every credential secret, every log group and the alarm topic of the rotator.
+   * A key you pass is used as is: if it is imported, its policy must already let CloudWatch Logs use it, let
+   * CloudWatch alarms (`cloudwatch.amazonaws.com`) use it for the alarm topic unless `alarmTopic` or `alarmTopicArn`
+   * is given, and, with `consumerAccess`, let each consumer org's principals decrypt that org's secrets (see
+   * docs/consumers.md).
    * @default - a new customer-managed key with automatic rotation
    */
   readonly encryptionKey?: kms.IKey;
   /**
-   * Topic notified when a rotation run fails, times out or is aborted, or when any app fails in a run.
-   * @default - none; the alarms are still created
+   * Topic notified when a rotation run or a restore fails, times out or is aborted, or when any app fails in a run.
+   * Config `alarmTopicArn` and `alarmEmails` must then be unset.
+   * @default - config `alarmTopicArn`, else a topic encrypted with `encryptionKey` that mails each `alarmEmails` address
    */
   readonly alarmTopic?: sns.ITopic;
   /**
@@ -54,19 +60,19 @@ export interface CredentialRotatorProps {
    * @default Duration.hours(12)
    */
   readonly stateMachineTimeout?: Duration;
-}
-
-/** Thrown when a function's environment would exceed Lambda's 4 KB limit, which CloudFormation reports only at deploy. */
-export class EnvironmentTooLargeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EnvironmentTooLargeError';
-  }
+  /**
+   * Upper bound for one restore. A restore re-creates credentials `maxConcurrentApps` at a time, about a second each:
+   * 1,000,000 secrets at 10 in parallel take about 28 hours.
+   * @default Duration.hours(48)
+   */
+  readonly restoreTimeout?: Duration;
 }
 
 /**
  * The whole APIC credential rotator: one Lambda per workflow step, the rotation state machine, its schedule,
  * the key for credential secrets and logs, rotation events, alarms on failed runs and failed apps, and a dashboard.
+ * Synthesis fails when a document would pass an AWS size limit (key policy, role policies, secret resource
+ * policies, Lambda environments, state machine definitions): see `measureSizes()`.
  */
 export class CredentialRotator extends Construct {
   public readonly stateMachine: sfn.StateMachine;
@@ -77,6 +83,10 @@ export class CredentialRotator extends Construct {
   public readonly failedExecutionsAlarm: cloudwatch.Alarm;
   /** In alarm when a run reports any app it could not rotate (metric `AppsFailed`). */
   public readonly failedAppsAlarm: cloudwatch.Alarm;
+  /** In alarm when a restore fails, times out or is aborted. */
+  public readonly failedRestoresAlarm: cloudwatch.Alarm;
+  /** Every alarm notifies this topic. */
+  public readonly alarmTopic: sns.ITopic;
   public readonly dashboard: cloudwatch.Dashboard;
   /** Where rotation events go. */
   public readonly eventBus: events.IEventBus;
@@ -91,8 +101,16 @@ export class CredentialRotator extends Construct {
   /** The state machines' names, fixed at synth (the run lease steps' grants name their executions). */
   public readonly stateMachineNames: { readonly rotation: string; readonly restore: string };
   public readonly restoreFunctions: Record<RestoreStep, RotatorFunction>;
+  /**
+   * The config file every function reads at cold start (as `rotator-config.json` in its asset): the validated config,
+   * CA bundle and consumer access included, written at synth under the app's output directory.
+   */
+  public readonly configFile: string;
 
+  /** Every log group of the rotator is under this prefix; the key policy lets CloudWatch Logs use the key there. */
   private readonly logGroupPrefix: string;
+  /** `logGroupPrefix` plus the stack instance's id: the prefix of the log group names. */
+  private readonly logGroupNamePrefix: string;
 
   constructor(scope: Construct, id: string, props: CredentialRotatorProps) {
     super(scope, id);
@@ -101,6 +119,9 @@ export class CredentialRotator extends Construct {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_YEAR;
     // `/aws/vendedlogs/` spares Step Functions a CloudWatch Logs resource policy per log group.
     this.logGroupPrefix = `/aws/vendedlogs/apic-credential-rotator/${Names.uniqueId(this)}`;
+    // The log groups outlive a deleted stack. A stack id ends in a UUID that CloudFormation draws for each stack it
+    // creates, so a stack created again after `cdk destroy` names its log groups beside the kept ones, not onto them.
+    this.logGroupNamePrefix = `${this.logGroupPrefix}/${Fn.select(2, Fn.split('/', stack.stackId))}`;
     this.credentialSecretsArn = stack.formatArn({
       service: 'secretsmanager',
       resource: 'secret',
@@ -134,20 +155,22 @@ export class CredentialRotator extends Construct {
       reportBucket: this.reportBucket,
       eventBus: this.eventBus,
     };
+    // The whole config goes to every function as a file in its asset, not in its 4 KB environment.
+    const configFile = (this.configFile = writeRotatorConfigFile(join(Stage.of(this)?.outdir ?? tmpdir(), 'rotator-config'), this.config));
     const createFunctions = <W extends Workflow>(workflow: W) => {
       const functions = {} as Record<StepOf<W>, RotatorFunction>;
       for (const step of stepsOf(workflow)) {
         const spec: StepSpec = STEPS[step];
         const fn = new RotatorFunction(this, pascalCase(step), {
           handlerName: spec.handler,
-          logGroupName: `${this.logGroupPrefix}/${step}`,
+          logGroupName: `${this.logGroupNamePrefix}/${step}`,
           logRetention,
           encryptionKey: this.encryptionKey,
           timeout: Duration.seconds(spec.timeoutSeconds),
           memorySize: spec.memoryMb,
+          configFile,
         });
         bindStep(fn, spec.access, grantTargets);
-        assertEnvironmentFits(step, fn);
         functions[step] = fn;
       }
       return functions;
@@ -164,7 +187,7 @@ export class CredentialRotator extends Construct {
       functions: this.restoreFunctions,
       maxConcurrentSecrets: this.config.maxConcurrentApps,
     });
-    this.restoreStateMachine = this.createStateMachine('RestoreStateMachine', stateMachineNames.restore, restore.definition, 'restore-state-machine', Duration.hours(6), logRetention);
+    this.restoreStateMachine = this.createStateMachine('RestoreStateMachine', stateMachineNames.restore, restore.definition, 'restore-state-machine', props.restoreTimeout ?? Duration.hours(48), logRetention);
 
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
       description: 'Starts the APIC credential rotation run',
@@ -176,11 +199,29 @@ export class CredentialRotator extends Construct {
       enabled: this.config.schedule.enabled,
     });
 
-    const monitoring = createMonitoring(this, { stateMachine: this.stateMachine, alarmTopic: props.alarmTopic });
+    this.alarmTopic = resolveAlarmTopic(this, { config: this.config, encryptionKey: this.encryptionKey, alarmTopic: props.alarmTopic });
+    const monitoring = createMonitoring(this, {
+      stateMachine: this.stateMachine,
+      restoreStateMachine: this.restoreStateMachine,
+      alarmTopic: this.alarmTopic,
+    });
     this.failedExecutionsAlarm = monitoring.failedExecutionsAlarm;
     this.failedAppsAlarm = monitoring.failedAppsAlarm;
+    this.failedRestoresAlarm = monitoring.failedRestoresAlarm;
     this.dashboard = monitoring.dashboard;
     acknowledgeRotatorNagFindings(this);
+    // At synth rather than here, so statements, variables and states added after construction count too.
+    this.node.addValidation({ validate: () => sizeLimitProblems(this.measureSizes(), this.config) });
+  }
+
+  /**
+   * The sizes AWS limits (key policy, role policies, secret policies, environments, definitions), as checked at
+   * synth. Asked before synth, a role's default policy counts whole: the CDK moves its overflow into managed policies
+   * only when it synthesizes.
+   */
+  public measureSizes(): SizeMeasurements {
+    const key = this.encryptionKey instanceof kms.Key ? (this.encryptionKey.node.defaultChild as kms.CfnKey) : undefined;
+    return measureSizes(this, this.config, key);
   }
 
   private createStateMachine(id: string, name: string, definition: sfn.IChainable, logName: string, timeout: Duration, retention: logs.RetentionDays) {
@@ -192,9 +233,10 @@ export class CredentialRotator extends Construct {
       tracingEnabled: true,
       logs: {
         destination: new logs.LogGroup(this, `${id}LogGroup`, {
-          logGroupName: `${this.logGroupPrefix}/${logName}`,
+          logGroupName: `${this.logGroupNamePrefix}/${logName}`,
           retention,
           encryptionKey: this.encryptionKey,
+          removalPolicy: ROTATOR_LOG_GROUP_REMOVAL,
         }),
         level: sfn.LogLevel.ERROR,
         // Errors are enough to find the failing state; the payloads are in the execution history.
@@ -229,55 +271,33 @@ export class CredentialRotator extends Construct {
   }
 
   /**
-   * Cross-account consumers need the key as well as the secret's resource policy. Each consumer org's principals may
-   * decrypt only through Secrets Manager and only secrets under that org's names, so principals listed for one org
-   * cannot read another org's secret whatever their own account lets them do.
+   * Cross-account consumers need the key as well as the secret's resource policy. One statement lets every consumer
+   * principal decrypt, only through Secrets Manager and only for secrets under the credential prefix, so the key
+   * policy grows by one ARN per principal whatever the number of targets (32 KB is KMS's limit). It does not keep
+   * the orgs apart: each secret's resource policy does (functions/domain/access), naming only its own org's
+   * principals, and Secrets Manager decrypts for a principal only after that policy let it read the secret.
    */
   private allowConsumersToDecryptTheirSecrets(): void {
     const stack = Stack.of(this);
-    const consumerOrgs = Object.entries(this.config.consumerAccess).filter(([, principals]) => principals.length > 0);
-    const added = consumerOrgs.map(([consumerOrg, principals], index) => {
-      const secretArns = this.config.targets.map((target) =>
-        stack.formatArn({
-          service: 'secretsmanager',
-          resource: 'secret',
-          resourceName: `${consumerSecretNamePrefix(this.config.secretPrefix, target, consumerOrg)}*`,
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      );
-      const statement = new iam.PolicyStatement({
-        sid: `ConsumerOrg${index}DecryptOwnSecrets`,
-        principals: principals.map((arn) => new iam.ArnPrincipal(arn)),
-        actions: ['kms:Decrypt'],
-        resources: ['*'],
-        conditions: {
-          StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
-          StringLike: { 'kms:EncryptionContext:SecretARN': secretArns },
-        },
-      });
-      return this.encryptionKey.addToResourcePolicy(statement, true).statementAdded;
+    const principals = [...new Set(Object.values(this.config.consumerAccess).flat())].sort();
+    if (principals.length === 0) return;
+    const statement = new iam.PolicyStatement({
+      sid: 'ConsumersDecryptCredentialSecretsThroughSecretsManager',
+      principals: principals.map((arn) => new iam.ArnPrincipal(arn)),
+      actions: ['kms:Decrypt'],
+      resources: ['*'],
+      conditions: {
+        StringEquals: { 'kms:ViaService': `secretsmanager.${stack.region}.amazonaws.com` },
+        StringLike: { 'kms:EncryptionContext:SecretARN': this.credentialSecretsArn },
+      },
     });
-    if (added.includes(false)) {
+    if (!this.encryptionKey.addToResourcePolicy(statement, true).statementAdded) {
       Annotations.of(this).addWarningV2(
         'apic-rotator:consumer-key-policy',
-        'consumerAccess is set but the encryption key is imported: add the consumer decrypt statements to its key policy yourself (docs/consumers.md).',
+        'consumerAccess is set but the encryption key is imported: add the consumer decrypt statement to its key policy yourself (docs/consumers.md).',
       );
     }
   }
-}
-
-function assertEnvironmentFits(step: StepId, fn: RotatorFunction): void {
-  const { totalBytes, variables } = fn.environmentFootprint();
-  if (totalBytes <= LAMBDA_ENVIRONMENT_LIMIT_BYTES) return;
-  const largest = variables
-    .slice(0, 3)
-    .map((variable) => `${variable.name} (${variable.bytes} bytes)`)
-    .join(', ');
-  throw new EnvironmentTooLargeError(
-    `The ${step} function's environment would be about ${totalBytes} bytes, over Lambda's ${LAMBDA_ENVIRONMENT_LIMIT_BYTES}-byte limit. ` +
-      `Largest: ${largest}. Shorten the config behind them (for APIC_CA_BUNDLE keep only the issuing CA certificate; ` +
-      `for ROTATOR_CONFIG fewer consumerOrgOverrides).`,
-  );
 }
 
 function pascalCase(kebab: string): string {

@@ -1,11 +1,13 @@
+import { posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Architecture, LoggingFormat, Runtime, Tracing, type EnvironmentOptions } from 'aws-cdk-lib/aws-lambda';
 import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { BUNDLED_CONFIG_FILE_NAME, ROTATOR_CONFIG_FILE_VARIABLE } from '../functions/runtime/config-file';
 
 /** The repository root: handlers, `package-lock.json` and `node_modules` (esbuild) all live there. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -15,8 +17,20 @@ export function handlerEntry(handler: string): string {
   return fileURLToPath(new URL(`../functions/handlers/${handler}.ts`, import.meta.url));
 }
 
-/** Lambda rejects a function whose environment variables (names plus values) exceed 4 KB in total. */
+/**
+ * Lambda rejects a function whose environment variables (names plus values) exceed 4 KB in total: "Function
+ * environment variables: 4 KB, for all environment variables associated with the function, in aggregate"
+ * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html).
+ */
 export const LAMBDA_ENVIRONMENT_LIMIT_BYTES = 4096;
+
+/**
+ * Logs outlive a deleted stack (an audit trail of the rotations), but not a create that rolled back: CloudFormation's
+ * `RetainExceptOnCreate` deletes a resource when the stack operation that created it is rolled back and retains it
+ * on every other operation (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html).
+ * A retained group keeps its name, so the names carry the stack instance's id (see CredentialRotator).
+ */
+export const ROTATOR_LOG_GROUP_REMOVAL = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
 /** Powertools service name: the `service` dimension of every rotator metric. */
 export const ROTATOR_SERVICE_NAME = 'apic-credential-rotator';
@@ -62,7 +76,15 @@ export const LAMBDA_BUNDLING: LambdaBundling = {
   },
 };
 
-function cdkBundlingOptions(bundling: LambdaBundling): BundlingOptions {
+/**
+ * The CDK bundling options for `bundling`, plus a copy of `configFile` into the asset as `rotator-config.json`.
+ * The copy runs as a shell command after esbuild, on this machine or in the bundling container. It names the file
+ * relative to the project root, which the container mounts as `inputDir`, so the file must lie under the project
+ * root in container builds (the default `cdk.out` does); local builds, the usual case with esbuild installed, take
+ * any path.
+ */
+function cdkBundlingOptions(bundling: LambdaBundling, configFile: string): BundlingOptions {
+  const configFromRoot = relative(PROJECT_ROOT, configFile).split('\\').join('/');
   return {
     format: OutputFormat.ESM,
     target: bundling.target,
@@ -73,7 +95,16 @@ function cdkBundlingOptions(bundling: LambdaBundling): BundlingOptions {
     banner: bundling.banner,
     mainFields: [...bundling.mainFields],
     esbuildArgs: { '--alias': Object.entries(bundling.alias).map(([from, to]) => `${from}=${to}`) },
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      afterBundling: (inputDir, outputDir) => [`cp ${shellQuoted(posix.join(inputDir, configFromRoot))} ${shellQuoted(posix.join(outputDir, BUNDLED_CONFIG_FILE_NAME))}`],
+    },
   };
+}
+
+function shellQuoted(path: string): string {
+  return `'${path.replaceAll("'", `'\\''`)}'`;
 }
 
 /** Upper bound for a value only known at deploy time (ARNs and key ids resolve to well under this). */
@@ -86,7 +117,10 @@ const environmentSizes = new WeakMap<RotatorFunction, Map<string, number>>();
 export interface RotatorFunctionProps {
   /** Handler file name in `functions/handlers/`, without extension. */
   readonly handlerName: string;
-  /** Log group name; the key policy only lets CloudWatch Logs use the key under the rotator's log prefix. */
+  /**
+   * Log group name; the key policy only lets CloudWatch Logs use the key under the rotator's log prefix. The group is
+   * kept when the stack is deleted (`ROTATOR_LOG_GROUP_REMOVAL`), so the name must be unique per stack instance.
+   */
   readonly logGroupName: string;
   readonly logRetention: logs.RetentionDays;
   readonly encryptionKey: kms.IKey;
@@ -94,6 +128,11 @@ export interface RotatorFunctionProps {
   readonly timeout?: Duration;
   /** @default 512 */
   readonly memorySize?: number;
+  /**
+   * The rotator config file written at synth (`writeRotatorConfigFile`): bundled into the asset as
+   * `rotator-config.json` and named by `ROTATOR_CONFIG_FILE`, where the runtime reads it at cold start.
+   */
+  readonly configFile: string;
 }
 
 /**
@@ -110,6 +149,7 @@ export class RotatorFunction extends NodejsFunction {
       logGroupName: props.logGroupName,
       retention: props.logRetention,
       encryptionKey: props.encryptionKey,
+      removalPolicy: ROTATOR_LOG_GROUP_REMOVAL,
     });
     const role = new iam.Role(scope, `${id}Role`, { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
     logGroup.grantWrite(role);
@@ -126,8 +166,9 @@ export class RotatorFunction extends NodejsFunction {
       loggingFormat: LoggingFormat.JSON,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: fileURLToPath(new URL('../package-lock.json', import.meta.url)),
-      bundling: cdkBundlingOptions(LAMBDA_BUNDLING),
+      bundling: cdkBundlingOptions(LAMBDA_BUNDLING, props.configFile),
     });
+    this.addEnvironment(ROTATOR_CONFIG_FILE_VARIABLE, BUNDLED_CONFIG_FILE_NAME);
     this.addEnvironment('POWERTOOLS_SERVICE_NAME', ROTATOR_SERVICE_NAME);
     this.addEnvironment('POWERTOOLS_METRICS_NAMESPACE', ROTATOR_METRICS_NAMESPACE);
     // The bundle carries source maps so stack traces point at the TypeScript; Node applies them only when asked.

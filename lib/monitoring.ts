@@ -1,22 +1,104 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { ConfigError, type RotatorConfig } from '../functions/domain/config';
 import type { StepMetric } from '../functions/steps';
 import { ROTATOR_METRICS_NAMESPACE, ROTATOR_SERVICE_NAME } from './lambda-defaults';
+
+export interface AlarmTopicProps {
+  readonly config: Pick<RotatorConfig, 'alarmEmails' | 'alarmTopicArn'>;
+  /** Encrypts the topic created here; its key policy gets a statement for CloudWatch alarms. */
+  readonly encryptionKey: kms.IKey;
+  /** A topic the construct was given. @default - `config.alarmTopicArn`, else a topic created here */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/**
+ * The topic every alarm notifies (id `AlarmTopic` in `scope` when imported or created): the `alarmTopic` prop, else
+ * `config.alarmTopicArn`, else a topic created here, encrypted with the rotator key, with an e-mail subscription per
+ * `config.alarmEmails` address. Addresses are only subscribed to the topic created here: a topic of your own keeps
+ * the subscriptions you give it.
+ */
+export function resolveAlarmTopic(scope: Construct, props: AlarmTopicProps): sns.ITopic {
+  const { alarmEmails, alarmTopicArn } = props.config;
+  if (props.alarmTopic) {
+    const ignored = [...(alarmTopicArn === undefined ? [] : ['alarmTopicArn']), ...(alarmEmails.length > 0 ? ['alarmEmails'] : [])];
+    if (ignored.length > 0) {
+      throw new ConfigError(
+        'rotator config',
+        ignored.map((path) => ({ path, message: 'has no effect when the construct is given an alarmTopic; remove it, or the alarmTopic prop' })),
+      );
+    }
+    return props.alarmTopic;
+  }
+  if (alarmTopicArn !== undefined) return sns.Topic.fromTopicArn(scope, 'AlarmTopic', alarmTopicArn);
+
+  const topic = new sns.Topic(scope, 'AlarmTopic', {
+    displayName: 'APIC credential rotator alarms',
+    masterKey: props.encryptionKey,
+    enforceSSL: true,
+  });
+  allowCloudWatchAlarmsToPublish(topic, props.encryptionKey);
+  for (const address of alarmEmails) topic.addSubscription(new EmailSubscription(address));
+  return topic;
+}
+
+/**
+ * CloudWatch publishes alarm notifications as `cloudwatch.amazonaws.com`. The topic's policy must allow it
+ * (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger): the topic policy `enforceSSL` makes
+ * the CDK write replaces the default one. An encrypted topic's key policy must let it `kms:GenerateDataKey*` and
+ * `kms:Decrypt` (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+ */
+function allowCloudWatchAlarmsToPublish(topic: sns.Topic, key: kms.IKey): void {
+  const stack = Stack.of(topic);
+  const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowAlarmsOfThisAccount',
+      principals: [cloudWatch],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: {
+        ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) },
+      },
+    }),
+  );
+  const { statementAdded } = key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsToUseEncryptedTopic',
+      principals: [cloudWatch],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+      resources: ['*'],
+    }),
+    true,
+  );
+  if (!statementAdded) {
+    Annotations.of(topic).addWarningV2(
+      'apic-rotator:alarm-topic-key-policy',
+      'The encryption key is imported: let cloudwatch.amazonaws.com use it (kms:Decrypt, kms:GenerateDataKey*) in its key policy, or alarms cannot publish to the alarm topic.',
+    );
+  }
+}
 
 export interface MonitoringProps {
   /** The rotation state machine. */
   readonly stateMachine: sfn.StateMachine;
-  /** Notified when either alarm fires; none when absent. */
-  readonly alarmTopic?: sns.ITopic;
+  /** The restore state machine. */
+  readonly restoreStateMachine: sfn.StateMachine;
+  /** Notified when any alarm fires. */
+  readonly alarmTopic: sns.ITopic;
 }
 
 export interface Monitoring {
   readonly failedExecutionsAlarm: cloudwatch.Alarm;
   readonly failedAppsAlarm: cloudwatch.Alarm;
+  readonly failedRestoresAlarm: cloudwatch.Alarm;
   readonly dashboard: cloudwatch.Dashboard;
 }
 
@@ -32,18 +114,34 @@ const DASHBOARD_METRICS: ReadonlyArray<readonly [name: StepMetric, label: string
 ];
 
 /**
- * The rotator's alarms and dashboard (ids `FailedExecutionsAlarm`, `FailedAppsAlarm` and `Dashboard` in `scope`):
- * an alarm on failed, timed-out or aborted runs, one on any app a run could not finish, and a dashboard of both
+ * The rotator's alarms and dashboard (ids `FailedExecutionsAlarm`, `FailedAppsAlarm`, `FailedRestoresAlarm` and
+ * `Dashboard` in `scope`): an alarm on failed, timed-out or aborted rotation runs, one on any app a run could not
+ * finish, one on failed, timed-out or aborted restores, each notifying `alarmTopic`, and a dashboard of the alarms
  * with the runs and the rotator's counts.
  */
 export function createMonitoring(scope: Construct, props: MonitoringProps): Monitoring {
-  const failedExecutionsAlarm = createFailedExecutionsAlarm(scope, props);
+  const failedExecutionsAlarm = createUnsuccessfulExecutionsAlarm(scope, 'FailedExecutionsAlarm', props.stateMachine, props.alarmTopic, {
+    label: 'Failed, timed-out and aborted rotation runs',
+    description: 'A credential rotation run failed, timed out or was aborted: see the state machine executions.',
+  });
   const failedAppsAlarm = createFailedAppsAlarm(scope, props);
-  const dashboard = createDashboard(scope, props.stateMachine, [failedExecutionsAlarm, failedAppsAlarm]);
-  return { failedExecutionsAlarm, failedAppsAlarm, dashboard };
+  const failedRestoresAlarm = createUnsuccessfulExecutionsAlarm(scope, 'FailedRestoresAlarm', props.restoreStateMachine, props.alarmTopic, {
+    label: 'Failed, timed-out and aborted restores',
+    description:
+      'A credential restore failed, timed out or was aborted: see the restore state machine executions; a restore can be ' +
+      'started again, it skips the credentials already present.',
+  });
+  const dashboard = createDashboard(scope, props.stateMachine, [failedExecutionsAlarm, failedAppsAlarm, failedRestoresAlarm]);
+  return { failedExecutionsAlarm, failedAppsAlarm, failedRestoresAlarm, dashboard };
 }
 
-function createFailedExecutionsAlarm(scope: Construct, { stateMachine, alarmTopic }: MonitoringProps): cloudwatch.Alarm {
+function createUnsuccessfulExecutionsAlarm(
+  scope: Construct,
+  id: string,
+  stateMachine: sfn.StateMachine,
+  alarmTopic: sns.ITopic,
+  text: { label: string; description: string },
+): cloudwatch.Alarm {
   const period = Duration.minutes(5);
   // FILL: a period with, say, one failure and no timeouts would otherwise have no sum at all.
   const unsuccessfulExecutions = new cloudwatch.MathExpression({
@@ -53,16 +151,10 @@ function createFailedExecutionsAlarm(scope: Construct, { stateMachine, alarmTopi
       timedOut: stateMachine.metricTimedOut({ period }),
       aborted: stateMachine.metricAborted({ period }),
     },
-    label: 'Failed, timed-out and aborted rotation runs',
+    label: text.label,
     period,
   });
-  return alarmOnFirstOccurrence(
-    scope,
-    unsuccessfulExecutions,
-    'FailedExecutionsAlarm',
-    'A credential rotation run failed, timed out or was aborted: see the state machine executions.',
-    alarmTopic,
-  );
+  return alarmOnFirstOccurrence(scope, unsuccessfulExecutions, id, text.description, alarmTopic);
 }
 
 function createFailedAppsAlarm(scope: Construct, { alarmTopic }: MonitoringProps): cloudwatch.Alarm {
@@ -83,7 +175,7 @@ function alarmOnFirstOccurrence(
   metric: cloudwatch.Metric | cloudwatch.MathExpression,
   id: string,
   alarmDescription: string,
-  alarmTopic: sns.ITopic | undefined,
+  alarmTopic: sns.ITopic,
 ): cloudwatch.Alarm {
   const alarm = metric.createAlarm(scope, id, {
     alarmDescription,
@@ -92,7 +184,7 @@ function alarmOnFirstOccurrence(
     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
   });
-  if (alarmTopic) alarm.addAlarmAction(new SnsAction(alarmTopic));
+  alarm.addAlarmAction(new SnsAction(alarmTopic));
   return alarm;
 }
 

@@ -17,20 +17,21 @@ export interface PagedMapLoopProps {
     readonly maxConcurrency: number;
     readonly itemProcessor: sfn.IChainable;
   };
-  /**
-   * Who takes in the map's results: the page step, which then runs once more even after the last page (so the map
-   * goes straight back to it), or the state after the loop (so the map goes on to the more-pages check).
-   */
-  readonly resultsTakenBy: 'page-step' | 'done';
-  /** Where the loop goes once the cursor is done. */
+  /** Where the loop goes once it is done. */
   readonly done: sfn.IChainable;
+  /**
+   * When the loop is done, checked once a page step has handed over no items.
+   * @default the cursor is done: `$.cursor.done` is true
+   */
+  readonly doneWhen?: sfn.Condition;
 }
 
 /**
  * The paging loop both workflows share, each page's items handled in a Distributed Map (one child execution per
- * item, so the parent's history grows with the pages, not the items):
+ * item, so the loop's history grows with the pages, not the items). The page step takes in the map's results, so
+ * it runs once more after the last page:
  * ```
- * page step → HasItems? ─yes→ Map (over $.items → $.lastResults) → page step | MorePages?
+ * page step → HasItems? ─yes→ Map (over $.items → $.lastResults) → page step
  *                       └no──→ MorePages? ─more→ page step ; ─done→ done
  * ```
  * Returns the loop from its page step on.
@@ -45,9 +46,9 @@ export function pagedMapLoop(scope: Construct, props: PagedMapLoopProps): sfn.Ch
   });
   forEachItem.itemProcessor(props.map.itemProcessor);
   const morePages = new sfn.Choice(scope, props.morePagesState)
-    .when(sfn.Condition.booleanEquals('$.cursor.done', true), props.done)
+    .when(props.doneWhen ?? sfn.Condition.booleanEquals('$.cursor.done', true), props.done)
     .otherwise(props.pageStep);
-  forEachItem.next(props.resultsTakenBy === 'page-step' ? props.pageStep : morePages);
+  forEachItem.next(props.pageStep);
   const hasItems = new sfn.Choice(scope, props.hasItemsState)
     .when(sfn.Condition.isPresent('$.items[0]'), forEachItem)
     .otherwise(morePages);

@@ -101,7 +101,6 @@ export class RotationWorkflow extends Construct {
         maxConcurrency: maxConcurrentApps,
         itemProcessor: this.appFlow(task),
       },
-      resultsTakenBy: 'page-step',
       done: new sfn.Pass(this, 'SegmentDone', { outputPath: '$.summary' }),
     });
   }

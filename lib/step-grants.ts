@@ -22,18 +22,14 @@ export interface StepGrantTargets {
 }
 
 /**
- * Gives a step's function the run configuration (every step gets it) and each access the step registry names for it
- * (functions/steps.ts), in that order.
+ * Gives a step's function each access the step registry names for it (functions/steps.ts). The config itself is a
+ * file in every function's asset (RotatorFunction), so the environment only carries what is known at deploy.
  */
 export function bindStep(fn: RotatorFunction, access: readonly StepAccess[], targets: StepGrantTargets): void {
-  bindRunConfig(fn, targets);
   for (const name of access) BINDERS[name](fn, targets);
 }
 
 type Binder = (fn: RotatorFunction, targets: StepGrantTargets) => void;
-
-/** Config that only the synth or specific binders need; left out of `ROTATOR_CONFIG` to keep it small. */
-const OUTSIDE_RUN_CONFIG: ReadonlySet<string> = new Set(['consumerAccess', 'apicCaBundle']);
 
 const SECRET_READ_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
 /** Make a staged version current. */
@@ -51,15 +47,9 @@ const SECRET_WRITE_ACTIONS = ['secretsmanager:CreateSecret', 'secretsmanager:Tag
 const KEY_ENCRYPT_ACTIONS = ['kms:GenerateDataKey'];
 
 /**
- * The run configuration, which the function runtime parses on start (everything except consumer access and the CA
- * bundle, which only some steps read).
+ * Call APIC: read the admin secret (that one only, decrypting it with its own key when `adminSecretKeyArn` names one).
+ * The CA bundle comes with the config file.
  */
-const bindRunConfig: Binder = (fn, { config }) => {
-  const runConfig = Object.fromEntries(Object.entries(config).filter(([key]) => !OUTSIDE_RUN_CONFIG.has(key)));
-  fn.addEnvironment('ROTATOR_CONFIG', JSON.stringify(runConfig));
-};
-
-/** Call APIC: read the admin secret (that one only) and trust the configured CA bundle. */
 const grantApicAccess: Binder = (fn, { config }) => {
   fn.addToRolePolicy(
     new iam.PolicyStatement({
@@ -67,8 +57,8 @@ const grantApicAccess: Binder = (fn, { config }) => {
       resources: adminSecretArns(Stack.of(fn), config.adminSecretName),
     }),
   );
+  if (config.adminSecretKeyArn !== undefined) grantKeyUse(fn, config.adminSecretKeyArn, ['kms:Decrypt']);
   fn.addEnvironment('ADMIN_SECRET_ID', config.adminSecretName);
-  if (config.apicCaBundle !== undefined) fn.addEnvironment('APIC_CA_BUNDLE', config.apicCaBundle);
 };
 
 /** Describe and read credential secrets. */
@@ -95,7 +85,6 @@ function grantSecretValueWrites(fn: RotatorFunction, targets: StepGrantTargets, 
   const sharesWithConsumers = Object.keys(consumerAccess).length > 0;
   bindCredentialSecrets(fn, targets, [...actions, ...(sharesWithConsumers ? ['secretsmanager:PutResourcePolicy'] : [])]);
   grantKeyUse(fn, targets.encryptionKey, KEY_ENCRYPT_ACTIONS);
-  if (sharesWithConsumers) fn.addEnvironment('CONSUMER_ACCESS', JSON.stringify(consumerAccess));
 }
 
 /** Queue notices: create a credential secret holding only its placeholder version (the ledger) and tag it. */
@@ -220,11 +209,11 @@ function bindCredentialSecrets(fn: RotatorFunction, targets: StepGrantTargets, a
 }
 
 /** Key use only through the one service that needs it, so the grant cannot be used to decrypt anything else with the key. */
-function grantKeyUse(fn: RotatorFunction, key: kms.IKey, actions: string[], viaService: 'secretsmanager' | 's3' = 'secretsmanager'): void {
+function grantKeyUse(fn: RotatorFunction, key: kms.IKey | string, actions: string[], viaService: 'secretsmanager' | 's3' = 'secretsmanager'): void {
   fn.addToRolePolicy(
     new iam.PolicyStatement({
       actions,
-      resources: [key.keyArn],
+      resources: [typeof key === 'string' ? key : key.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `${viaService}.${Stack.of(fn).region}.amazonaws.com` } },
     }),
   );

@@ -93,7 +93,7 @@ describe('npm run adopt: the seed script left key_new in two consumer orgs, unde
   it('changes nothing in a dry run and says what it would do', () => {
     expect(dryRun.report.dryRun).toBe(true);
     expect(dryRun.report.counts).toEqual({ 'would-adopt': 2, rejected: 1, 'not-found': 1, 'invalid-file': 1 });
-    expect(storedAfterDryRun).toEqual(['apic-rotator/admin']);
+    expect(storedAfterDryRun).toEqual(['apic-rotator-admin']);
   });
 
   it('matches files by client id, stores each verified pair as the current secret of its credential, and reports the rest', () => {

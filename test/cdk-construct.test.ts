@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Stack, type CfnElement } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type { CfnAlarm } from 'aws-cdk-lib/aws-cloudwatch';
@@ -21,7 +22,7 @@ import {
   SECRET_STORE_UNAVAILABLE_ERROR,
 } from '../functions/domain/error-names';
 import { RESTORE_STEPS, STEP_IDS, STEPS, stepsWithAccess, type RestoreStep, type StepId } from '../functions/steps';
-import { CredentialRotator, EnvironmentTooLargeError, type CredentialRotatorProps } from '../lib/credential-rotator';
+import { CredentialRotator, type CredentialRotatorProps } from '../lib/credential-rotator';
 import { RotationStack } from '../lib/rotation-stack';
 import { testApp } from './support/cdk-app';
 
@@ -241,7 +242,7 @@ describe('CredentialRotator with a minimal config', () => {
       'POWERTOOLS_SERVICE_NAME',
       'POWERTOOLS_METRICS_NAMESPACE',
       'NODE_OPTIONS',
-      'ROTATOR_CONFIG',
+      'ROTATOR_CONFIG_FILE',
       'ADMIN_SECRET_ID',
       'SECRET_PREFIX',
       'SECRET_KMS_KEY_ID',
@@ -254,14 +255,15 @@ describe('CredentialRotator with a minimal config', () => {
       const variables = synth.functionProperties(step).Environment.Variables;
       for (const name of Object.keys(variables)) expect(allowed, `${step}: ${name}`).toContain(name);
       expect('ADMIN_SECRET_ID' in variables, step).toBe(APIC_CALLERS.includes(step));
-      expect(JSON.parse(String(variables.ROTATOR_CONFIG)), step).toMatchObject({ ...BASE_CONFIG, policy: { expiryDays: 90 } });
+      expect(variables.ROTATOR_CONFIG_FILE, step).toBe('rotator-config.json');
       expect('NOTIFICATION_SENDER' in variables, step).toBe(NOTICE_SENDERS.includes(step));
       expect(variables.EVENT_BUS_NAME, step).toBe(EVENT_PUBLISHERS.includes(step) ? 'default' : undefined);
       expect(variables.REPORT_BUCKET, step).toEqual(REPORT_WRITERS.includes(step) || LEASE_HOLDERS.includes(step) ? bucketName : undefined);
     }
+    expect(JSON.parse(readFileSync(synth.rotator.configFile, 'utf8'))).toEqual(synth.rotator.config);
     expect(synth.functionProperties('restore-list-page').Environment.Variables.SECRET_PREFIX).toBe('apic-rotator');
     expect(synth.functionProperties('scan-page').Environment.Variables).toMatchObject({
-      ADMIN_SECRET_ID: 'apic-rotator/admin',
+      ADMIN_SECRET_ID: 'apic-rotator-admin',
       POWERTOOLS_SERVICE_NAME: 'apic-credential-rotator',
       POWERTOOLS_METRICS_NAMESPACE: 'ApicCredentialRotator',
     });
@@ -294,7 +296,7 @@ describe('CredentialRotator with a minimal config', () => {
   });
 
   it('lets APIC callers read the admin secret only, and nothing else outside the prefix', () => {
-    const adminArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:apic-rotator/admin-??????';
+    const adminArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:apic-rotator-admin-??????';
     const scanPageSecretStatements = synth.statementsOf('scan-page').filter((s) => actionsOf(s).some((a) => a.startsWith('secretsmanager:')));
     expect(scanPageSecretStatements).toHaveLength(1);
     expect(actionsOf(scanPageSecretStatements[0] as Statement)).toEqual(['secretsmanager:GetSecretValue']);
@@ -337,7 +339,7 @@ describe('CredentialRotator with a minimal config', () => {
     }
   });
 
-  it('creates a rotating key that only the account and CloudWatch Logs (for the rotator log groups) may use', () => {
+  it('creates a rotating key that only the account, CloudWatch Logs (for the rotator log groups) and CloudWatch alarms (for the alarm topic) may use', () => {
     synth.template.hasResourceProperties('AWS::KMS::Key', {
       EnableKeyRotation: true,
       KeyPolicy: {
@@ -347,6 +349,7 @@ describe('CredentialRotator with a minimal config', () => {
             Principal: { Service: 'logs.us-east-1.amazonaws.com' },
             Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': Match.anyValue() } },
           }),
+          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] }),
         ],
       },
     });
@@ -358,13 +361,13 @@ describe('CredentialRotator with a minimal config', () => {
     expect(logGroups).toHaveLength(EVERY_STEP.length + 2);
     for (const logGroup of logGroups) {
       expect(logGroup.Properties).toMatchObject({ KmsKeyId: keyArn, RetentionInDays: 365 });
-      expect(logGroup.Properties.LogGroupName).toMatch(/^\/aws\/vendedlogs\/apic-credential-rotator\//);
+      expect(arnText(logGroup.Properties.LogGroupName)).toMatch(/^\/aws\/vendedlogs\/apic-credential-rotator\//);
     }
   });
 
   it.each([
     ['rotation', 'stateMachine', 'state-machine', 12],
-    ['restore', 'restoreStateMachine', 'restore-state-machine', 6],
+    ['restore', 'restoreStateMachine', 'restore-state-machine', 48],
   ] as const)('logs the %s state machine to its own log group at ERROR without execution data, traced, with its timeout', (_kind, member, logName, hours) => {
     const properties = synth.resourceProperties(synth.rotator[member]);
     expect(properties).toMatchObject({
@@ -375,7 +378,8 @@ describe('CredentialRotator with a minimal config', () => {
     const [destination] = (properties.LoggingConfiguration as { Destinations: Array<{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [string] } } }> })
       .Destinations;
     const logGroup = synth.template.toJSON().Resources[destination?.CloudWatchLogsLogGroup.LogGroupArn['Fn::GetAtt'][0] ?? ''];
-    expect(logGroup?.Properties.LogGroupName).toMatch(new RegExp(`^/aws/vendedlogs/apic-credential-rotator/[^/]+/${logName}$`));
+    // Below the rotator's prefix, the stack instance's id (a token until deployed), then the log's own name.
+    expect(arnText(logGroup?.Properties.LogGroupName)).toMatch(new RegExp(`^/aws/vendedlogs/apic-credential-rotator/[^/]+/<.+>/${logName}$`));
     expect(synth.definition(synth.rotator[member]).TimeoutSeconds).toBe(hours * 3600);
   });
 
@@ -410,8 +414,8 @@ describe('CredentialRotator with a minimal config', () => {
     ]);
     const secretArns = restoreCredential.filter((grant) => grant.action.startsWith('secretsmanager:')).map((grant) => grant.resource);
     expect([...new Set(secretArns)].sort()).toEqual([
+      'arn:aws:secretsmanager:us-east-1:123456789012:secret:apic-rotator-admin-??????',
       'arn:aws:secretsmanager:us-east-1:123456789012:secret:apic-rotator/*',
-      'arn:aws:secretsmanager:us-east-1:123456789012:secret:apic-rotator/admin-??????',
     ]);
   });
 
@@ -548,10 +552,10 @@ describe('CredentialRotator with a minimal config', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
     });
-    expect(synth.alarmProperties('failedAppsAlarm').AlarmActions).toBeUndefined();
+    expect(synth.alarmProperties('failedAppsAlarm').AlarmActions).toEqual([synth.resolve(synth.rotator.alarmTopic.topicArn)]);
   });
 
-  it('draws a dashboard with both alarms, the runs and every rotator count', () => {
+  it('draws a dashboard with every alarm, the runs and every rotator count', () => {
     const [dashboard] = Object.values(synth.template.findResources('AWS::CloudWatch::Dashboard'));
     // The body is JSON text joined with tokens (alarm and state machine ARNs); a bare placeholder keeps it parseable.
     const join = (dashboard?.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
@@ -560,7 +564,7 @@ describe('CredentialRotator with a minimal config', () => {
       widgets: Array<{ properties: { title: string; metrics?: unknown[][]; alarms?: unknown[] } }>;
     };
     const widget = (title: string) => body.widgets.find((w) => w.properties.title === title)?.properties;
-    expect(widget('Rotator alarms')?.alarms).toHaveLength(2);
+    expect(widget('Rotator alarms')?.alarms).toHaveLength(3);
     const runMetrics = (widget('Rotation runs per day')?.metrics ?? []).map((metric) => metric.slice(0, 2));
     expect(runMetrics).toEqual([
       ['AWS/States', 'ExecutionsSucceeded'],
@@ -578,10 +582,10 @@ describe('CredentialRotator with a minimal config', () => {
     );
   });
 
-  it('alarms on any failed, timed-out or aborted execution, without an action when no topic is given', () => {
+  it('alarms on any failed, timed-out or aborted execution, notifying the alarm topic', () => {
     const properties = synth.alarmProperties('failedExecutionsAlarm');
     expect(properties).toMatchObject({ Threshold: 1, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    expect(properties.AlarmActions).toBeUndefined();
+    expect(properties.AlarmActions).toEqual([synth.resolve(synth.rotator.alarmTopic.topicArn)]);
     const metricNames = (properties.Metrics as Array<{ MetricStat?: { Metric: { MetricName: string; Dimensions: unknown } } }>)
       .flatMap((m) => (m.MetricStat ? [m.MetricStat.Metric] : []));
     expect(metricNames.map((m) => m.MetricName).sort()).toEqual(['ExecutionsAborted', 'ExecutionsFailed', 'ExecutionsTimedOut']);
@@ -623,10 +627,12 @@ describe('CredentialRotator with a customised config', () => {
     }
   });
 
-  it('restores secrets in a Distributed Map bounded by maxConcurrentApps, catching failures into SecretFailed', () => {
-    const forEachSecret = synth.definition(synth.rotator.restoreStateMachine).States.ForEachSecret as {
-      ItemProcessor: { States: Record<string, { Catch?: unknown[] }> };
-    };
+  it('restores secrets in a Distributed Map bounded by maxConcurrentApps inside each segment, catching failures into SecretFailed', () => {
+    type MapState = { ItemProcessor: { States: Record<string, { Catch?: unknown[] }> } };
+    const runSegment = synth.definition(synth.rotator.restoreStateMachine).States.RunSegment as unknown as MapState;
+    // Segments follow one another (each goes on from the previous one's cursor).
+    expect(runSegment).toMatchObject({ Type: 'Map', MaxConcurrency: 1, ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } } });
+    const forEachSecret = runSegment.ItemProcessor.States.ForEachSecret as unknown as MapState;
     expect(forEachSecret).toMatchObject({ Type: 'Map', MaxConcurrency: 7, ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } } });
     expect(forEachSecret.ItemProcessor.States.RestoreCredential?.Catch).toEqual([
       expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'SecretFailed' }),
@@ -669,30 +675,28 @@ describe('CredentialRotator with a customised config', () => {
     ]);
   });
 
-  it('lets secret writers share secrets with consumers, passing the access map and CA bundle only where read', () => {
+  it('lets secret writers share secrets with consumers, and puts the access map and CA bundle in the config file, not the environment', () => {
     for (const step of SECRET_VALUE_WRITERS) {
       expect(synth.statementsOf(step).flatMap(actionsOf), step).toContain('secretsmanager:PutResourcePolicy');
-      expect(JSON.parse(String(synth.functionProperties(step).Environment.Variables.CONSUMER_ACCESS))).toEqual({
-        'partner-org': ['arn:aws:iam::210987654321:role/partner-app'],
-      });
     }
     for (const step of EVERY_STEP) {
-      const variables = synth.functionProperties(step).Environment.Variables;
-      expect('APIC_CA_BUNDLE' in variables, step).toBe(APIC_CALLERS.includes(step));
-      expect('CONSUMER_ACCESS' in variables, step).toBe(SECRET_VALUE_WRITERS.includes(step));
+      const environment = JSON.stringify(synth.functionProperties(step).Environment.Variables);
+      expect(environment, step).not.toContain('BEGIN CERTIFICATE');
+      expect(environment, step).not.toContain('partner-app');
     }
-    const runConfig = JSON.parse(String(synth.functionProperties('prepare-run').Environment.Variables.ROTATOR_CONFIG));
-    expect(runConfig).not.toHaveProperty('consumerAccess');
-    expect(runConfig).not.toHaveProperty('apicCaBundle');
+    expect(JSON.parse(readFileSync(synth.rotator.configFile, 'utf8'))).toMatchObject({
+      consumerAccess: { 'partner-org': ['arn:aws:iam::210987654321:role/partner-app'] },
+      apicCaBundle: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
+    });
   });
 
-  it('sends both alarms to the topic when one is given', () => {
+  it('sends every alarm to the topic when one is given', () => {
     const app = testApp();
     const stack = new Stack(app, 'WithTopic', { env: ENV });
     const topic = new sns.Topic(stack, 'Alarms');
     new CredentialRotator(stack, 'Rotator', { config: BASE_CONFIG, alarmTopic: topic });
     const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(2);
+    expect(alarms).toHaveLength(3);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([stack.resolve(topic.topicArn)]);
   });
 
@@ -739,13 +743,6 @@ describe('invalid config', () => {
     const stack = new Stack(testApp(), 'Direct', { env: ENV });
     const config = { ...BASE_CONFIG, maxConcurrentApps: 0 };
     expect(() => new CredentialRotator(stack, 'Rotator', { config })).toThrow(/maxConcurrentApps: /);
-  });
-
-  it('fails the synth when a CA bundle would overflow the Lambda environment', () => {
-    const certificate = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(4200)}\n-----END CERTIFICATE-----\n`;
-    const error = captureError(build({ ...BASE_CONFIG, apicCaBundle: certificate }));
-    expect(error).toBeInstanceOf(EnvironmentTooLargeError);
-    expect((error as Error).message).toMatch(/APIC_CA_BUNDLE/);
   });
 });
 

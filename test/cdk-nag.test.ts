@@ -47,9 +47,9 @@ function violationsIn(outdir: string): Array<{ ruleName: string; constructPaths:
 }
 
 describe('AwsSolutions checks', () => {
-  it('pass for the deployable stack with the acknowledgements the construct carries', () => {
+  it('pass for the deployable stack, with its alarm topic and subscriptions, with the acknowledgements the construct carries', () => {
     const { app } = appWithNag();
-    new RotationStack(app, 'Rotation', { env: ENV, config: CONFIG });
+    new RotationStack(app, 'Rotation', { env: ENV, config: { ...CONFIG, alarmEmails: ['oncall@example.com'], adminSecretKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/0987dcba-09fe-87dc-65ba-ab0987654321' } });
     expect(() => app.synth()).not.toThrow();
   });
 

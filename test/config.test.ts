@@ -37,7 +37,8 @@ describe('parseRotatorConfig: defaults', () => {
   it('fills every documented default from a minimal config', () => {
     expect(parseRotatorConfig(MINIMAL)).toEqual({
       ...MINIMAL,
-      adminSecretName: 'apic-rotator/admin',
+      adminSecretName: 'apic-rotator-admin',
+      alarmEmails: [],
       policy: { expiryDays: 90, deletionDays: 100, warnDays: 14, replacementSuffix: '_new' },
       consumerOrgOverrides: {},
       schedule: { enabled: true, cron: 'cron(0 3 * * ? *)', timeZone: 'UTC' },
@@ -450,5 +451,51 @@ describe('the shipped configs', () => {
   it('cdk.json keeps the schedule off until the operator enables it', () => {
     const { context } = read('cdk.json') as { context: { rotator: unknown } };
     expect(parseRotatorConfig(context.rotator).schedule.enabled).toBe(false);
+  });
+});
+
+describe('parseRotatorConfig: admin secret and alarms', () => {
+  it.each([
+    ['the default prefix', { adminSecretName: 'apic-rotator/admin' }, 'apic-rotator/admin', 'apic-rotator/'],
+    ['a prefix of your own', { secretPrefix: 'team/apic', adminSecretName: 'team/apic/admin' }, 'team/apic/admin', 'team/apic/'],
+    ['a secret ARN', { adminSecretName: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:apic-rotator/ops/admin-AbCdEf' }, 'apic-rotator/ops/admin-AbCdEf', 'apic-rotator/'],
+  ])('rejects an admin secret under the credential prefix (%s), naming both fields', (_case, overrides, name, prefix) => {
+    const message = problemAt(configProblems(overrides), 'adminSecretName');
+    expect(message).toContain(`"${name}" is under secretPrefix ("${prefix}")`);
+    expect(message).toMatch(/move the admin secret outside it .* or change secretPrefix/);
+  });
+
+  it.each([
+    ['a name beside the prefix', { adminSecretName: 'apic-rotator-admin' }],
+    ['the old default name under another prefix', { secretPrefix: 'credentials', adminSecretName: 'apic-rotator/admin' }],
+    ['a name that only starts like the prefix', { adminSecretName: 'apic-rotator2/admin' }],
+  ])('accepts an admin secret outside the credential prefix: %s', (_case, overrides) => {
+    expect(parseRotatorConfig({ ...MINIMAL, ...overrides }).adminSecretName).toBe(overrides.adminSecretName);
+  });
+
+  it('accepts the admin secret key, the alarm addresses and an alarm topic, each validated', () => {
+    const config = parseRotatorConfig({
+      ...MINIMAL,
+      adminSecretKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      alarmEmails: ['oncall@example.com'],
+    });
+    expect(config).toMatchObject({ alarmEmails: ['oncall@example.com'], adminSecretKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' });
+    expect(parseRotatorConfig({ ...MINIMAL, alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:platform-alarms' }).alarmTopicArn).toBe(
+      'arn:aws:sns:eu-west-1:123456789012:platform-alarms',
+    );
+  });
+
+  it.each([
+    ['adminSecretKeyArn', { adminSecretKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/apic-admin' }, /must be a KMS key ARN.*not an alias/],
+    ['alarmTopicArn', { alarmTopicArn: 'arn:aws:sqs:eu-west-1:123456789012:platform-alarms' }, /must be an SNS topic ARN/],
+    ['alarmEmails[1]', { alarmEmails: ['oncall@example.com', 'not-an-address'] }, /must be an e-mail address/],
+    ['alarmEmails', { alarmEmails: 'oncall@example.com' }, /must be a list of e-mail addresses/],
+    [
+      'alarmEmails',
+      { alarmEmails: ['oncall@example.com'], alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:platform-alarms' },
+      /subscribe these addresses to alarmTopicArn yourself, or remove alarmTopicArn/,
+    ],
+  ])('rejects a bad %s', (path, overrides, message) => {
+    expect(problemAt(configProblems(overrides), path)).toMatch(message);
   });
 });

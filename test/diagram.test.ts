@@ -51,7 +51,7 @@ describe('architecture diagram', () => {
 
   it('shows what the functions reach: credential secrets, the admin secret, the bucket, the key, SES and the bus', () => {
     expect(dot).toMatch(/secrets_apic_rotator \[label="Secrets Manager\\ncredential secrets\\napic-rotator\/\*"/);
-    expect(dot).toMatch(/secret_apic_rotator_admin \[label="Secrets Manager\\nadmin secret\\napic-rotator\/admin/);
+    expect(dot).toMatch(/secret_apic_rotator_admin \[label="Secrets Manager\\nadmin secret\\napic-rotator-admin/);
     for (const fn of ['assess_app', 'create_replacement', 'finish_replacement', 'delete_original', 'restore_credential']) {
       expect(dot).toContain(`fn_${fn} -> secrets_apic_rotator;`);
     }

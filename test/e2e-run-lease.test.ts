@@ -219,6 +219,24 @@ describe('run lease', () => {
     expect(leaseObjects(stack)).toEqual([]);
   });
 
+  it('releases the lease of a restore whose segment fails, so the next restore is not skipped', async () => {
+    const stack = await start();
+    const trace: string[] = [];
+    // ListSecretsPage fails inside the segment's child execution: RunSegment fails.
+    decoratePorts((ports) => ({ ...ports, secretListing: { listSecretNames: () => Promise.reject(new Error('listing broke')) } }));
+    const failed = await restore(stack, 'restore-fails', trace);
+    decoratePorts(undefined);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.error).toMatch(/listing broke/);
+    expect(statesOf(trace, 'restore-fails')).toContain('RunSegment');
+    expect(statesOf(trace, 'restore-fails').slice(-3)).toEqual(['ReleaseRestoreLease', 'RestoreFailed?', 'RestoreFailed']);
+    expect(leaseObjects(stack)).toEqual([]);
+    const next = await restore(stack, 'restore-next', trace);
+    expect(next.status).toBe('SUCCEEDED');
+    expect(statesOf(trace, 'restore-next').slice(-1)).toEqual(['RestoreDone']);
+    expect(leaseObjects(stack)).toEqual([]);
+  });
+
   it('takes over an expired lease its holder left behind, leaves a live one alone, and needs none for a dry run', async () => {
     const stack = await start();
     const trace: string[] = [];

@@ -2,12 +2,15 @@
  * Step Functions quotas at 1,000,000 credentials (50,000 consumer orgs, 400,000 apps), computed from the synthesized
  * definition for each of its three executions (the run, one segment of the app listing, one app): history events
  * per execution (quota 25,000) and the largest payload (quota 262,144 bytes), each allowed up to 80 % of its quota.
+ * The same for a restore of 1,000,000 secrets (the restore, one segment of the secret listing, one secret).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRotatorConfig } from '../functions/domain/config';
 import { MAX_PAGES_PER_SCAN, PAYLOAD_BUDGET_BYTES, resultBytesFor } from '../functions/domain/workflow/scan';
 import { MAX_FAILURES_PER_SEGMENT } from '../functions/domain/workflow/summary';
-import { synthesizeDefinition } from '../tools/runner/workflow-runner';
+import { MAX_PAGES_PER_SEGMENT, MAX_SECRETS_PER_PAGE } from '../functions/domain/restore';
+import { STEPS } from '../functions/steps';
+import { synthesizeDefinition, synthesizeRestoreDefinition } from '../tools/runner/workflow-runner';
 import {
   type AslMachine,
   type CatalogShapeForQuotas,
@@ -18,15 +21,19 @@ import {
   type HistoryAssumptions,
   itemsPerScan,
   largestPayloads,
+  largestRestorePayloads,
   largestRunContext,
   largestSummary,
   loopExecutionEvents,
   loopHistory,
   PAYLOAD_QUOTA_BYTES,
   QUOTA_SHARE,
+  type RestoreListingForQuotas,
+  restoreHistories,
   resultOverheads,
   type ScanLimits,
   segmentScans,
+  stateEvents,
   worstActions,
 } from './support/quota-model';
 
@@ -160,5 +167,86 @@ describe('payloads within 80 % of 256 KiB', () => {
   it('the scan charges each item at least what its app result adds beyond it', () => {
     const overheads = resultOverheads(largestRunContext(PAYLOAD_ASSUMPTIONS), MILLION.maxCredentialsPerApp);
     expect(Math.max(...Object.values(overheads)), `bytes beyond the item: ${JSON.stringify(overheads)}`).toBeLessThanOrEqual(resultBytesFor(MILLION.maxCredentialsPerApp));
+  });
+});
+
+describe('restore of 1,000,000 secrets: history events within 80 % of 25,000, payloads within 80 % of 256 KiB', () => {
+  const SECRETS = 1_000_000;
+  /** Every task retried to its limit; a restore has no inline Map. */
+  const RESTORE_ASSUMPTIONS: HistoryAssumptions = { inlineMapIterations: 0, retriesUsed: true };
+  let restore: AslMachine;
+  let fullPage: number;
+  const listing = (secretsPerPage: number): RestoreListingForQuotas => ({ secrets: SECRETS, secretsPerPage, listingState: STEPS['restore-list-page'].state });
+  const historyOf = (execution: string, secretsPerPage: number, machine: AslMachine = restore) => {
+    const history = restoreHistories(machine, listing(secretsPerPage), RESTORE_ASSUMPTIONS)[execution];
+    if (!history) throw new Error(`the restore has no execution started by ${execution}`);
+    return history;
+  };
+
+  beforeAll(() => {
+    restore = synthesizeRestoreDefinition(CONFIG) as unknown as AslMachine;
+    fullPage = Math.min(parseRotatorConfig(CONFIG).pageSize, MAX_SECRETS_PER_PAGE);
+  });
+
+  it('finds three levels of execution: the restore starts one per segment of the listing, a segment one per secret', () => {
+    expect(Object.keys(childExecutions(restore))).toEqual(['RunSegment']);
+    const segment = childExecution(restore, 'RunSegment');
+    expect(Object.keys(childExecutions(segment))).toEqual(['ForEachSecret']);
+    expect(Object.keys(childExecutions(childExecution(segment, 'ForEachSecret')))).toEqual([]);
+  });
+
+  it.each([
+    ['full pages', () => fullPage],
+    ['one secret a page (ListSecrets may return fewer than asked)', () => 1],
+  ])('restore execution, %s: one loop iteration per segment', (_case, perPage) => {
+    const { events, iterations } = historyOf('restore', perPage());
+    expect(events, `${iterations} loop iterations take ${events} events`).toBeLessThanOrEqual(EVENT_LIMIT);
+  });
+
+  it('counts a Distributed Map as six events of its own execution (MapState Entered, Started, Succeeded, Exited; MapRun Started, Succeeded)', () => {
+    const forEachSegment = parent.States.ForEachSegment;
+    if (!forEachSegment) throw new Error('the run has no ForEachSegment');
+    expect(stateEvents(forEachSegment, RESTORE_ASSUMPTIONS)).toBe(6);
+  });
+
+  it('walks the definition: one more state in a segment\'s page loop costs its events on every page of the segment', () => {
+    const runSegment = restore.States.RunSegment;
+    const segment = runSegment?.ItemProcessor;
+    const forEachSecret = segment?.States.ForEachSecret;
+    if (!runSegment || !segment || !forEachSecret) throw new Error('the restore has no RunSegment over ForEachSecret');
+    const withPass: AslMachine = {
+      ...restore,
+      States: {
+        ...restore.States,
+        RunSegment: {
+          ...runSegment,
+          ItemProcessor: {
+            ...segment,
+            States: { ...segment.States, ForEachSecret: { ...forEachSecret, Next: 'Breather' }, Breather: { Type: 'Pass', Next: forEachSecret.Next } },
+          },
+        },
+      },
+    };
+    expect(historyOf('RunSegment', fullPage, withPass).events - historyOf('RunSegment', fullPage).events).toBe(2 * MAX_PAGES_PER_SEGMENT);
+    expect(historyOf('restore', fullPage, withPass).events).toBe(historyOf('restore', fullPage).events);
+  });
+
+  it('segment execution: one loop iteration per page, at most its page budget', () => {
+    const { events, iterations } = historyOf('RunSegment', fullPage);
+    expect(iterations).toBe(MAX_PAGES_PER_SEGMENT);
+    expect(events, `${iterations} pages take ${events} events`).toBeLessThanOrEqual(EVENT_LIMIT);
+  });
+
+  it('secret execution: every task retried to its limit', () => {
+    expect(historyOf('ForEachSecret', fullPage).events).toBeLessThanOrEqual(EVENT_LIMIT);
+  });
+
+  it.each(['restore', 'segment', 'secret'] as const)('every payload between states of the %s execution, at its largest', (level) => {
+    const sizes = largestRestorePayloads({ targets: PAYLOAD_ASSUMPTIONS.targets, filterEntries: PAYLOAD_ASSUMPTIONS.filterEntries })[level];
+    const largest = Math.max(...Object.values(sizes));
+    const over = Object.entries(sizes)
+      .filter(([, bytes]) => bytes > PAYLOAD_LIMIT)
+      .map(([name, bytes]) => `${name}: ${bytes} bytes`);
+    expect(largest, `over ${PAYLOAD_LIMIT} bytes: ${over.join('; ')}`).toBeLessThanOrEqual(PAYLOAD_LIMIT);
   });
 });

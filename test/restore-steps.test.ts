@@ -11,6 +11,7 @@ import {
   MAX_REASON_CHARS,
   RestoreDecisionError,
   decideRestore,
+  listSecretsPage,
   prepareRestore,
   restoreCredential,
   restoreCredentialReported,
@@ -94,7 +95,7 @@ describe('prepareRestore', () => {
       // The targets' run leases, taken by the handler when the restore is not a dry run.
       leaseKeys: ['leases/acme/live.json', 'leases/acme/sand+20box.json'],
     });
-    expect(state.cursor).toEqual({ scopeIndex: 0, done: false });
+    expect(state.segments).toEqual([{ cursor: { scopeIndex: 0, done: false }, summary: expect.objectContaining({ runId: 'restore-1', secretsInScope: 0 }) }]);
     expect(prepare({ dryRun: false }).run.dryRun).toBe(false);
   });
 
@@ -134,7 +135,7 @@ describe('the restore report', () => {
   const empty = prepareRestore(
     parseRotatorConfig({ targets: [{ providerOrg: 'p', catalog: 'c' }], apicBaseUrl: 'https://apic.example.com/api', notificationSender: 'r@example.com' }),
     { input: {}, executionName: 'r' },
-  ).summary;
+  ).segments[0].summary;
   const nameOf = (index: number) => secretNameFor('rot', { providerOrg: 'p', catalog: 'c', consumerOrg: 'o', app: `app${index}`, credential: 'k' });
 
   it('counts every result but lists a bounded number, by name', () => {
@@ -158,6 +159,47 @@ describe('the restore report', () => {
     expect(summary.failures[0]).toEqual({ secretName: nameOf(0), error: 'RestoreError', reason: 'APIC still rejects the stored secret' });
     expect(summary.failures[1]).toEqual({ secretName: nameOf(1), error: 'RestoreError' });
     expect(summary.failuresNotListed).toBe(2);
+  });
+});
+
+describe('listSecretsPage', () => {
+  const config = parseRotatorConfig({ targets: [{ providerOrg: 'p', catalog: 'c' }], apicBaseUrl: 'https://apic.example.com/api', notificationSender: 'r@example.com', secretPrefix: 'rot' });
+  const nameOf = (index: number) => secretNameFor('rot', { providerOrg: 'p', catalog: 'c', consumerOrg: 'o', app: `app${index}`, credential: 'k' });
+  /** Five secrets, two a page; each call is recorded by its token. */
+  const listing = (calls: string[]) => ({
+    listSecretNames: async (_prefix: string, maxResults: number, nextToken?: string) => {
+      calls.push(nextToken ?? 'first');
+      const start = Number(nextToken ?? 0);
+      const end = Math.min(start + maxResults, 5);
+      return { names: Array.from({ length: end - start }, (_, i) => nameOf(start + i)), ...(end < 5 && { nextToken: String(end) }) };
+    },
+  });
+
+  it('lists at most its page budget, then only folds the last results and hands the cursor to the next segment', async () => {
+    const calls: string[] = [];
+    const { run, segments } = prepareRestore(config, { input: {}, executionName: 'restore-1' });
+    let state = { run, ...segments[0], lastResults: [] as RestoreItemResult[], pagesLeft: 2 };
+    const pages: string[][] = [];
+    for (;;) {
+      const page = await listSecretsPage(listing(calls), state, 2);
+      if (page.items.length === 0) {
+        state = { ...page, lastResults: [] };
+        break;
+      }
+      pages.push([...page.items]);
+      state = { ...page, lastResults: page.items.map((secretName) => ({ status: 'done', secretName, outcome: 'would-restore' })) };
+    }
+    expect(pages).toEqual([[nameOf(0), nameOf(1)], [nameOf(2), nameOf(3)]]);
+    expect(calls).toEqual(['first', '2']);
+    expect(state.pagesLeft).toBe(0);
+    expect(state.cursor).toEqual({ scopeIndex: 0, nextToken: '4', done: false });
+    expect(state.summary).toMatchObject({ secretsInScope: 4, outcomes: { 'would-restore': 4 } });
+
+    // The next segment goes on from the cursor with a fresh budget and ends with the listing.
+    const next = await listSecretsPage(listing(calls), { ...state, pagesLeft: 2 }, 2);
+    expect(next.items).toEqual([nameOf(4)]);
+    expect(next.cursor.done).toBe(true);
+    expect(next.pagesLeft).toBe(1);
   });
 });
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RestoreReportEntry, RestoreSummary } from '../functions/domain/restore';
+import { MAX_PAGES_PER_SEGMENT, type RestoreReportEntry, type RestoreSummary } from '../functions/domain/restore';
 import { secretNameFor } from '../functions/domain/secrets';
 import type { InspectedCredential } from '../tools/apic-simulator';
 import { startLocalEnvironment, type LocalEnvironment } from '../tools/runner/local-environment';
@@ -57,6 +57,15 @@ async function storedSecrets(stack: LocalEnvironment): Promise<StoredSecret[]> {
       return { name, consumerOrg, app, credential, ...(value ? { value } : {}) };
     }),
   );
+}
+
+/** The definition with segments of `pages` pages instead of MAX_PAGES_PER_SEGMENT, so a small listing takes several. */
+function withPagesPerSegment(definition: StateMachineDefinition, pages: number): StateMachineDefinition {
+  const copy = structuredClone(definition) as unknown as { States: Record<string, { ItemSelector?: { pagesLeft?: number } }> };
+  const selector = copy.States.RunSegment?.ItemSelector;
+  if (!selector || selector.pagesLeft !== MAX_PAGES_PER_SEGMENT) throw new Error('RunSegment no longer hands each segment MAX_PAGES_PER_SEGMENT pages');
+  selector.pagesLeft = pages;
+  return copy as unknown as StateMachineDefinition;
 }
 
 /** Stores a credential secret as the rotator would, for a credential APIC never had. */
@@ -254,6 +263,22 @@ describe('restoring credentials on a rebuilt APIC from Secrets Manager', () => {
     });
     expect(againMutations).toEqual({});
     expect(allCredentials(stack)).toEqual(restored);
+  });
+
+  it('lists in segments, each going on where the previous one stopped: a page a segment reports what one segment does', async () => {
+    const segmentsOf = async (run: Promise<LocalRunResult<RestoreSummary>>, entered: string[]) => {
+      const result = await run;
+      return { status: result.status, summary: { ...result.summary, runId: undefined }, segments: entered.filter((state) => state === 'RunSegment').length };
+    };
+    const whole: string[] = [];
+    const paged: string[] = [];
+    const oneSegment = await segmentsOf(runner.run({}, { onStateEntered: (state) => whole.push(state) }), whole);
+    const pageEach = await segmentsOf(runner.run({}, { definition: withPagesPerSegment(definition, 1), onStateEntered: (state) => paged.push(state) }), paged);
+    expect(oneSegment.segments).toBe(1);
+    expect(pageEach.segments).toBeGreaterThanOrEqual(Math.ceil(secrets.length / PAGE_SIZE));
+    expect(pageEach.status).toBe('SUCCEEDED');
+    expect(pageEach.summary).toEqual(oneSegment.summary);
+    expect(pageEach.summary.secretsInScope).toBe(secrets.length);
   });
 
   it('restores only the apps or consumer orgs the input names', async () => {

@@ -30,6 +30,10 @@ const SECRET_NAME_CHARS = /^[A-Za-z0-9/_+=.@-]+$/;
 const SUFFIX_CHARS = /^[A-Za-z0-9_.-]*$/;
 const IAM_PRINCIPAL_ARN = /^arn:aws[a-z-]*:(iam::\d{12}:(root|user\/\S+|role\/\S+)|sts::\d{12}:assumed-role\/\S+)$/;
 const SECRETS_MANAGER_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$/;
+/** Outside the default `secretPrefix`, so the steps that read credentials cannot read it. */
+const DEFAULT_ADMIN_SECRET_NAME = 'apic-rotator-admin';
 
 /** A strict object whose unknown-key issue lists the keys allowed at that place. */
 function strictObject<T extends z.ZodRawShape>(shape: T) {
@@ -172,13 +176,21 @@ const rotatorConfigSchema = strictObject({
     .string({ error: () => 'must be PEM text' })
     .refine((pem) => pem.includes('-----BEGIN CERTIFICATE-----'), { error: 'must contain a PEM certificate (-----BEGIN CERTIFICATE-----)' })
     .optional(),
-  /** Secrets Manager name or ARN of the secret holding the APIC admin credentials. @default 'apic-rotator/admin' */
+  /**
+   * Secrets Manager name or ARN of the secret holding the APIC admin credentials; never under `secretPrefix`/.
+   * @default 'apic-rotator-admin'
+   */
   adminSecretName: z
     .string({ error: () => 'must be a Secrets Manager secret name or ARN' })
     .refine((v) => SECRETS_MANAGER_ARN.test(v) || (SECRET_NAME_CHARS.test(v) && v.length <= 512), {
       error: 'must be a Secrets Manager secret name (letters, digits, /_+=.@-) or a secret ARN',
     })
-    .default('apic-rotator/admin'),
+    .default(DEFAULT_ADMIN_SECRET_NAME),
+  /** ARN of the customer-managed KMS key of the admin secret, when it is not encrypted with `aws/secretsmanager`. @default none */
+  adminSecretKeyArn: z
+    .string({ error: () => 'must be a KMS key ARN' })
+    .regex(KMS_KEY_ARN, 'must be a KMS key ARN, e.g. arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (not an alias)')
+    .optional(),
   /** Rotation policy (see each field). @default { expiryDays: 90, deletionDays: 100, warnDays: 14, replacementSuffix: '_new' } */
   policy: policySchema.prefault({}),
   /** Per consumer org changes to the policy, merged over `policy`, or `exempt: true`. @default {} */
@@ -187,6 +199,13 @@ const rotatorConfigSchema = strictObject({
   notificationSender: email('the SES-verified sender of the notices'),
   /** Operator address copied on action-needed notices and sent notices whose consumer org has no owner e-mail. @default none */
   operatorEmail: email('the operator mailbox').optional(),
+  /** Addresses subscribed by e-mail to the alarm topic the stack creates (each confirms once). @default [] */
+  alarmEmails: z.array(email('an alarm recipient'), { error: () => "must be a list of e-mail addresses, e.g. ['platform-oncall@example.com']" }).default([]),
+  /** An existing SNS topic for the alarms, instead of the one the stack creates. @default none */
+  alarmTopicArn: z
+    .string({ error: () => 'must be an SNS topic ARN' })
+    .regex(SNS_TOPIC_ARN, 'must be an SNS topic ARN, e.g. arn:aws:sns:eu-west-1:123456789012:platform-alarms')
+    .optional(),
   /** The scheduled run. @default { enabled: true, cron: 'cron(0 3 * * ? *)', timeZone: 'UTC' } */
   schedule: strictObject({
     /** @default true */
@@ -240,6 +259,13 @@ function configRelationProblems(raw: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const targets = z.array(targetSchema).safeParse(raw.targets);
   if (targets.success) problems.push(...duplicateTargetProblems(targets.data, 'targets'));
+  problems.push(...adminSecretPlacementProblems(raw));
+  if (raw.alarmTopicArn !== undefined && Array.isArray(raw.alarmEmails) && raw.alarmEmails.length > 0) {
+    problems.push({
+      path: 'alarmEmails',
+      message: 'only subscribes to the topic the stack creates; subscribe these addresses to alarmTopicArn yourself, or remove alarmTopicArn',
+    });
+  }
 
   const rawPolicy = raw.policy ?? {};
   const policy = policySchema.safeParse(rawPolicy);
@@ -256,6 +282,27 @@ function configRelationProblems(raw: unknown): ConfigProblem[] {
     problems.push(...policyOrderProblems([...baseLayers, overrideLayer], overrideLayer));
   }
   return problems;
+}
+
+/**
+ * Every step that reads credentials may read any secret under `secretPrefix/`: the admin secret must live elsewhere.
+ * Checked on the values as parsed, defaults included.
+ */
+function adminSecretPlacementProblems(raw: Record<string, unknown>): ConfigProblem[] {
+  const adminSecret = rotatorConfigSchema.shape.adminSecretName.safeParse(raw.adminSecretName);
+  const prefix = rotatorConfigSchema.shape.secretPrefix.safeParse(raw.secretPrefix);
+  if (!adminSecret.success || !prefix.success) return [];
+  // In an ARN the name follows `:secret:`.
+  const name = SECRETS_MANAGER_ARN.test(adminSecret.data) ? adminSecret.data.split(':secret:')[1] ?? '' : adminSecret.data;
+  if (!name.startsWith(`${prefix.data}/`)) return [];
+  return [
+    {
+      path: 'adminSecretName',
+      message:
+        `"${name}" is under secretPrefix ("${prefix.data}/"), where every step that reads credentials could read the APIC admin ` +
+        `password; move the admin secret outside it (e.g. "${prefix.data}-admin") or change secretPrefix`,
+    },
+  ];
 }
 
 function duplicateTargetProblems(targets: readonly CatalogTarget[], path: string): ConfigProblem[] {

@@ -1,12 +1,12 @@
-import { finishRestore, restoreStateSchema } from '../domain/restore';
+import { finishRestoreSchema } from '../domain/restore';
 import { logger } from '../runtime/observability';
 import { stepHandler } from '../runtime/step-handler';
 
+/** The segments folded every result into the summary; it becomes the execution output. */
 export const handler = stepHandler({
   step: 'restore-finish',
-  input: restoreStateSchema.pick({ run: true, summary: true, lastResults: true }),
-  run: (_ports, state) => {
-    const summary = finishRestore(state);
+  input: finishRestoreSchema,
+  run: (_ports, { summary }) => {
     // Names and counts only: the operator's record of what the restore did.
     logger.info('restore finished', { summary });
     return summary;

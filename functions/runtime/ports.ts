@@ -11,7 +11,7 @@ import { SESClient } from '@aws-sdk/client-ses';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import type { InitializeMiddleware, MiddlewareStack } from '@smithy/types';
 import * as z from 'zod';
-import { consumerPolicyResolver, parseConsumerAccess } from '../domain/access';
+import { consumerPolicyResolver } from '../domain/access';
 import {
   ApicClient,
   EventBridgePublisher,
@@ -23,7 +23,7 @@ import {
   SesMailer,
   type AdminCredentials,
 } from '../adapters';
-import { parseRotatorConfig, type RotatorConfig } from '../domain/config';
+import type { RotatorConfig } from '../domain/config';
 import type {
   ApicPort,
   EventPublisherPort,
@@ -35,6 +35,7 @@ import type {
   SecretListingPort,
   SecretStorePort,
 } from '../domain/ports';
+import { readRotatorConfigFile, ROTATOR_CONFIG_FILE_VARIABLE } from './config-file';
 import { tracer } from './observability';
 
 export interface Ports {
@@ -84,12 +85,6 @@ export class EnvironmentError extends Error {
     super(message);
     this.name = 'EnvironmentError';
   }
-}
-
-function requiredEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new EnvironmentError(`environment variable ${name} is not set; deploy with the CredentialRotator construct`);
-  return value;
 }
 
 export function adminCredentialsReader(secrets: SecretsProvider, secretId: string): () => Promise<AdminCredentials> {
@@ -160,14 +155,14 @@ function withLocalWatcher<C extends SecretsManagerClient | SESClient | EventBrid
 }
 
 function buildPorts(): Ports {
-  const config = parseRotatorConfig(JSON.parse(requiredEnv('ROTATOR_CONFIG')));
+  const config = readRotatorConfigFile();
   const allowClockOverride = process.env.ALLOW_CLOCK_OVERRIDE === 'true';
   const secretsManager = tracer.captureAWSv3Client(withLocalWatcher(new SecretsManagerClient({}), allowClockOverride));
   const ses = tracer.captureAWSv3Client(withLocalWatcher(new SESClient({}), allowClockOverride));
   const eventBridge = tracer.captureAWSv3Client(withLocalWatcher(new EventBridgeClient({}), allowClockOverride));
   const apic = new ApicClient({
     baseUrl: config.apicBaseUrl,
-    ...(process.env.APIC_CA_BUNDLE ? { caBundle: process.env.APIC_CA_BUNDLE } : {}),
+    ...(config.apicCaBundle ? { caBundle: config.apicCaBundle } : {}),
     credentials: adminCredentialsReader(new SecretsProvider({ awsSdkV3Client: secretsManager }), process.env.ADMIN_SECRET_ID ?? config.adminSecretName),
     pageSize: config.pageSize,
     ...(allowClockOverride ? { now: () => simulatedNow ?? new Date() } : {}),
@@ -175,7 +170,7 @@ function buildPorts(): Ports {
   const store = new SecretsManagerSecretStore(secretsManager, {
     prefix: config.secretPrefix,
     ...(process.env.SECRET_KMS_KEY_ID ? { kmsKeyId: process.env.SECRET_KMS_KEY_ID } : {}),
-    ...(process.env.CONSUMER_ACCESS ? { resourcePolicyFor: consumerPolicyResolver(parseConsumerAccess(process.env.CONSUMER_ACCESS)) } : {}),
+    ...(Object.keys(config.consumerAccess).length > 0 ? { resourcePolicyFor: consumerPolicyResolver(config.consumerAccess) } : {}),
   });
   const mailer = new SesMailer(ses, config.notificationSender);
   const events = new EventBridgePublisher(eventBridge, { eventBusName: process.env.EVENT_BUS_NAME ?? 'default' });
@@ -202,11 +197,9 @@ function buildPorts(): Ports {
 }
 
 const ENVIRONMENT_KEYS = [
-  'ROTATOR_CONFIG',
-  'APIC_CA_BUNDLE',
+  ROTATOR_CONFIG_FILE_VARIABLE,
   'ADMIN_SECRET_ID',
   'SECRET_KMS_KEY_ID',
-  'CONSUMER_ACCESS',
   'EVENT_BUS_NAME',
   'ALLOW_CLOCK_OVERRIDE',
   'AWS_REGION',

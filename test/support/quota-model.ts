@@ -12,6 +12,10 @@ import { MAX_SEGMENTS, SEGMENT_APPS } from '../../functions/domain/workflow/prep
 import { MAX_FAILURES_PER_SEGMENT, MAX_LISTED_FAILURES, MAX_LISTED_PLANNED, MAX_LISTED_UNDELIVERABLE, emptySummary } from '../../functions/domain/workflow/summary';
 import type { AppFailure, AppResult, RunContext, RunSummary, ScanCursor, WorkItem } from '../../functions/domain/workflow/types';
 import { DAY_MS } from '../../functions/domain/time';
+import { parseRotatorConfig } from '../../functions/domain/config';
+import { MAX_REASON_CHARS, MAX_LISTED_FAILURES as MAX_LISTED_RESTORE_FAILURES, MAX_LISTED_RESULTS, MAX_SECRETS_PER_PAGE, RESTORED_NAME_SUFFIX, RESTORE_OUTCOMES, prepareRestore } from '../../functions/domain/restore';
+import type { RestoreCursor, RestoreItemResult, RestoreReportEntry, RestoreRun, RestoreSummary } from '../../functions/domain/restore';
+import { MAX_SECRET_NAME_LENGTH, parseSecretName, secretNameFor } from '../../functions/domain/secrets';
 
 export const HISTORY_EVENT_QUOTA = 25_000;
 export const PAYLOAD_QUOTA_BYTES = 262_144;
@@ -55,6 +59,7 @@ export interface AslState {
   readonly Choices?: readonly { readonly Next: string }[];
   readonly Catch?: readonly { readonly Next: string }[];
   readonly Retry?: readonly { readonly MaxAttempts?: number }[];
+  readonly ItemSelector?: Record<string, unknown>;
   readonly ItemProcessor?: AslProcessor;
   readonly Iterator?: AslProcessor;
   readonly Branches?: readonly AslProcessor[];
@@ -73,8 +78,13 @@ const TASK_EVENTS = 5;
 const EVENTS_PER_RETRY = 3;
 /** ASL's MaxAttempts when a retrier omits it. */
 const DEFAULT_MAX_ATTEMPTS = 3;
-/** MapStateEntered, MapRunStarted, MapRunSucceeded, MapStateExited: the children have their own histories. */
-const DISTRIBUTED_MAP_EVENTS = 4;
+/**
+ * MapStateEntered, MapStateStarted, MapRunStarted, MapRunSucceeded, MapStateSucceeded, MapStateExited; the children
+ * have their own histories. The HistoryEvent reference lists all six types
+ * (https://docs.aws.amazon.com/step-functions/latest/apireference/API_HistoryEvent.html) and no AWS document we found
+ * says which of them a Distributed Map leaves out, so all six are counted (an inline Map writes the four Map ones).
+ */
+const DISTRIBUTED_MAP_EVENTS = 6;
 /** MapStateEntered, MapStateStarted, MapStateSucceeded, MapStateExited (Parallel: the same four). */
 const INLINE_CONTAINER_EVENTS = 4;
 /** MapIterationStarted, MapIterationSucceeded. */
@@ -246,12 +256,15 @@ export function loopHistory(machine: AslMachine, assumptions: HistoryAssumptions
     if (paths.length === 0) throw new Error(`no path ${what}`);
     return Math.max(...paths.map((p) => p.events));
   };
+  const withMap = worst(cycles, 'through the loop');
+  const cyclesWithoutMap = cycles.filter((p) => !p.runsDistributedMap);
   return {
     loopEntry: entry,
     prefixEvents,
     iterationEvents: {
-      withMap: worst(cycles, 'through the loop'),
-      withoutMap: worst(cycles.filter((p) => !p.runsDistributedMap), 'through the loop without a Distributed Map'),
+      withMap,
+      // A loop whose every iteration runs a Distributed Map is charged for one on every iteration.
+      withoutMap: cyclesWithoutMap.length > 0 ? worst(cyclesWithoutMap, 'through the loop without a Distributed Map') : withMap,
     },
     exitEvents: worst(exits, 'out of the loop'),
   };
@@ -564,4 +577,175 @@ export function largestPayloads(limits: ScanLimits, assumptions: PayloadAssumpti
     keepLarger('app', appPayloads(run, assumptions.maxCredentialsPerApp));
   }
   return sizes;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Restore: the secret listing, its segments and their payloads
+
+export interface RestoreListingForQuotas {
+  readonly secrets: number;
+  /**
+   * Secrets on one page. ListSecrets "might return fewer results than the maximum even when there are more results
+   * available" (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_ListSecrets.html), so 1 is the
+   * worst case; a page holds at most MAX_SECRETS_PER_PAGE.
+   */
+  readonly secretsPerPage: number;
+  /** The task state that lists one page (the registry's restore-list-page). */
+  readonly listingState: string;
+}
+
+export interface ExecutionHistory {
+  readonly events: number;
+  /** Loop iterations counted: pages the execution lists, or segments it runs; 0 without a loop. */
+  readonly iterations: number;
+}
+
+/** The page budget a Distributed Map hands each child (`pagesLeft` in its ItemSelector), if it sets one. */
+export function pageBudgetOf(mapState: AslState): number | undefined {
+  const budget = mapState.ItemSelector?.pagesLeft;
+  return typeof budget === 'number' ? budget : undefined;
+}
+
+function listsPages(machine: AslMachine, listingState: string): boolean {
+  return listingState in machine.States;
+}
+
+/**
+ * Worst-case history of one restore execution. Its loop, if it has one, runs once per page it lists itself (all pages
+ * unless its parent gave it a page budget), or once per segment when it hands the listing to child executions that
+ * each list at most their budget of pages.
+ */
+function restoreExecutionHistory(machine: AslMachine, listing: RestoreListingForQuotas, pageBudget: number | undefined, assumptions: HistoryAssumptions): ExecutionHistory {
+  if (firstLoopEntry(machine) === undefined) return { events: acyclicExecutionEvents(machine, assumptions), iterations: 0 };
+  const pages = Math.ceil(listing.secrets / listing.secretsPerPage);
+  let iterations: number;
+  if (listsPages(machine, listing.listingState)) {
+    iterations = Math.min(pages, pageBudget ?? pages);
+  } else {
+    const listingMaps = Object.entries(childExecutions(machine)).filter(([, child]) => listsPages(child, listing.listingState));
+    const [listingMap, ...others] = listingMaps.map(([name]) => stateAt(machine, name));
+    if (!listingMap || others.length > 0) throw new Error('the model expects one Distributed Map whose children list the secrets');
+    const childBudget = pageBudgetOf(listingMap);
+    iterations = childBudget === undefined ? 1 : Math.ceil(pages / childBudget);
+  }
+  const loop = loopHistory(machine, assumptions);
+  return { events: EXECUTION_EVENTS + loop.prefixEvents + iterations * loop.iterationEvents.withMap + loop.exitEvents, iterations };
+}
+
+/**
+ * The history of every execution level of a restore, by the Distributed Map that starts it ('restore' for the
+ * execution itself). The restore's Distributed Maps are top-level states of their execution.
+ */
+export function restoreHistories(restore: AslMachine, listing: RestoreListingForQuotas, assumptions: HistoryAssumptions): Record<string, ExecutionHistory> {
+  const histories: Record<string, ExecutionHistory> = {};
+  const visit = (label: string, machine: AslMachine, pageBudget: number | undefined) => {
+    histories[label] = restoreExecutionHistory(machine, listing, pageBudget, assumptions);
+    for (const [mapName, child] of Object.entries(childExecutions(machine))) visit(mapName, child, pageBudgetOf(stateAt(machine, mapName)));
+  };
+  visit('restore', restore, undefined);
+  return histories;
+}
+
+export interface RestorePayloadAssumptions {
+  readonly targets: number;
+  /** Apps in the execution input's `apps` filter: each becomes a listing scope per target. */
+  readonly filterEntries: number;
+}
+
+/** The longest secret prefix the config accepts. */
+const LONGEST_SECRET_PREFIX = 'p'.repeat(256);
+/** Step Functions execution names are at most 80 characters. */
+const LONGEST_EXECUTION_NAME = 'r'.repeat(80);
+/** ListSecrets' NextToken is at most 4,096 characters (API_ListSecrets, NextToken length constraints). */
+const LONGEST_NEXT_TOKEN = 't'.repeat(4096);
+
+/** A restore run as PrepareRestore makes it from the longest config and input, with the leases it then holds. */
+export function largestRestoreRun(assumptions: RestorePayloadAssumptions): RestoreRun {
+  const targets = Array.from({ length: assumptions.targets }, (_, i) => ({ providerOrg: `${i}${LONGEST_NAME}`.slice(0, MAX_NAME_CHARS), catalog: LONGEST_NAME }));
+  const config = parseRotatorConfig({
+    targets,
+    apicBaseUrl: 'https://apic.example.com/api/',
+    notificationSender: 'rotation@example.com',
+    secretPrefix: LONGEST_SECRET_PREFIX,
+  });
+  const apps = Array.from({ length: assumptions.filterEntries }, (_, i) => `${LONGEST_NAME}/${`${i}${LONGEST_NAME}`.slice(0, MAX_NAME_CHARS)}`);
+  const { run } = prepareRestore(config, { input: { dryRun: false, ...(apps.length > 0 && { apps }) }, executionName: LONGEST_EXECUTION_NAME });
+  const holderArn = `arn:aws:states:us-east-1:123456789012:execution:${'s'.repeat(80)}:${run.runId}`;
+  return { ...run, lease: { holder: run.runId, holderArn, workflow: 'restore', keys: run.leaseKeys ?? [] } };
+}
+
+/**
+ * The secret whose report entry is the largest: a whole secret name (the shortest prefix) with the credential
+ * name at its longest, so that the name it is restored under when its own is taken is the longest too.
+ */
+function largestRestoredSecret(): { readonly name: string; readonly entry: RestoreReportEntry } {
+  const prefix = 'p';
+  const rest = MAX_SECRET_NAME_LENGTH - prefix.length - 5 - MAX_NAME_CHARS;
+  const part = (i: number) => 'n'.repeat(Math.floor(rest / 4) + (i < rest % 4 ? 1 : 0));
+  const name = secretNameFor(prefix, { providerOrg: part(0), catalog: part(1), consumerOrg: part(2), app: part(3), credential: LONGEST_NAME });
+  const locator = parseSecretName(prefix, name);
+  if (!locator) throw new Error('the largest secret name does not parse back');
+  return { name, entry: { ...locator, outcome: 'would-restore', restoredAs: `${locator.credential}${RESTORED_NAME_SUFFIX}` } };
+}
+
+/** The largest result one secret child hands back: a lasting failure with its reason at the cut, or a restore under another name. */
+export function largestRestoreResults(): RestoreItemResult[] {
+  const { name, entry } = largestRestoredSecret();
+  return [
+    { status: 'failed', secretName: name, error: LONGEST_ERROR_NAME, cause: 'm'.repeat(MAX_REASON_CHARS) },
+    { status: 'done', secretName: name, outcome: 'secret-mismatch', ...(entry.restoredAs && { restoredAs: entry.restoredAs }) },
+  ];
+}
+
+/** A restore summary with every count at its longest and every listed result and failure at its largest. */
+export function largestRestoreSummary(run: RestoreRun): RestoreSummary {
+  const { name, entry } = largestRestoredSecret();
+  const huge = 1e9;
+  return {
+    runId: run.runId,
+    dryRun: run.dryRun,
+    secretsInScope: huge,
+    outcomes: Object.fromEntries(RESTORE_OUTCOMES.map((outcome) => [outcome, huge])) as RestoreSummary['outcomes'],
+    results: Array.from({ length: MAX_LISTED_RESULTS }, () => ({ ...entry, outcome: 'secret-mismatch' })),
+    resultsNotListed: huge,
+    failures: Array.from({ length: MAX_LISTED_RESTORE_FAILURES }, () => ({ secretName: name, error: LONGEST_ERROR_NAME, reason: 'm'.repeat(MAX_REASON_CHARS) })),
+    failuresNotListed: huge,
+  };
+}
+
+export type RestoreExecutionLevel = 'restore' | 'segment' | 'secret';
+
+/** Builds the largest payload of each kind each restore execution passes between its states, and measures it. */
+export function largestRestorePayloads(assumptions: RestorePayloadAssumptions): Record<RestoreExecutionLevel, Record<string, number>> {
+  const run = largestRestoreRun(assumptions);
+  const cursor: RestoreCursor = { scopeIndex: 1e9, nextToken: LONGEST_NEXT_TOKEN, done: false };
+  const summary = largestRestoreSummary(run);
+  const segment = { cursor, summary };
+  const caught = { Error: LONGEST_ERROR_NAME, Cause: lambdaErrorCause() };
+  const items = Array.from({ length: MAX_SECRETS_PER_PAGE }, () => 's'.repeat(MAX_SECRET_NAME_LENGTH));
+  const child = { run, cursor, summary, lastResults: [], pagesLeft: 1e9 };
+  const results = largestRestoreResults();
+  const item = { dryRun: false, secretPrefix: LONGEST_SECRET_PREFIX, secretName: items[0] };
+  return {
+    restore: {
+      'PrepareRestore output (the first segment)': byteSize({ run, segments: [{ cursor: { scopeIndex: 0, done: false }, summary: { ...summary, results: [], failures: [] } }] }),
+      'RunSegment output (the next segment, summary at its largest)': byteSize({ run, segments: [segment] }),
+      'ReleaseRestoreLease input (a failure caught)': byteSize({ run, segments: [segment], error: caught }),
+      'FinishRestore output': byteSize({ run, segments: [segment], summary }),
+      'RestoreDone output (the execution output)': byteSize(summary),
+    },
+    segment: {
+      'child input': byteSize(child),
+      'ListSecretsPage output (a full page)': byteSize({ ...child, items }),
+      ...Object.fromEntries(
+        results.map((result) => [`ForEachSecret output (a full page, every secret ${result.status})`, byteSize({ ...child, items, lastResults: items.map(() => result) })]),
+      ),
+      'SegmentDone output': byteSize(segment),
+    },
+    secret: {
+      'child input': byteSize(item),
+      'SecretFailed input (caught)': byteSize({ ...item, error: caught }),
+      ...Object.fromEntries(results.map((result) => [`result (${result.status})`, byteSize(result)])),
+    },
+  };
 }

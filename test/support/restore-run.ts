@@ -18,11 +18,16 @@ export class RestoreRunner {
     private readonly definition: StateMachineDefinition,
   ) {}
 
-  async run(input: Record<string, unknown>): Promise<LocalRunResult<RestoreSummary>> {
+  /** `options.definition` replaces the runner's own for this run (e.g. with smaller segments). */
+  async run(
+    input: Record<string, unknown>,
+    options: { readonly definition?: StateMachineDefinition; readonly onStateEntered?: (state: string) => void } = {},
+  ): Promise<LocalRunResult<RestoreSummary>> {
     this.runs += 1;
     const label = `restore run ${this.runs}`;
     const result = await runRestoreLocally({
-      definition: this.definition,
+      definition: options.definition ?? this.definition,
+      ...(options.onStateEntered && { onStateEntered: options.onStateEntered }),
       config: this.stack.config,
       endpoints: { secretsManager: this.stack.secretsManager.endpoint, ses: this.stack.ses.endpoint },
       adminSecretId: LOCAL_ADMIN_SECRET_ID,

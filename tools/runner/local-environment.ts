@@ -10,7 +10,7 @@ import { startS3Emulator, type S3Emulator, type S3Snapshot } from '../emulators/
 import { startSesEmulator, type SesEmulator, type SesSnapshot } from '../emulators/ses/emulator';
 import { LOCAL_REPORT_BUCKET, runWorkflowLocally, synthesizeDefinition, type LocalRunOptions, type LocalRunResult } from './workflow-runner';
 
-export const LOCAL_ADMIN_SECRET_ID = 'apic-rotator/admin';
+export const LOCAL_ADMIN_SECRET_ID = 'apic-rotator-admin';
 
 export interface LocalEnvironmentOptions {
   readonly simulator?: SimulatorOptions;

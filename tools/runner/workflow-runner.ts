@@ -6,6 +6,8 @@
 import '../polyfill';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -14,6 +16,7 @@ import type { Context } from 'aws-lambda';
 import { handlerEntry } from '../../lib/lambda-defaults';
 import { RotationStack } from '../../lib/rotation-stack';
 import { parseRotatorConfig } from '../../functions/domain/config';
+import { ROTATOR_CONFIG_FILE_VARIABLE, writeRotatorConfigFile } from '../../functions/runtime/config-file';
 import { observeSdkCalls, partitionPorts, type SdkCall } from '../../functions/runtime/ports';
 import type { RestoreSummary } from '../../functions/domain/restore';
 import type { RunSummary } from '../../functions/domain/workflow/types';
@@ -66,7 +69,7 @@ const synthesized = new Map<string, Definitions>();
 
 /**
  * Synthesizes the stack (without bundling) and returns both state machine definitions. Synthesis takes seconds, so
- * it is done once per config; the APIC URL only reaches the functions' environment, never the definitions.
+ * it is done once per config; the APIC URL only reaches the functions' config file, never the definitions.
  */
 function synthesizeStack(config: unknown): Definitions {
   // A bad config fails here as it would at synth, cached or not.
@@ -143,6 +146,7 @@ export interface LocalRunOptions {
   /** Simulated current time of the run (local runs only). */
   readonly now?: Date;
   readonly executionName?: string;
+  /** PEM trusted for APIC, put into the config file as `apicCaBundle` (which it replaces). */
   readonly caBundle?: string;
   /** Every state's input and output as JSON text, for checks that no secret travels between states. */
   readonly recordPayloads?: (payload: string) => void;
@@ -177,11 +181,6 @@ partitionPorts(() => {
   return current?.onSdkCall ? current.step : undefined;
 });
 
-/** What the construct gives the handlers as `CONSUMER_ACCESS` for this config, if anything. */
-function consumerAccessOf(config: unknown): string | undefined {
-  const access = (config as { consumerAccess?: Record<string, unknown> } | undefined)?.consumerAccess;
-  return access !== undefined && Object.keys(access).length > 0 ? JSON.stringify(access) : undefined;
-}
 
 export interface LocalRunResult<Summary = RunSummary> {
   readonly status: 'SUCCEEDED' | 'FAILED';
@@ -281,6 +280,18 @@ async function withCapturedLogs<T>(onLogLine: (line: string) => void, body: () =
   }
 }
 
+/** Where local runs keep their config files: the same file a deployed function reads from its asset. */
+const LOCAL_CONFIG_DIRECTORY = join(tmpdir(), 'apic-rotator-local-config');
+
+/** Writes the run's config file as the construct does (the handlers validate it); returns its path. */
+function writeLocalConfigFile(options: LocalRunOptions): string {
+  const withCaBundle =
+    options.caBundle !== undefined && typeof options.config === 'object' && options.config !== null
+      ? { ...(options.config as Record<string, unknown>), apicCaBundle: options.caBundle }
+      : options.config;
+  return writeRotatorConfigFile(LOCAL_CONFIG_DIRECTORY, withCaBundle);
+}
+
 /** Runs a rotation definition (from `synthesizeDefinition`). */
 export async function runWorkflowLocally(options: LocalRunOptions): Promise<LocalRunResult> {
   return runDefinitionLocally<RunSummary>(options, await taskHandlers('rotation'));
@@ -314,12 +325,10 @@ export async function runDefinitionLocally<Summary>(options: LocalRunOptions, ta
   // Loopback services take any credentials; real AWS services need the caller's own, from the default chain.
   const reachesAws = options.endpoints.secretsManager === undefined || options.endpoints.ses === undefined;
   const environment = {
-    ROTATOR_CONFIG: JSON.stringify(options.config),
+    [ROTATOR_CONFIG_FILE_VARIABLE]: writeLocalConfigFile(options),
     ADMIN_SECRET_ID: options.adminSecretId,
-    // As the construct sets them: credential secrets name the rotator's key, and writers share with consumers.
+    // As the construct sets it: credential secrets name the rotator's key.
     SECRET_KMS_KEY_ID: LOCAL_ENCRYPTION_KEY_ARN,
-    CONSUMER_ACCESS: consumerAccessOf(options.config),
-    APIC_CA_BUNDLE: options.caBundle,
     ALLOW_CLOCK_OVERRIDE: 'true',
     AWS_REGION: reachesAws ? process.env.AWS_REGION : LOCAL_REGION,
     AWS_ACCESS_KEY_ID: reachesAws ? process.env.AWS_ACCESS_KEY_ID : 'local',

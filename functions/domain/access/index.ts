@@ -3,7 +3,5 @@ export {
   ConsumerAccessError,
   consumerPolicyResolver,
   consumerReadPolicy,
-  consumerSecretNamePrefix,
-  parseConsumerAccess,
 } from './resource-policy';
 export type { ConsumerAccess, ConsumerReadPolicyInput } from './resource-policy';

@@ -1,12 +1,11 @@
 /**
  * Who may read a credential secret besides the rotator: the consumer org's own AWS principals, as configured in
- * `consumerAccess`. The secret's resource policy grants the read; the key policy (see the construct) limits the
- * decrypt to that org's secrets, so a principal listed for one org cannot read another org's secret.
+ * `consumerAccess`. The secret's resource policy is what keeps the orgs apart: it names only that org's principals,
+ * so a principal listed for one org cannot read another org's secret. The key policy (see the construct) lets every
+ * consumer principal decrypt through Secrets Manager under the credential prefix, which only helps a principal whose
+ * GetSecretValue the secret's own policy already allows.
  */
-import * as z from 'zod';
-import type { CatalogTarget } from '../model';
 import type { CredentialSecretLocator } from '../ports';
-import { encodeSegment } from '../secrets/naming';
 
 /** Consumer org name (as in APIC) to the IAM principal ARNs allowed to read that org's credential secrets. */
 export type ConsumerAccess = Readonly<Record<string, readonly string[]>>;
@@ -62,35 +61,10 @@ export function consumerReadPolicy({ principals, secretArn }: ConsumerReadPolicy
   });
 }
 
-const consumerAccessSchema = z.record(z.string().min(1), z.array(z.string().min(1)));
-
-/** Parses the `CONSUMER_ACCESS` environment value the construct sets (the config's `consumerAccess`). */
-export function parseConsumerAccess(json: string): ConsumerAccess {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch (error) {
-    throw new ConsumerAccessError('CONSUMER_ACCESS must be JSON: an object of consumer org name to principal ARNs', { cause: error });
-  }
-  const parsed = consumerAccessSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConsumerAccessError('CONSUMER_ACCESS must map each consumer org name to a list of principal ARNs', { cause: parsed.error });
-  }
-  return parsed.data;
-}
-
 /** The resource policy for a credential secret: its consumer org's principals, or none when the org has no entry. */
 export function consumerPolicyResolver(access: ConsumerAccess): (locator: CredentialSecretLocator) => string | undefined {
   return (locator) => {
     const principals = Object.hasOwn(access, locator.consumerOrg) ? access[locator.consumerOrg] : undefined;
     return principals && principals.length > 0 ? consumerReadPolicy({ principals }) : undefined;
   };
-}
-
-/**
- * The secret-name prefix under which every credential secret of one consumer org in one catalog lives, encoded
- * exactly as the secret store names secrets (so it is also the start of each secret's ARN resource name).
- */
-export function consumerSecretNamePrefix(secretPrefix: string, target: CatalogTarget, consumerOrg: string): string {
-  return [secretPrefix, encodeSegment(target.providerOrg), encodeSegment(target.catalog), encodeSegment(consumerOrg), ''].join('/');
 }

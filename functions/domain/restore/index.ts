@@ -1,8 +1,7 @@
 export { RESTORED_NAME_SUFFIX, RestoreDecisionError, decideRestore, holderOf, type RestoreDecision, type RestoreFacts } from './decide';
-export { finishRestore } from './finish';
 export { emptyRestoreSummary, prepareRestore, type RestoreInput } from './input';
-export { MAX_SECRETS_PER_PAGE, listSecretsPage } from './listing';
+export { MAX_PAGES_PER_SEGMENT, MAX_SECRETS_PER_PAGE, listSecretsPage } from './listing';
 export { RestoreError, restoreCredential, restoreCredentialReported, type RestoreDeps } from './restore-credential';
-export { prepareRestoreSchema, restoreItemSchema, restoreStateSchema } from './schemas';
+export { finishRestoreSchema, prepareRestoreSchema, restoreItemSchema, restoreStateSchema } from './schemas';
 export { MAX_LISTED_FAILURES, MAX_LISTED_RESULTS, MAX_REASON_CHARS, tallyRestoreResults } from './summary';
 export * from './types';

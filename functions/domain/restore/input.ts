@@ -7,7 +7,7 @@ import * as z from 'zod';
 import { ConfigError, type ConfigProblem, type RotatorConfig } from '../config';
 import type { CatalogTarget } from '../model';
 import { encodeSegment } from '../secrets/naming';
-import { RESTORE_OUTCOMES, type PrepareRestoreEvent, type RestoreRun, type RestoreState, type RestoreSummary } from './types';
+import { RESTORE_OUTCOMES, type PrepareRestoreEvent, type PreparedRestore, type RestoreRun, type RestoreSummary } from './types';
 
 const INPUT_KEYS = ['dryRun', 'targets', 'consumerOrgs', 'apps'] as const;
 
@@ -90,7 +90,7 @@ export function emptyRestoreSummary(run: RestoreRun): RestoreSummary {
 }
 
 /** The PrepareRestore step: validates the input against the config and fixes the run's scope. */
-export function prepareRestore(config: RotatorConfig, event: PrepareRestoreEvent): RestoreState {
+export function prepareRestore(config: RotatorConfig, event: PrepareRestoreEvent): PreparedRestore {
   const parsed = restoreInputSchema.safeParse(event.input ?? {});
   if (!parsed.success) throw new ConfigError('restore input', problemsOf(parsed.error));
   const input = parsed.data;
@@ -117,5 +117,5 @@ export function prepareRestore(config: RotatorConfig, event: PrepareRestoreEvent
     scopes: scopesOf(config.secretPrefix, targets, consumerOrgs, apps),
     leaseKeys: leaseKeys(targets),
   };
-  return { run, cursor: { scopeIndex: 0, done: run.scopes.length === 0 }, summary: emptyRestoreSummary(run), lastResults: [] };
+  return { run, segments: [{ cursor: { scopeIndex: 0, done: run.scopes.length === 0 }, summary: emptyRestoreSummary(run) }] };
 }

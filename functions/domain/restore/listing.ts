@@ -12,6 +12,12 @@ import type { RestoreCursor, RestorePageOutput, RestoreState } from './types';
  * below Step Functions' 256 KiB payload quota.
  */
 export const MAX_SECRETS_PER_PAGE = 50;
+/**
+ * Pages one segment lists before it hands its cursor to the next segment. Each page costs the segment's execution a
+ * loop iteration of history, so this bounds that history whatever the number of secrets; test/quota.test.ts checks
+ * it against the 25,000-event quota from the synthesized definition.
+ */
+export const MAX_PAGES_PER_SEGMENT = 500;
 /** ListSecrets may answer empty pages with a token; a few are skipped here rather than each costing a loop. */
 const MAX_LIST_CALLS = 10;
 
@@ -21,12 +27,17 @@ function advance(cursor: RestoreCursor, scopes: number, nextToken: string | unde
   return { scopeIndex, done: scopeIndex >= scopes };
 }
 
+/**
+ * Folds the previous page's results into the summary, then lists the next page unless the listing or the segment's
+ * page budget is done (so the last call of a segment only folds).
+ */
 export async function listSecretsPage(listing: SecretListingPort, state: RestoreState, pageSize: number): Promise<RestorePageOutput> {
   const { run } = state;
   let summary = tallyRestoreResults(state.summary, run, state.lastResults);
   let cursor = state.cursor;
   const items: string[] = [];
-  for (let calls = 0; items.length === 0 && !cursor.done && calls < MAX_LIST_CALLS; calls += 1) {
+  const lists = state.pagesLeft > 0 && !cursor.done;
+  for (let calls = 0; lists && items.length === 0 && !cursor.done && calls < MAX_LIST_CALLS; calls += 1) {
     const scope = run.scopes[cursor.scopeIndex];
     if (scope === undefined) break;
     const page = await listing.listSecretNames(scope, Math.min(pageSize, MAX_SECRETS_PER_PAGE), cursor.nextToken);
@@ -37,5 +48,5 @@ export async function listSecretsPage(listing: SecretListingPort, state: Restore
     cursor = advance(cursor, run.scopes.length, page.nextToken);
   }
   summary = { ...summary, secretsInScope: summary.secretsInScope + items.length };
-  return { run, cursor, summary, lastResults: [], items };
+  return { run, cursor, summary, lastResults: [], pagesLeft: lists ? state.pagesLeft - 1 : state.pagesLeft, items };
 }

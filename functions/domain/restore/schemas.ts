@@ -79,13 +79,21 @@ export const restoreSummarySchema = z.object({
 
 export const prepareRestoreSchema = z.object({ input: z.unknown(), executionName: name, executionArn: name.optional() });
 
+/** What one segment of the listing hands to the next: where the listing goes on, and the summary so far. */
+export const restoreSegmentSchema = z.object({ cursor: restoreCursorSchema, summary: restoreSummarySchema });
+
+/** The state of a segment's child execution, from one page to the next. */
 export const restoreStateSchema = z.object({
   run: restoreRunSchema,
   cursor: restoreCursorSchema,
   summary: restoreSummarySchema,
   /** The previous page's per-secret results, folded into the summary by the next step. */
   lastResults: z.array(restoreItemResultSchema),
+  /** Pages the segment may still list; at 0 it ends and hands its cursor on (this bounds its history). */
+  pagesLeft: count,
 });
+
+export const finishRestoreSchema = z.object({ run: restoreRunSchema, summary: restoreSummarySchema });
 
 /** One child of the per-page Map: the secret to restore from. */
 export const restoreItemSchema = z.object({ dryRun: z.boolean(), secretPrefix: name, secretName: name });

@@ -5,6 +5,7 @@
  */
 import type { Payload } from '../payload';
 import type {
+  finishRestoreSchema,
   prepareRestoreSchema,
   restoreCursorSchema,
   restoreFailureSchema,
@@ -12,6 +13,7 @@ import type {
   restoreItemSchema,
   restoreReportEntrySchema,
   restoreRunSchema,
+  restoreSegmentSchema,
   restoreStateSchema,
   restoreSummarySchema,
 } from './schemas';
@@ -37,7 +39,18 @@ export type RestoreItemResult = Payload<typeof restoreItemResultSchema>;
 export type RestoreReportEntry = Payload<typeof restoreReportEntrySchema>;
 export type RestoreFailure = Payload<typeof restoreFailureSchema>;
 export type RestoreSummary = Payload<typeof restoreSummarySchema>;
+export type RestoreSegment = Payload<typeof restoreSegmentSchema>;
 export type RestoreState = Payload<typeof restoreStateSchema>;
+export type FinishRestoreEvent = Payload<typeof finishRestoreSchema>;
+
+/**
+ * The restore execution's own state. Secrets Manager's pages follow one another by NextToken, so segments run one
+ * after the other: the next one waits here alone, in the list a Distributed Map takes.
+ */
+export interface PreparedRestore {
+  readonly run: RestoreRun;
+  readonly segments: readonly [RestoreSegment];
+}
 
 export type RestorePageOutput = RestoreState & {
   /** Names of the secrets on this page that are in scope. */
