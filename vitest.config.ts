@@ -19,6 +19,7 @@ const E2E = [
   'test/e2e-emergency.test.ts',
   'test/e2e-logs.test.ts',
   'test/e2e-config-file.test.ts',
+  'test/iam-by-use.test.ts',
 ];
 /** Crash at every step boundary of a reference timeline. */
 const CRASH = ['test/crash*.test.ts'];
