@@ -63,4 +63,11 @@ export const GRANTS_WITHOUT_LOCAL_CALLS: readonly GrantWithoutLocalCall[] = [
     steps: ['restore-credential'],
     why: 'Granted with the value reads (credential-reads); restore-credential reads values only. It returns metadata, never a value.',
   },
+  {
+    action: 's3:AbortMultipartUpload',
+    steps: ['build-report'],
+    why:
+      'Gives back the parts of a report upload when the build fails half way (functions/domain/report/upload.ts); the ' +
+      'local runs build every report to the end, test/report-streaming.test.ts covers the abort.',
+  },
 ];
