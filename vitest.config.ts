@@ -21,6 +21,7 @@ const E2E = [
   'test/finish-run-scale.test.ts',
   'test/e2e-deadline.test.ts',
   'test/e2e-config-file.test.ts',
+  'test/iam-by-use.test.ts',
 ];
 /** Crash at every step boundary of a reference timeline. */
 const CRASH = ['test/crash*.test.ts'];

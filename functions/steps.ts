@@ -18,8 +18,12 @@ export type StepAccess =
   | 'apic'
   /** Describe and read credential secrets. */
   | 'credential-reads'
-  /** Stage and promote credential secrets (and share them with consumers when `consumerAccess` is set). */
+  /** Create, stage and promote credential secrets (and share them with consumers when `consumerAccess` is set). */
   | 'credential-writes'
+  /** Stage a new value on an existing credential secret and promote it (shared with consumers like a created one). */
+  | 'credential-repairs'
+  /** Read credential secrets and promote a staged version. */
+  | 'credential-promotion'
   /** Queue notices in the secrets' tags, creating a secret (with its placeholder version) where there is none yet. */
   | 'notice-ledger'
   /** Find queued notices, send the digests from the configured sender, mark them sent. */
@@ -32,8 +36,12 @@ export type StepAccess =
   | 'report-build'
   /** List credential secrets by name and tags (never values). */
   | 'secret-listing'
-  /** Acquire, renew and release the run lease objects (under `leases/`) and ask whether their holder still runs. */
-  | 'run-lease';
+  /** Take the run lease objects (under `leases/`), asking whether a holder still runs, and give back a partial take. */
+  | 'run-lease'
+  /** Renew the run lease objects the run holds. */
+  | 'run-lease-renewal'
+  /** Release the run lease objects the run holds. */
+  | 'run-lease-release';
 
 export interface StepSpec {
   /** The task state that invokes the step; handlers also name themselves by it in logs and errors. */
@@ -57,6 +65,11 @@ export interface StepSpec {
 const SHORT = { timeoutSeconds: 60, memoryMb: 512 } as const;
 /** Steps that page through whole catalogs, send every digest of a run or assemble its report. */
 const LONG = { timeoutSeconds: 300, memoryMb: 512 } as const;
+/**
+ * The report build streams at bounded memory (about 310 MB at 1,000,000 rows) but needs about 40 s of CPU there,
+ * and 512 MB buys a third of a vCPU: Lambda's longest timeout leaves room for S3's latency on top.
+ */
+const REPORT = { timeoutSeconds: 900, memoryMb: 512 } as const;
 
 export const STEPS = {
   'prepare-run': {
@@ -73,7 +86,7 @@ export const STEPS = {
     workflow: 'rotation',
     handler: 'scan-page',
     // Renews the run lease on every page.
-    access: ['apic', 'report-parts', 'run-lease'],
+    access: ['apic', 'report-parts', 'run-lease-renewal'],
     ...LONG,
     metrics: ['AppsNeedingAttention'],
   },
@@ -98,7 +111,7 @@ export const STEPS = {
     state: 'FinishReplacement',
     workflow: 'rotation',
     handler: 'finish-replacement',
-    access: ['apic', 'credential-writes', 'rotation-events'],
+    access: ['apic', 'credential-promotion', 'rotation-events'],
     ...SHORT,
     metrics: ['ReplacementsFinished'],
     action: true,
@@ -107,7 +120,7 @@ export const STEPS = {
     state: 'RepairReplacement',
     workflow: 'rotation',
     handler: 'repair-replacement',
-    access: ['apic', 'credential-writes', 'rotation-events'],
+    access: ['apic', 'credential-repairs', 'rotation-events'],
     ...SHORT,
     metrics: ['ReplacementsRepaired'],
     action: true,
@@ -153,14 +166,14 @@ export const STEPS = {
     workflow: 'rotation',
     handler: 'build-report',
     access: ['apic', 'report-build'],
-    ...LONG,
+    ...REPORT,
     metrics: ['ReportRows'],
   },
   'release-lease': {
     state: 'ReleaseLease',
     workflow: 'rotation',
     handler: 'release-lease',
-    access: ['run-lease'],
+    access: ['run-lease-release'],
     ...SHORT,
     metrics: ['LeasesReleased'],
   },
@@ -176,7 +189,7 @@ export const STEPS = {
     state: 'ListSecretsPage',
     workflow: 'restore',
     handler: 'restore-list-page',
-    access: ['secret-listing', 'run-lease'],
+    access: ['secret-listing', 'run-lease-renewal'],
     ...LONG,
     metrics: ['RestoreSecretsListed'],
   },
@@ -211,7 +224,7 @@ export const STEPS = {
     state: 'ReleaseRestoreLease',
     workflow: 'restore',
     handler: 'restore-release-lease',
-    access: ['run-lease'],
+    access: ['run-lease-release'],
     ...SHORT,
     metrics: ['LeasesReleased'],
   },

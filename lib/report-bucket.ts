@@ -4,6 +4,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { REPORT_PREFIX } from '../functions/domain/report/keys';
 
+/** Days after which an unfinished multipart upload of a report is aborted: a retried BuildReport starts a new one. */
+const INCOMPLETE_UPLOAD_DAYS = 1;
+
 export interface ReportBucketProps {
   readonly encryptionKey: kms.IKey;
   /** Reports and the bucket's access logs expire after this many days. */
@@ -12,7 +15,8 @@ export interface ReportBucketProps {
 
 /**
  * The bucket of the run reports (ids `Reports` and `ReportAccessLogs` in `scope`): private, encrypted with the
- * rotator's key, TLS only, expiring after `retentionDays`, with its access logs in a bucket of their own.
+ * rotator's key, TLS only, expiring after `retentionDays` (unfinished multipart uploads after a day), with its access
+ * logs in a bucket of their own.
  */
 export function createReportBucket(scope: Construct, props: ReportBucketProps): s3.Bucket {
   const expiration = Duration.days(props.retentionDays);
@@ -31,6 +35,7 @@ export function createReportBucket(scope: Construct, props: ReportBucketProps): 
     enforceSSL: true,
     serverAccessLogsBucket: accessLogs,
     serverAccessLogsPrefix: 'reports/',
-    lifecycleRules: [{ prefix: REPORT_PREFIX, expiration }],
+    // BuildReport aborts its multipart uploads when it fails; one cut short by a timeout or a crash is aborted here.
+    lifecycleRules: [{ prefix: REPORT_PREFIX, expiration, abortIncompleteMultipartUploadAfter: Duration.days(INCOMPLETE_UPLOAD_DAYS) }],
   });
 }

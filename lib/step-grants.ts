@@ -32,14 +32,19 @@ export function bindStep(fn: RotatorFunction, access: readonly StepAccess[], tar
 type Binder = (fn: RotatorFunction, targets: StepGrantTargets) => void;
 
 const SECRET_READ_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
-const SECRET_WRITE_ACTIONS = [
-  'secretsmanager:CreateSecret',
-  'secretsmanager:PutSecretValue',
-  'secretsmanager:UpdateSecretVersionStage',
-  'secretsmanager:TagResource',
-];
-const NOTICE_LEDGER_ACTIONS = ['secretsmanager:DescribeSecret', 'secretsmanager:TagResource', 'secretsmanager:UntagResource'];
-const KEY_ENCRYPT_ACTIONS = ['kms:Encrypt', 'kms:GenerateDataKey'];
+/** Make a staged version current. */
+const SECRET_PROMOTE_ACTIONS = ['secretsmanager:UpdateSecretVersionStage'];
+/** Stage a new value on an existing secret and promote it. */
+const SECRET_RESTAGE_ACTIONS = ['secretsmanager:PutSecretValue', ...SECRET_PROMOTE_ACTIONS];
+/** Create the secret too; CreateSecret with tags needs TagResource as well (API_CreateSecret, "Required permissions"). */
+const SECRET_WRITE_ACTIONS = ['secretsmanager:CreateSecret', 'secretsmanager:TagResource', ...SECRET_RESTAGE_ACTIONS];
+/**
+ * Writing a secret value under a customer managed key: "To use the KMS key for a secret on your behalf, the user must
+ * have the following permissions … kms:GenerateDataKey, kms:Decrypt"
+ * (https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-authz).
+ * kms:Encrypt is only for re-encrypting versions under a new key, which the rotator never asks for.
+ */
+const KEY_ENCRYPT_ACTIONS = ['kms:GenerateDataKey'];
 
 /**
  * Call APIC: read the admin secret (that one only, decrypting it with its own key when `adminSecretKeyArn` names one).
@@ -62,29 +67,40 @@ const grantCredentialSecretReads: Binder = (fn, targets) => {
   grantKeyUse(fn, targets.encryptionKey, ['kms:Decrypt']);
 };
 
-/** Stage and promote credential secrets (and share them with consumers when `consumerAccess` is set). */
-const grantCredentialSecretWrites: Binder = (fn, targets) => {
+/** Create, stage and promote credential secrets (and share them with consumers when `consumerAccess` is set). */
+const grantCredentialSecretWrites: Binder = (fn, targets) => grantSecretValueWrites(fn, targets, SECRET_WRITE_ACTIONS);
+
+/** Stage a new value on an existing credential secret and promote it (shared with consumers like a created one). */
+const grantCredentialSecretRepairs: Binder = (fn, targets) => grantSecretValueWrites(fn, targets, SECRET_RESTAGE_ACTIONS);
+
+/** Promote a staged credential secret version: no value is written. */
+const grantCredentialSecretPromotion: Binder = (fn, targets) => {
+  grantCredentialSecretReads(fn, targets);
+  bindCredentialSecrets(fn, targets, SECRET_PROMOTE_ACTIONS);
+};
+
+function grantSecretValueWrites(fn: RotatorFunction, targets: StepGrantTargets, actions: readonly string[]): void {
   grantCredentialSecretReads(fn, targets);
   const { consumerAccess } = targets.config;
   const sharesWithConsumers = Object.keys(consumerAccess).length > 0;
-  bindCredentialSecrets(fn, targets, [...SECRET_WRITE_ACTIONS, ...(sharesWithConsumers ? ['secretsmanager:PutResourcePolicy'] : [])]);
+  bindCredentialSecrets(fn, targets, [...actions, ...(sharesWithConsumers ? ['secretsmanager:PutResourcePolicy'] : [])]);
   grantKeyUse(fn, targets.encryptionKey, KEY_ENCRYPT_ACTIONS);
-};
+}
 
 /** Queue notices: create a credential secret holding only its placeholder version (the ledger) and tag it. */
 const grantNoticeLedger: Binder = (fn, targets) => {
-  bindCredentialSecrets(fn, targets, ['secretsmanager:CreateSecret', ...NOTICE_LEDGER_ACTIONS]);
+  bindCredentialSecrets(fn, targets, ['secretsmanager:CreateSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:TagResource']);
   grantKeyUse(fn, targets.encryptionKey, [...KEY_ENCRYPT_ACTIONS, 'kms:Decrypt']);
 };
 
 /** Find secrets with queued notices, send the digests from the configured sender and mark them sent. */
 const grantNoticeDelivery: Binder = (fn, targets) => {
   const sender = targets.config.notificationSender;
-  bindCredentialSecrets(fn, targets, NOTICE_LEDGER_ACTIONS);
+  bindCredentialSecrets(fn, targets, ['secretsmanager:DescribeSecret', 'secretsmanager:TagResource', 'secretsmanager:UntagResource']);
   grantCredentialSecretListing(fn, targets);
   fn.addToRolePolicy(
     new iam.PolicyStatement({
-      actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+      actions: ['ses:SendEmail'],
       resources: [Stack.of(fn).formatArn({ service: 'ses', resource: 'identity', resourceName: '*' })],
       conditions: { StringEquals: { 'ses:FromAddress': sender } },
     }),
@@ -99,11 +115,17 @@ const grantReportWrites: Binder = (fn, { reportBucket, encryptionKey }) => {
   fn.addEnvironment('REPORT_BUCKET', reportBucket.bucketName);
 };
 
-/** List and read a run's report parts and write the assembled report. */
+/**
+ * List and read a run's report parts and write the assembled report. Its large files go up as multipart uploads:
+ * s3:PutObject covers CreateMultipartUpload, UploadPart and CompleteMultipartUpload; a failed build aborts its uploads
+ * (s3:AbortMultipartUpload), and SSE-KMS parts need kms:Decrypt as well as kms:GenerateDataKey.
+ */
 const grantReportBuild: Binder = (fn, targets) => {
   const { reportBucket } = targets;
   grantReportWrites(fn, targets);
-  fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [reportBucket.arnForObjects(`${REPORT_PREFIX}*`)] }));
+  fn.addToRolePolicy(
+    new iam.PolicyStatement({ actions: ['s3:GetObject', 's3:AbortMultipartUpload'], resources: [reportBucket.arnForObjects(`${REPORT_PREFIX}*`)] }),
+  );
   fn.addToRolePolicy(
     new iam.PolicyStatement({
       actions: ['s3:ListBucket'],
@@ -128,19 +150,30 @@ const grantRotationEvents: Binder = (fn, { eventBus }) => {
 };
 
 /**
- * Acquire, renew and release the run lease objects: conditional PutObject, GetObject and conditional DeleteObject on
- * `leases/` only (a conditional delete with an ETag needs s3:GetObject too), ListBucket on that prefix so a missing
- * lease reads as 404 rather than 403, the bucket key through S3, and DescribeExecution on the executions of the
- * rotator's own state machines, to tell whether a lease's holder still runs.
+ * Take the run lease: create it (conditional PutObject), read a held one (GetObject), take it over when its holder is
+ * gone (conditional PutObject, after DescribeExecution on the executions of the rotator's own state machines) and
+ * give back the ones taken so far when a later one is held (conditional DeleteObject). ListBucket on `leases/` so a
+ * missing lease reads as 404 rather than 403, and the bucket key through S3.
  */
-const grantRunLease: Binder = (fn, { reportBucket, encryptionKey, stateMachineNames }) => {
-  const stack = Stack.of(fn);
+const grantRunLease: Binder = (fn, targets) => {
+  bindLeaseObjects(fn, targets, ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'], ['kms:GenerateDataKey', 'kms:Decrypt']);
   fn.addToRolePolicy(
     new iam.PolicyStatement({
-      actions: ['s3:PutObject', 's3:GetObject', 's3:DeleteObject'],
-      resources: [reportBucket.arnForObjects(`${LEASE_PREFIX}*`)],
+      actions: ['states:DescribeExecution'],
+      // One execution ARN pattern per state machine: `execution:<name>:<execution name>`, any execution of ours.
+      resources: targets.stateMachineNames.map((name) => executionArnPattern(Stack.of(fn), name)),
     }),
   );
+};
+
+/** Renew the run lease the run holds: read it and extend it (conditional PutObject). */
+const grantRunLeaseRenewal: Binder = (fn, targets) => bindLeaseObjects(fn, targets, ['s3:PutObject', 's3:GetObject'], ['kms:GenerateDataKey', 'kms:Decrypt']);
+
+/** Release the run lease the run holds: read it and delete it if still ours (conditional DeleteObject). */
+const grantRunLeaseRelease: Binder = (fn, targets) => bindLeaseObjects(fn, targets, ['s3:GetObject', 's3:DeleteObject'], ['kms:Decrypt']);
+
+function bindLeaseObjects(fn: RotatorFunction, { reportBucket, encryptionKey }: StepGrantTargets, actions: string[], keyActions: string[]): void {
+  fn.addToRolePolicy(new iam.PolicyStatement({ actions, resources: [reportBucket.arnForObjects(`${LEASE_PREFIX}*`)] }));
   fn.addToRolePolicy(
     new iam.PolicyStatement({
       actions: ['s3:ListBucket'],
@@ -148,16 +181,9 @@ const grantRunLease: Binder = (fn, { reportBucket, encryptionKey, stateMachineNa
       conditions: { StringLike: { 's3:prefix': `${LEASE_PREFIX}*` } },
     }),
   );
-  grantKeyUse(fn, encryptionKey, ['kms:GenerateDataKey', 'kms:Decrypt'], 's3');
-  fn.addToRolePolicy(
-    new iam.PolicyStatement({
-      actions: ['states:DescribeExecution'],
-      // One execution ARN pattern per state machine: `execution:<name>:<execution name>`, any execution of ours.
-      resources: stateMachineNames.map((name) => executionArnPattern(stack, name)),
-    }),
-  );
+  grantKeyUse(fn, encryptionKey, keyActions, 's3');
   fn.addEnvironment('REPORT_BUCKET', reportBucket.bucketName);
-};
+}
 
 /** Every execution of the state machine `name`: `arn:…:execution:<name>:*`. */
 export function executionArnPattern(stack: Stack, name: string): string {
@@ -169,6 +195,8 @@ const BINDERS: Record<StepAccess, Binder> = {
   apic: grantApicAccess,
   'credential-reads': grantCredentialSecretReads,
   'credential-writes': grantCredentialSecretWrites,
+  'credential-repairs': grantCredentialSecretRepairs,
+  'credential-promotion': grantCredentialSecretPromotion,
   'notice-ledger': grantNoticeLedger,
   'notice-delivery': grantNoticeDelivery,
   'rotation-events': grantRotationEvents,
@@ -176,6 +204,8 @@ const BINDERS: Record<StepAccess, Binder> = {
   'report-build': grantReportBuild,
   'secret-listing': grantCredentialSecretListing,
   'run-lease': grantRunLease,
+  'run-lease-renewal': grantRunLeaseRenewal,
+  'run-lease-release': grantRunLeaseRelease,
 };
 
 function bindCredentialSecrets(fn: RotatorFunction, targets: StepGrantTargets, actions: string[]): void {

@@ -38,13 +38,30 @@ const BASE_CONFIG = {
 type Step = StepId;
 const EVERY_STEP: readonly Step[] = STEP_IDS;
 const APIC_CALLERS = stepsWithAccess('apic');
-const SECRET_WRITERS = stepsWithAccess('credential-writes');
+const SECRET_CREATORS = stepsWithAccess('credential-writes');
+const SECRET_REPAIRERS = stepsWithAccess('credential-repairs');
+const SECRET_PROMOTERS = stepsWithAccess('credential-promotion');
+/** The steps that write secret values: they encrypt with the key and share what they write with consumers. */
+const SECRET_VALUE_WRITERS = [...SECRET_CREATORS, ...SECRET_REPAIRERS];
+const SECRET_WRITERS = [...SECRET_VALUE_WRITERS, ...SECRET_PROMOTERS];
 const NOTICE_QUEUERS = stepsWithAccess('notice-ledger');
 const NOTICE_SENDERS = stepsWithAccess('notice-delivery');
 const EVENT_PUBLISHERS = stepsWithAccess('rotation-events');
 const REPORT_READERS = stepsWithAccess('report-build');
 const REPORT_WRITERS = [...stepsWithAccess('report-parts'), ...REPORT_READERS];
-const LEASE_HOLDERS = stepsWithAccess('run-lease');
+const LEASE_TAKERS = stepsWithAccess('run-lease');
+const LEASE_RENEWERS = stepsWithAccess('run-lease-renewal');
+const LEASE_RELEASERS = stepsWithAccess('run-lease-release');
+const LEASE_HOLDERS = [...LEASE_TAKERS, ...LEASE_RENEWERS, ...LEASE_RELEASERS];
+/** What each lease step does with the lease objects. */
+const leaseObjectActions = (step: StepId): string[] =>
+  LEASE_TAKERS.includes(step)
+    ? ['s3:DeleteObject', 's3:GetObject', 's3:PutObject']
+    : LEASE_RENEWERS.includes(step)
+      ? ['s3:GetObject', 's3:PutObject']
+      : LEASE_RELEASERS.includes(step)
+        ? ['s3:DeleteObject', 's3:GetObject']
+        : [];
 const ROTATOR_METRIC_DIMENSIONS = [{ Name: 'service', Value: 'apic-credential-rotator' }];
 const SECRET_WRITE_ACTIONS = [
   'secretsmanager:CreateSecret',
@@ -186,12 +203,13 @@ describe('CredentialRotator with a minimal config', () => {
     }
   });
 
-  it('sizes the steps as agreed: 512 MB each, 5 minutes for those that page, send or assemble a whole run, 60 s for the others', () => {
+  it('sizes the steps as agreed: 512 MB each, 15 minutes for the report build, 5 for those that page or send a whole run, 60 s for the others', () => {
     const long = EVERY_STEP.filter((step) => STEPS[step].timeoutSeconds === 300);
-    expect(long.sort()).toEqual(['build-report', 'finish-run', 'restore-list-page', 'scan-page']);
+    expect(long.sort()).toEqual(['finish-run', 'restore-list-page', 'scan-page']);
+    expect(STEPS['build-report'].timeoutSeconds).toBe(900);
     for (const step of EVERY_STEP) {
       expect(STEPS[step].memoryMb, step).toBe(512);
-      if (!long.includes(step)) expect(STEPS[step].timeoutSeconds, step).toBe(60);
+      if (!long.includes(step) && step !== 'build-report') expect(STEPS[step].timeoutSeconds, step).toBe(60);
     }
   });
 
@@ -255,15 +273,21 @@ describe('CredentialRotator with a minimal config', () => {
   it('scopes secret writes to the credential prefix and lets no statement write secrets on *', () => {
     const prefixArn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:apic-rotator/*';
     // Pinned: a step that gets to write credential secrets is a change to review, not just a registry entry.
-    expect(SECRET_WRITERS).toEqual(['create-replacement', 'finish-replacement', 'repair-replacement']);
+    expect(SECRET_CREATORS).toEqual(['create-replacement']);
+    expect(SECRET_REPAIRERS).toEqual(['repair-replacement']);
+    expect(SECRET_PROMOTERS).toEqual(['finish-replacement']);
+    const expectedWrites: Record<string, string[]> = {
+      'create-replacement': ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:TagResource', 'secretsmanager:UpdateSecretVersionStage'],
+      'repair-replacement': ['secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+      'finish-replacement': ['secretsmanager:UpdateSecretVersionStage'],
+    };
+    const reads = ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'];
     for (const step of SECRET_WRITERS) {
-      const writes = synth.statementsOf(step).filter((s) => actionsOf(s).includes('secretsmanager:PutSecretValue'));
+      const writes = synth.statementsOf(step).filter((s) => actionsOf(s).includes('secretsmanager:UpdateSecretVersionStage'));
       expect(writes, step).toHaveLength(1);
-      expect(actionsOf(writes[0] as Statement)).toEqual(
-        expect.arrayContaining(['secretsmanager:CreateSecret', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:TagResource']),
-      );
-      expect(actionsOf(writes[0] as Statement)).not.toContain('secretsmanager:PutResourcePolicy');
       expect(resourcesOf(writes[0] as Statement).map(arnText)).toEqual([prefixArn]);
+      const onPrefix = synth.statementsOf(step).filter((s) => resourcesOf(s).map(arnText).includes(prefixArn));
+      expect([...new Set(onPrefix.flatMap(actionsOf))].sort(), step).toEqual([...reads, ...(expectedWrites[step] ?? [])].sort());
     }
     const wildcardStatements = synth.everyStatement().filter((s) => resourcesOf(s).includes('*'));
     expect(wildcardStatements.flatMap(actionsOf)).toContain('secretsmanager:ListSecrets');
@@ -285,7 +309,7 @@ describe('CredentialRotator with a minimal config', () => {
     const sesStatements = (step: Step) => synth.statementsOf(step).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
     const [send] = sesStatements('finish-run');
     expect(send).toMatchObject({
-      Action: ['ses:SendEmail', 'ses:SendRawEmail'],
+      Action: 'ses:SendEmail',
       Condition: { StringEquals: { 'ses:FromAddress': SENDER } },
     });
     expect(resourcesOf(send as Statement).map(arnText)).toEqual(['arn:aws:ses:us-east-1:123456789012:identity/*']);
@@ -304,11 +328,13 @@ describe('CredentialRotator with a minimal config', () => {
       }
       const actionsThrough = (service: string) =>
         keyStatements.filter((s) => JSON.stringify(s.Condition) === JSON.stringify(viaService(service))).flatMap(actionsOf);
-      expect(actionsThrough('secretsmanager').includes('kms:GenerateDataKey'), step).toBe(SECRET_WRITERS.includes(step) || NOTICE_QUEUERS.includes(step));
+      expect(actionsThrough('secretsmanager').includes('kms:GenerateDataKey'), step).toBe(SECRET_VALUE_WRITERS.includes(step) || NOTICE_QUEUERS.includes(step));
+      expect(actionsThrough('secretsmanager'), step).not.toContain('kms:Encrypt');
+      const leaseWrites = leaseObjectActions(step).includes('s3:PutObject');
       expect([...new Set(actionsThrough('s3'))].sort(), step).toEqual(
         [
           ...(REPORT_READERS.includes(step) || LEASE_HOLDERS.includes(step) ? ['kms:Decrypt'] : []),
-          ...(REPORT_WRITERS.includes(step) || LEASE_HOLDERS.includes(step) ? ['kms:GenerateDataKey'] : []),
+          ...(REPORT_WRITERS.includes(step) || leaseWrites ? ['kms:GenerateDataKey'] : []),
         ],
       );
     }
@@ -405,7 +431,9 @@ describe('CredentialRotator with a minimal config', () => {
       ],
     });
     expect(bucket.PublicAccessBlockConfiguration).toEqual(BLOCK_ALL_PUBLIC_ACCESS);
-    expect(bucket.LifecycleConfiguration).toEqual({ Rules: [{ Prefix: 'reports/', ExpirationInDays: 400, Status: 'Enabled' }] });
+    expect(bucket.LifecycleConfiguration).toEqual({
+      Rules: [{ Prefix: 'reports/', ExpirationInDays: 400, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }],
+    });
   });
 
   it('logs access to the report bucket into a private, S3-encrypted bucket of its own, kept as long as the reports', () => {
@@ -446,12 +474,13 @@ describe('CredentialRotator with a minimal config', () => {
         ...(REPORT_READERS.includes(step)
           ? [
               { action: 's3:GetObject', resource: reportObjects },
+              { action: 's3:AbortMultipartUpload', resource: reportObjects },
               { action: 's3:ListBucket', resource: bucketArn, condition: { StringLike: { 's3:prefix': 'reports/*' } } },
             ]
           : []),
         ...(LEASE_HOLDERS.includes(step)
           ? [
-              ...['s3:PutObject', 's3:GetObject', 's3:DeleteObject'].map((action) => ({ action, resource: leaseObjects })),
+              ...leaseObjectActions(step).map((action) => ({ action, resource: leaseObjects })),
               { action: 's3:ListBucket', resource: bucketArn, condition: { StringLike: { 's3:prefix': 'leases/*' } } },
             ]
           : []),
@@ -473,9 +502,10 @@ describe('CredentialRotator with a minimal config', () => {
       const describe = grants.filter((grant) => grant.action.startsWith('states:'));
       const onLeases = grants.filter((grant) => grant.resource === leaseObjects);
       if (LEASE_HOLDERS.includes(step)) {
-        expect(describe.map((grant) => grant.action), step).toEqual(['states:DescribeExecution', 'states:DescribeExecution']);
-        expect(describe.map((grant) => grant.resource).sort(), step).toEqual([...executions].sort());
-        expect(onLeases.map((grant) => grant.action).sort(), step).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:PutObject']);
+        // Only taking a lease asks whether its holder still runs; renewing and releasing concern the run's own lease.
+        expect(describe.map((grant) => grant.action), step).toEqual(LEASE_TAKERS.includes(step) ? ['states:DescribeExecution', 'states:DescribeExecution'] : []);
+        if (LEASE_TAKERS.includes(step)) expect(describe.map((grant) => grant.resource).sort(), step).toEqual([...executions].sort());
+        expect(onLeases.map((grant) => grant.action).sort(), step).toEqual(leaseObjectActions(step));
       } else {
         expect(describe, step).toEqual([]);
         expect(onLeases, step).toEqual([]);
@@ -642,7 +672,7 @@ describe('CredentialRotator with a customised config', () => {
 
   it('expires reports and their access logs after the configured reportRetentionDays', () => {
     expect(synth.resourceProperties(synth.rotator.reportBucket).LifecycleConfiguration).toEqual({
-      Rules: [{ Prefix: 'reports/', ExpirationInDays: 30, Status: 'Enabled' }],
+      Rules: [{ Prefix: 'reports/', ExpirationInDays: 30, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 }, Status: 'Enabled' }],
     });
     expect(accessLogsBucketOf(synth).Properties.LifecycleConfiguration).toEqual({ Rules: [{ ExpirationInDays: 30, Status: 'Enabled' }] });
   });
@@ -677,7 +707,7 @@ describe('CredentialRotator with a customised config', () => {
   });
 
   it('lets secret writers share secrets with consumers, and puts the access map and CA bundle in the config file, not the environment', () => {
-    for (const step of SECRET_WRITERS) {
+    for (const step of SECRET_VALUE_WRITERS) {
       expect(synth.statementsOf(step).flatMap(actionsOf), step).toContain('secretsmanager:PutResourcePolicy');
     }
     for (const step of EVERY_STEP) {

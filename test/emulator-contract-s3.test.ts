@@ -5,16 +5,21 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadBucketCommand,
   NoSuchKey,
   PutObjectCommand,
   S3Client,
   S3ServiceException,
+  UploadPartCommand,
+  type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startS3Emulator, type S3Emulator } from '../tools/emulators/s3/emulator';
+import { MIN_PART_BYTES, startS3Emulator, type S3Emulator } from '../tools/emulators/s3/emulator';
 import { rejectionOf } from './support/rejection';
 
 let emulator: S3Emulator;
@@ -39,6 +44,21 @@ function failure(promise: Promise<unknown>): Promise<S3ServiceException> {
 async function body(bucket: string, key: string): Promise<string | undefined> {
   return (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body?.transformToString();
 }
+
+async function startUpload(bucket: string, key: string): Promise<string> {
+  return (await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: 'text/csv' }))).UploadId ?? '';
+}
+
+async function uploadPart(bucket: string, key: string, uploadId: string, partNumber: number, body: Buffer | string): Promise<CompletedPart> {
+  const { ETag } = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body }));
+  return { PartNumber: partNumber, ETag };
+}
+
+function complete(bucket: string, key: string, uploadId: string, parts: CompletedPart[]) {
+  return client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+}
+
+const md5 = (data: Buffer | string): Buffer => createHash('md5').update(data).digest();
 
 beforeAll(async () => {
   emulator = await startS3Emulator();
@@ -131,5 +151,114 @@ describe('S3 emulator contract', () => {
     expect(outcomes.filter((outcome) => outcome === 'written')).toHaveLength(1);
     expect(outcomes.filter((outcome) => outcome === '412')).toHaveLength(4);
     expect(await body(bucket, 'lease')).toBe(`writer-${outcomes.indexOf('written')}`);
+  });
+  it('S3-23 a multipart upload becomes an object only at CompleteMultipartUpload, its parts concatenated by part number', async () => {
+    const bucket = await freshBucket();
+    const uploadId = await startUpload(bucket, 'report.csv');
+    const first = Buffer.alloc(MIN_PART_BYTES, 'a');
+    // Uploaded out of order, and part 2 uploaded twice: the later upload replaces the earlier.
+    const second = await uploadPart(bucket, 'report.csv', uploadId, 2, 'stale');
+    const last = await uploadPart(bucket, 'report.csv', uploadId, 2, 'tail');
+    expect(last.ETag).not.toBe(second.ETag);
+    const head = await uploadPart(bucket, 'report.csv', uploadId, 1, first);
+    expect(await failure(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'report.csv' })))).toBeInstanceOf(NoSuchKey);
+    expect(emulator.uploadsInProgress(bucket)).toEqual([{ key: 'report.csv', uploadId, parts: 2 }]);
+
+    await complete(bucket, 'report.csv', uploadId, [head, last]);
+
+    const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'report.csv' }));
+    expect(object.ContentType).toBe('text/csv');
+    expect(await object.Body?.transformToString()).toBe(`${first.toString()}tail`);
+    expect(emulator.uploadsInProgress(bucket)).toEqual([]);
+  });
+
+  it('S3-24 part numbers run from 1 to 10,000: others are refused with InvalidArgument', async () => {
+    const bucket = await freshBucket();
+    const uploadId = await startUpload(bucket, 'k');
+    await expect(uploadPart(bucket, 'k', uploadId, 10_000, 'x')).resolves.toMatchObject({ PartNumber: 10_000 });
+    for (const partNumber of [0, 10_001]) {
+      const error = await failure(uploadPart(bucket, 'k', uploadId, partNumber, 'x'));
+      expect([error.name, error.$metadata.httpStatusCode]).toEqual(['InvalidArgument', 400]);
+    }
+  });
+
+  it('S3-25 every part but the last must be at least 5 MiB: a smaller one fails CompleteMultipartUpload with EntityTooSmall', async () => {
+    const bucket = await freshBucket();
+    const uploadId = await startUpload(bucket, 'k');
+    const small = await uploadPart(bucket, 'k', uploadId, 1, Buffer.alloc(MIN_PART_BYTES - 1, 'a'));
+    const last = await uploadPart(bucket, 'k', uploadId, 2, 'b');
+    const error = await failure(complete(bucket, 'k', uploadId, [small, last]));
+    expect([error.name, error.$metadata.httpStatusCode]).toEqual(['EntityTooSmall', 400]);
+    expect(emulator.objects(bucket)).toEqual([]);
+    // A single part is also the last one: any size completes.
+    const single = await startUpload(bucket, 'single');
+    await complete(bucket, 'single', single, [await uploadPart(bucket, 'single', single, 1, 'tiny')]);
+    expect(await body(bucket, 'single')).toBe('tiny');
+  });
+
+  it('S3-26 CompleteMultipartUpload refuses an unknown part or a wrong ETag with InvalidPart, and parts out of order with InvalidPartOrder', async () => {
+    const bucket = await freshBucket();
+    const uploadId = await startUpload(bucket, 'k');
+    const one = await uploadPart(bucket, 'k', uploadId, 1, Buffer.alloc(MIN_PART_BYTES, 'a'));
+    const two = await uploadPart(bucket, 'k', uploadId, 2, 'b');
+    const outcomes = await Promise.all(
+      [
+        [one, { PartNumber: 3, ETag: two.ETag }],
+        [one, { PartNumber: 2, ETag: one.ETag }],
+        [two, one],
+      ].map(async (parts) => {
+        const error = await failure(complete(bucket, 'k', uploadId, parts));
+        return [error.name, error.$metadata.httpStatusCode];
+      }),
+    );
+    expect(outcomes).toEqual([
+      ['InvalidPart', 400],
+      ['InvalidPart', 400],
+      ['InvalidPartOrder', 400],
+    ]);
+    await expect(complete(bucket, 'k', uploadId, [one, two])).resolves.toBeDefined();
+  });
+
+  it('S3-27 an aborted, completed or unknown upload is NoSuchUpload (404) to UploadPart, CompleteMultipartUpload and AbortMultipartUpload', async () => {
+    const bucket = await freshBucket();
+    const aborted = await startUpload(bucket, 'k');
+    const part = await uploadPart(bucket, 'k', aborted, 1, 'x');
+    await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'k', UploadId: aborted }));
+    expect(emulator.uploadsInProgress(bucket)).toEqual([]);
+    const completed = await startUpload(bucket, 'k');
+    await complete(bucket, 'k', completed, [await uploadPart(bucket, 'k', completed, 1, 'y')]);
+    const calls = [aborted, completed, 'unknown'].flatMap((uploadId) => [
+      uploadPart(bucket, 'k', uploadId, 1, 'z'),
+      complete(bucket, 'k', uploadId, [part]),
+      client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'k', UploadId: uploadId })),
+    ]);
+    const outcomes = await Promise.all(calls.map(async (call) => {
+      const error = await failure(call);
+      return `${error.name} ${error.$metadata.httpStatusCode}`;
+    }));
+    expect(new Set(outcomes)).toEqual(new Set(['NoSuchUpload 404']));
+    // The aborted upload wrote nothing; the completed one holds its only part.
+    expect(await body(bucket, 'k')).toBe('y');
+  });
+
+  it('S3-28 the ETag of an object assembled from parts is not an MD5 of its data: MD5 of the part MD5s, "-", the part count', async () => {
+    const bucket = await freshBucket();
+    const uploadId = await startUpload(bucket, 'k');
+    const first = Buffer.alloc(MIN_PART_BYTES, 'a');
+    const parts = [await uploadPart(bucket, 'k', uploadId, 1, first), await uploadPart(bucket, 'k', uploadId, 2, 'b')];
+    expect(parts.map((part) => part.ETag)).toEqual([`"${md5(first).toString('hex')}"`, `"${md5('b').toString('hex')}"`]);
+    const { ETag } = await complete(bucket, 'k', uploadId, parts);
+    expect(ETag).toBe(`"${createHash('md5').update(Buffer.concat([md5(first), md5('b')])).digest('hex')}-2"`);
+    expect((await client.send(new GetObjectCommand({ Bucket: bucket, Key: 'k' }))).ETag).toBe(ETag);
+  });
+
+  it('S3-29 CreateMultipartUpload records the requested SSE-KMS key, and the completed object carries it', async () => {
+    const bucket = await freshBucket();
+    const { UploadId, ServerSideEncryption } = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'k', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/reports' }),
+    );
+    expect(ServerSideEncryption).toBe('aws:kms');
+    await complete(bucket, 'k', UploadId ?? '', [await uploadPart(bucket, 'k', UploadId ?? '', 1, 'x')]);
+    expect(emulator.objects(bucket)).toEqual([{ key: 'k', body: 'x', sse: 'aws:kms', kmsKeyId: 'alias/reports' }]);
   });
 });

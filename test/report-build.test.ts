@@ -183,7 +183,9 @@ describe('buildReport', () => {
       listParts: (id: string) => store.listParts(id),
       readPart: () => Promise.reject(new Error('read failed')),
       putPart: () => Promise.reject(new Error('unexpected putPart')),
-      putReport: () => Promise.reject(new Error('unexpected putReport')),
+      readRows: (key: string) => store.readRows(key),
+      startUpload: () => Promise.reject(new Error('unexpected startUpload')),
+      putFile: () => Promise.reject(new Error('unexpected putFile')),
     };
 
     await expect(buildReport(failing, { runId, runDate: RUN_DATE, dryRun: false, owners: new Map() })).rejects.toThrow('read failed');

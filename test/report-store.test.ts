@@ -9,7 +9,7 @@ import {
   type ReportRow,
 } from '../functions/domain/report';
 import { ReportStoreError, S3ReportStore } from '../functions/adapters';
-import { startS3Emulator, type S3Emulator } from '../tools/emulators/s3/emulator';
+import { MIN_PART_BYTES, startS3Emulator, type S3Emulator } from '../tools/emulators/s3/emulator';
 
 const BUCKET = 'rotator-reports';
 let emulator: S3Emulator;
@@ -42,9 +42,9 @@ function row(credential: string, overrides: Partial<ReportRow> = {}): ReportRow 
   };
 }
 
-async function collect(keys: AsyncIterable<string>): Promise<string[]> {
-  const result: string[] = [];
-  for await (const key of keys) result.push(key);
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const result: T[] = [];
+  for await (const item of items) result.push(item);
   return result;
 }
 
@@ -147,28 +147,63 @@ describe('S3ReportStore', () => {
     expect(keys).toEqual([...keys].sort());
   });
 
-  it('writes the report files with their content types and returns their keys', async () => {
+  it('writes report files whole or through a multipart upload, each with its content type', async () => {
     const runId = freshRunId();
-    const keys = await store.putReport(runId, { csv: 'a,b\r\n', json: '{"rows":[]}\n', manifest: '{"rowCount":0}\n', html: '<p>r</p>' }, '2026-11-23');
+    const keys = reportKeys(runId, '2026-11-23');
+    await store.putFile(keys.manifestKey, 'manifest', '{"rowCount":0}\n');
+    await store.putFile(keys.htmlKey, 'html', '<p>r</p>');
+    const csv = await store.startUpload(keys.csvKey, 'csv');
+    // Parts may go up in any order: the object is assembled by part number.
+    await csv.uploadPart(2, Buffer.from('1,2\r\n'));
+    await csv.uploadPart(1, Buffer.alloc(MIN_PART_BYTES, 'a'));
+    await csv.complete();
+    const json = await store.startUpload(keys.jsonKey, 'json');
+    await json.uploadPart(1, Buffer.from('{"rows":[]}\n'));
+    await json.complete();
 
-    expect(keys).toEqual(reportKeys(runId, '2026-11-23'));
     const written = emulator.objects(BUCKET).filter((object) => object.key.startsWith(`reports/2026-11-23/${runId}/`));
     expect(written.map(({ key, body, contentType }) => ({ key, body, contentType }))).toEqual([
       { key: keys.manifestKey, body: '{"rowCount":0}\n', contentType: 'application/json; charset=utf-8' },
-      { key: keys.csvKey, body: 'a,b\r\n', contentType: 'text/csv; charset=utf-8' },
+      { key: keys.csvKey, body: `${'a'.repeat(MIN_PART_BYTES)}1,2\r\n`, contentType: 'text/csv; charset=utf-8' },
       { key: keys.htmlKey, body: '<p>r</p>', contentType: 'text/html; charset=utf-8' },
       { key: keys.jsonKey, body: '{"rows":[]}\n', contentType: 'application/json; charset=utf-8' },
     ]);
   });
 
+  it('aborts an upload: its parts are discarded and the object it would have replaced stays', async () => {
+    const runId = freshRunId();
+    const { csvKey } = reportKeys(runId, '2026-11-23');
+    await store.putFile(csvKey, 'csv', 'before');
+    const upload = await store.startUpload(csvKey, 'csv');
+    await upload.uploadPart(1, Buffer.from('after'));
+    await upload.abort();
+
+    expect(emulator.objects(BUCKET).find((object) => object.key === csvKey)?.body).toBe('before');
+    expect(emulator.uploadsInProgress(BUCKET)).toEqual([]);
+    await expect(upload.complete()).rejects.toMatchObject({ name: 'ReportStoreError', operation: 'CompleteMultipartUpload', awsErrorName: 'NoSuchUpload' });
+  });
+
+  it('streams the rows of a JSON Lines object, however its lines fall across chunks', async () => {
+    const runId = freshRunId();
+    const rows = Array.from({ length: 3_000 }, (_, index) => row(`c-${index}`, { clientId: 'ü'.repeat(index % 7) }));
+    await store.putPart(runId, 'sorted', rows);
+    const [key] = await collect(store.listParts(runId));
+
+    expect(await collect(store.readRows(key ?? ''))).toEqual(rows);
+  });
+
   it('asks for SSE-KMS with the configured key on every object it writes', async () => {
     const runId = freshRunId();
     const encrypted = new S3ReportStore(client, { bucket: BUCKET, kmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/reports' });
+    const keys = reportKeys(runId, '2026-11-24');
     await encrypted.putPart(runId, 'part', [row('a')]);
-    await encrypted.putReport(runId, { csv: '', json: '[]', manifest: '{}' }, '2026-11-24');
+    await encrypted.putFile(keys.manifestKey, 'manifest', '{}');
+    const upload = await encrypted.startUpload(keys.csvKey, 'csv');
+    await upload.uploadPart(1, Buffer.from(''));
+    await upload.complete();
 
     const written = emulator.objects(BUCKET).filter((object) => object.key.includes(`/${runId}/`));
-    expect(written).toHaveLength(4);
+    expect(written).toHaveLength(3);
     for (const object of written) {
       expect(object).toMatchObject({ sse: 'aws:kms', kmsKeyId: 'arn:aws:kms:eu-west-1:123456789012:key/reports' });
     }

@@ -12,7 +12,7 @@ import type {
   NoticeKind,
 } from './model';
 import type { RotationEvent } from './events/rotation-events';
-import type { ReportFiles, ReportKeys } from './report/keys';
+import type { ReportFileKind } from './report/keys';
 import type { ReportRow } from './report/rows';
 import type { LeaseRecord, StoredLease } from './lease/decide';
 
@@ -201,8 +201,21 @@ export interface ReportStorePort {
   /** The keys of every part of the run, in key order, all pages. */
   listParts(runId: string): AsyncIterable<string>;
   readPart(key: string): Promise<ReportRow[]>;
-  /** Writes the finished report; `runDate` is the run's YYYY-MM-DD (UTC). */
-  putReport(runId: string, files: ReportFiles, runDate: string): Promise<ReportKeys>;
+  /** The rows of a JSON Lines object (a sorted run), parsed as they stream in: never the whole object at once. */
+  readRows(key: string): AsyncIterable<ReportRow>;
+  /** Starts a multipart upload of `key`; the object appears (or is replaced) only when the upload completes. */
+  startUpload(key: string, kind: ReportFileKind): Promise<ReportUpload>;
+  /** Writes a small file whole (the HTML page, the manifest). */
+  putFile(key: string, kind: ReportFileKind, body: string): Promise<void>;
+}
+
+/** One multipart upload in progress (S3: every part but the last at least 5 MiB, part numbers 1 to 10,000). */
+export interface ReportUpload {
+  uploadPart(partNumber: number, body: Uint8Array): Promise<void>;
+  /** Assembles the uploaded parts, in part-number order, into the object. */
+  complete(): Promise<void>;
+  /** Discards the uploaded parts; the object (or the one it would have replaced) is left as it was. */
+  abort(): Promise<void>;
 }
 
 

@@ -9,6 +9,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SESClient } from '@aws-sdk/client-ses';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import type { InitializeMiddleware, MiddlewareStack } from '@smithy/types';
 import * as z from 'zod';
 import { consumerPolicyResolver } from '../domain/access';
 import {
@@ -124,12 +125,50 @@ export function useInvocationDeadline(deadline: number | undefined): void {
   invocationDeadline = deadline;
 }
 
+/** One AWS SDK call a port made: the client, the operation, its input and its output, or the error it ended in. */
+export interface SdkCall {
+  /** The client's name, e.g. `SecretsManagerClient`. */
+  readonly client: string;
+  /** The command without its `Command` suffix, e.g. `PutSecretValue`. */
+  readonly operation: string;
+  readonly input: Readonly<Record<string, unknown>>;
+  readonly output?: Readonly<Record<string, unknown>>;
+  readonly error?: unknown;
+}
+
+let sdkCallObserver: ((call: SdkCall) => void) | undefined;
+
+/**
+ * Local runs only: sees every AWS SDK call the ports make, once per call whatever its retries (the IAM check of
+ * test/iam-by-use.test.ts). Deployed code never calls this, and deployed clients carry no watcher.
+ */
+export function observeSdkCalls(observer: ((call: SdkCall) => void) | undefined): void {
+  sdkCallObserver = observer;
+}
+
+const watchSdkCalls: InitializeMiddleware<object, object> = (next, context) => async (args) => {
+  const call = { client: String(context.clientName), operation: String(context.commandName).replace(/Command$/, ''), input: args.input as Record<string, unknown> };
+  try {
+    const result = await next(args);
+    sdkCallObserver?.({ ...call, output: result.output as Record<string, unknown> });
+    return result;
+  } catch (error) {
+    sdkCallObserver?.({ ...call, error });
+    throw error;
+  }
+};
+
+function withLocalWatcher<C extends SecretsManagerClient | SESClient | EventBridgeClient | S3Client>(client: C, local: boolean): C {
+  if (local) (client.middlewareStack as MiddlewareStack<object, object>).add(watchSdkCalls, { step: 'initialize', name: 'localSdkCallWatcher' });
+  return client;
+}
+
 function buildPorts(): Ports {
   const config = readRotatorConfigFile();
   const allowClockOverride = process.env.ALLOW_CLOCK_OVERRIDE === 'true';
-  const secretsManager = tracer.captureAWSv3Client(new SecretsManagerClient({}));
-  const ses = tracer.captureAWSv3Client(new SESClient({}));
-  const eventBridge = tracer.captureAWSv3Client(new EventBridgeClient({}));
+  const secretsManager = tracer.captureAWSv3Client(withLocalWatcher(new SecretsManagerClient({}), allowClockOverride));
+  const ses = tracer.captureAWSv3Client(withLocalWatcher(new SESClient({}), allowClockOverride));
+  const eventBridge = tracer.captureAWSv3Client(withLocalWatcher(new EventBridgeClient({}), allowClockOverride));
   const apic = new ApicClient({
     baseUrl: config.apicBaseUrl,
     ...(config.apicCaBundle ? { caBundle: config.apicCaBundle } : {}),
@@ -147,7 +186,7 @@ function buildPorts(): Ports {
   const events = new EventBridgePublisher(eventBridge, { eventBusName: process.env.EVENT_BUS_NAME ?? 'default' });
   const reportBucket = process.env.REPORT_BUCKET ?? '';
   // A custom S3 endpoint (a local emulator) has no per-bucket host names: address buckets by path there.
-  const s3 = tracer.captureAWSv3Client(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }));
+  const s3 = tracer.captureAWSv3Client(withLocalWatcher(new S3Client({ forcePathStyle: Boolean(process.env.AWS_ENDPOINT_URL_S3) }), allowClockOverride));
   const reports = new S3ReportStore(s3, { bucket: reportBucket });
   const leases = new S3RunLeaseStore(s3, { bucket: reportBucket });
   const executions = allowClockOverride ? undefined : new SfnExecutionStatus(tracer.captureAWSv3Client(new SFNClient({})));
@@ -181,8 +220,9 @@ const ENVIRONMENT_KEYS = [
   'REPORT_BUCKET',
 ];
 
-let cached: { key: string; ports: Ports } | undefined;
+let cached: { key: string; byPartition: Map<string, Ports> } | undefined;
 let decorate: ((ports: Ports) => Ports) | undefined;
+let portsPartition: (() => string | undefined) | undefined;
 
 /**
  * The ports for this invocation, built once per environment: a warm Lambda reuses its clients (and the APIC token),
@@ -190,8 +230,22 @@ let decorate: ((ports: Ports) => Ports) | undefined;
  */
 export function currentPorts(): Ports {
   const key = JSON.stringify(ENVIRONMENT_KEYS.map((name) => process.env[name]));
-  if (cached?.key !== key) cached = { key, ports: buildPorts() };
-  return decorate ? decorate(cached.ports) : cached.ports;
+  if (cached?.key !== key) cached = { key, byPartition: new Map() };
+  const partition = portsPartition?.() ?? '';
+  let ports = cached.byPartition.get(partition);
+  if (!ports) {
+    ports = buildPorts();
+    cached.byPartition.set(partition, ports);
+  }
+  return decorate ? decorate(ports) : ports;
+}
+
+/**
+ * Local runs only: ports built apart for each value `partition` returns, as each Lambda function has execution
+ * environments of its own (its own clients, admin secret cache and APIC token). Deployed code never calls this.
+ */
+export function partitionPorts(partition: (() => string | undefined) | undefined): void {
+  portsPartition = partition;
 }
 
 /** Local runs wrap the real ports (e.g. to stop a run at a chosen step boundary); deployed code never calls this. */

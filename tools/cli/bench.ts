@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: the seed script's algorithm against this project's workflow (run locally), on identical
  * generated catalogs served by the APIC simulator with a fixed latency per call; then the workflow at 10× the
- * size, and the size of each Lambda bundle. Progress goes to stderr, the tables to stdout.
+ * size, BuildReport at `--report-rows` rows (streamed, beside the previous all-in-memory build) and the size of each
+ * Lambda bundle. Progress goes to stderr, the tables to stdout.
  *
- * Flags: --credentials N (10000), --orgs N (2000), --latency-ms N (20), --skip-large.
+ * Flags: --credentials N (10000), --orgs N (2000), --latency-ms N (20), --skip-large, --report-rows N (1000000),
+ * --skip-report.
  */
 import '../polyfill';
 import type { SimulatorSeed } from '../apic-simulator';
@@ -11,6 +13,7 @@ import { countCredentials, quietCatalog, withDueShare } from './bench/catalogs';
 import { measureBundles } from './bench/bundles';
 import { HandlerTiming } from './bench/handler-timing';
 import { MemorySampler, type MemoryPeak } from './bench/memory';
+import { REPORT_BASELINE_SHARE, REPORT_TARGETS, benchReportBuild, type ReportBuildMeasurement } from './bench/report-build';
 import { PRICES, runCost, type RunCost } from './bench/pricing';
 import { startSeedRun, type SeedRunReport } from './bench/seed-worker';
 import { startLocalEnvironment } from '../runner/local-environment';
@@ -26,22 +29,26 @@ interface BenchOptions {
   readonly orgs: number;
   readonly latencyMs: number;
   readonly skipLarge: boolean;
+  readonly reportRows: number;
+  readonly skipReport: boolean;
 }
 
 class BenchUsageError extends Error {
   constructor(message: string) {
-    super(`${message}\nusage: npm run bench -- [--credentials N] [--orgs N] [--latency-ms N] [--skip-large]`);
+    super(`${message}\nusage: npm run bench -- [--credentials N] [--orgs N] [--latency-ms N] [--skip-large] [--report-rows N] [--skip-report]`);
     this.name = 'BenchUsageError';
   }
 }
 
 function parseOptions(args: readonly string[]): BenchOptions {
-  const numbers: Record<string, number> = { '--credentials': 10_000, '--orgs': 2_000, '--latency-ms': 20 };
+  const numbers: Record<string, number> = { '--credentials': 10_000, '--orgs': 2_000, '--latency-ms': 20, '--report-rows': 1_000_000 };
   let skipLarge = false;
+  let skipReport = false;
   for (let i = 0; i < args.length; i += 1) {
     const flag = args[i] ?? '';
-    if (flag === '--skip-large') {
-      skipLarge = true;
+    if (flag === '--skip-large' || flag === '--skip-report') {
+      if (flag === '--skip-large') skipLarge = true;
+      else skipReport = true;
       continue;
     }
     if (!(flag in numbers)) throw new BenchUsageError(`unknown flag ${flag}`);
@@ -50,7 +57,14 @@ function parseOptions(args: readonly string[]): BenchOptions {
     numbers[flag] = value;
     i += 1;
   }
-  return { credentials: numbers['--credentials'] ?? 0, orgs: numbers['--orgs'] ?? 0, latencyMs: numbers['--latency-ms'] ?? 0, skipLarge };
+  return {
+    credentials: numbers['--credentials'] ?? 0,
+    orgs: numbers['--orgs'] ?? 0,
+    latencyMs: numbers['--latency-ms'] ?? 0,
+    skipLarge,
+    reportRows: numbers['--report-rows'] ?? 0,
+    skipReport,
+  };
 }
 
 const progress = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -201,6 +215,37 @@ function comparisonTable(measurements: readonly Measurement[], seedFor: (m: Meas
   );
 }
 
+function reportBuildSection(builds: readonly ReportBuildMeasurement[]): string[] {
+  const [baseline] = builds;
+  const within = (ok: boolean) => (ok ? 'yes' : 'NO');
+  const rows = builds.map((build) => {
+    const sameSize = baseline && build !== baseline && build.rows === baseline.rows;
+    return [
+      build.mode,
+      String(build.rows),
+      mb(build.memory.peakRssBytes),
+      mb(build.memory.peakHeapBytes),
+      (build.wallMs / 1000).toFixed(1),
+      (build.cpuMs / 1000).toFixed(1),
+      sameSize ? `${(build.memory.peakRssBytes / baseline.memory.peakRssBytes).toFixed(2)}× / ${(build.memory.peakHeapBytes / baseline.memory.peakHeapBytes).toFixed(2)}×` : '',
+      `${mb(build.csvBytes)} / ${mb(build.jsonBytes)} / ${(build.htmlBytes / 1024).toFixed(0)} KB`,
+      within(build.memory.peakRssBytes <= REPORT_TARGETS.memoryBytes && build.wallMs <= REPORT_TARGETS.wallMs),
+    ];
+  });
+  return [
+    '## BuildReport (report rows through the S3 emulator on loopback, the build in a child process)',
+    '',
+    table(
+      ['build', 'rows', 'peak RSS MB', 'peak heap MB', 'wall s', 'CPU s', 'RSS / heap vs all-in-memory', 'CSV MB / JSON MB / HTML', `≤ ${mb(REPORT_TARGETS.memoryBytes)} MB and ≤ ${REPORT_TARGETS.wallMs / 60_000} min`],
+      rows,
+    ),
+    '',
+    '"streaming" is BuildReport as deployed: parts sorted in runs of 50,000 rows, merged row by row into multipart uploads of 5 MiB parts.',
+    '"all-in-memory" is the previous approach, rebuilt from the same functions: every row held and sorted at once, each file built as one string and written with one PutObject.',
+    'Memory is sampled every 25 ms in the build process (RSS: the whole process; heap: V8 heap in use); CPU s is that process\'s user + system time, which other load on the machine does not stretch.',
+  ];
+}
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const benchStarted = performance.now();
@@ -231,6 +276,19 @@ async function main(): Promise<void> {
     const bigQuiet = quietCatalog(options.credentials * LARGE_FACTOR, options.orgs * LARGE_FACTOR, RANDOM_SEED);
     large.push(await benchWorkflow(bigQuiet, options.latencyMs, `quiet day ×${LARGE_FACTOR}`, timing));
     large.push(await benchWorkflow(withDueShare(bigQuiet, DUE_SHARE), options.latencyMs, `rotation day ×${LARGE_FACTOR}`, timing));
+  }
+
+  const reportBuilds: ReportBuildMeasurement[] = [];
+  if (!options.skipReport) {
+    const baselineRows = Math.max(1, Math.round(options.reportRows * REPORT_BASELINE_SHARE));
+    for (const [rows, mode] of [
+      [baselineRows, 'all-in-memory'],
+      [baselineRows, 'streaming'],
+      [options.reportRows, 'streaming'],
+    ] as const) {
+      progress(`report build, ${mode}: ${rows} rows (parts seeded into the S3 emulator, the build in a child process)`);
+      reportBuilds.push(await benchReportBuild(rows, mode));
+    }
   }
 
   progress('waiting for the seed algorithm');
@@ -285,6 +343,7 @@ async function main(): Promise<void> {
       table(['run', 'credentials', 'size', 'wall time', 'run cost', 'APIC calls', 'run heap MB (vs 1×)'], rows),
     );
   }
+  if (reportBuilds.length > 0) out.push('', ...reportBuildSection(reportBuilds));
   out.push(
     '',
     '## Lambda bundles (esbuild with LAMBDA_BUNDLING, as deployed; the JavaScript only, not the source map beside it)',

@@ -4,6 +4,7 @@
  * endpoints given here through the SDK's standard endpoint variables.
  */
 import '../polyfill';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,7 @@ import { handlerEntry } from '../../lib/lambda-defaults';
 import { RotationStack } from '../../lib/rotation-stack';
 import { parseRotatorConfig } from '../../functions/domain/config';
 import { ROTATOR_CONFIG_FILE_VARIABLE, writeRotatorConfigFile } from '../../functions/runtime/config-file';
+import { observeSdkCalls, partitionPorts, type SdkCall } from '../../functions/runtime/ports';
 import type { RestoreSummary } from '../../functions/domain/restore';
 import type { RunSummary } from '../../functions/domain/workflow/types';
 import { STEPS, taskStateSteps, type StepId, type Workflow } from '../../functions/steps';
@@ -56,8 +58,11 @@ export function taskHandlers(workflow: Workflow): Promise<TaskHandlers> {
   return loaded;
 }
 
-const LOCAL_ACCOUNT = '123456789012';
-const LOCAL_REGION = 'us-east-1';
+/** The account and region of the emulators' ARNs, and the stack's env when the runner synthesizes it. */
+export const LOCAL_ACCOUNT = '123456789012';
+export const LOCAL_REGION = 'us-east-1';
+/** The rotator's key in local runs: the credential secrets name it, as the construct's `SECRET_KMS_KEY_ID` does. */
+export const LOCAL_ENCRYPTION_KEY_ARN = `arn:aws:kms:${LOCAL_REGION}:${LOCAL_ACCOUNT}:key/00000000-0000-4000-8000-000000000000`;
 
 type Definitions = { rotation: StateMachineDefinition; restore: StateMachineDefinition };
 const synthesized = new Map<string, Definitions>();
@@ -157,7 +162,30 @@ export interface LocalRunOptions {
    * @default 15 minutes, Lambda's longest: local runs are slower than Lambda (emulators, simulated latency)
    */
   readonly lambdaTimeoutMs?: number;
+  /**
+   * Receives every AWS SDK call a handler makes, with the step that made it (the IAM check by use). A recorded run
+   * gives each step ports of its own, as each step is a function of its own in Lambda: every step then makes its own
+   * first calls (such as reading the admin secret) instead of finding another step's result cached.
+   */
+  readonly onSdkCall?: (call: StepSdkCall) => void;
 }
+
+/** An AWS SDK call and the step whose handler made it. */
+export interface StepSdkCall extends SdkCall {
+  readonly step: StepId;
+}
+
+/** The step invocation a handler's code runs in: its SDK calls are told apart by it, even when maps run steps side by side. */
+const invocation = new AsyncLocalStorage<{ readonly step: StepId; readonly onSdkCall?: (call: StepSdkCall) => void }>();
+observeSdkCalls((call) => {
+  const current = invocation.getStore();
+  current?.onSdkCall?.({ ...call, step: current.step });
+});
+partitionPorts(() => {
+  const current = invocation.getStore();
+  return current?.onSdkCall ? current.step : undefined;
+});
+
 
 export interface LocalRunResult<Summary = RunSummary> {
   readonly status: 'SUCCEEDED' | 'FAILED';
@@ -290,7 +318,9 @@ export async function runDefinitionLocally<Summary>(options: LocalRunOptions, ta
       stateName,
       async (event: unknown) => {
         taskInvocations += 1;
-        return (await handler(event, lambdaContext(step, executionName, options.lambdaTimeoutMs ?? LONGEST_LAMBDA_TIMEOUT_MS))) as never;
+        return (await invocation.run({ step, ...(options.onSdkCall ? { onSdkCall: options.onSdkCall } : {}) }, () =>
+          handler(event, lambdaContext(step, executionName, options.lambdaTimeoutMs ?? LONGEST_LAMBDA_TIMEOUT_MS)),
+        )) as never;
       },
     ]),
   );
@@ -303,6 +333,8 @@ export async function runDefinitionLocally<Summary>(options: LocalRunOptions, ta
   const environment = {
     [ROTATOR_CONFIG_FILE_VARIABLE]: writeLocalConfigFile(options),
     ADMIN_SECRET_ID: options.adminSecretId,
+    // As the construct sets it: credential secrets name the rotator's key.
+    SECRET_KMS_KEY_ID: LOCAL_ENCRYPTION_KEY_ARN,
     ALLOW_CLOCK_OVERRIDE: 'true',
     AWS_REGION: reachesAws ? process.env.AWS_REGION : LOCAL_REGION,
     AWS_ACCESS_KEY_ID: reachesAws ? process.env.AWS_ACCESS_KEY_ID : 'local',

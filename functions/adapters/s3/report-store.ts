@@ -1,16 +1,22 @@
 /** The report store over S3: parts and the finished report as objects in the report bucket (see domain/report/keys). */
+import { StringDecoder } from 'node:string_decoder';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3ServiceException,
+  UploadPartCommand,
+  type CompletedPart,
   type PutObjectCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { parseJsonLines, toJsonLines } from '../../domain/report/format';
+import { parseJsonLine, parseJsonLines, toJsonLines } from '../../domain/report/format';
 import type { ReportRow } from '../../domain/report/rows';
-import type { ReportStorePort } from '../../domain/ports';
-import { PART_SUFFIX, partFileName, partsPrefix, reportKeys, type ReportFiles, type ReportKeys } from '../../domain/report/keys';
+import type { ReportStorePort, ReportUpload } from '../../domain/ports';
+import { PART_SUFFIX, partFileName, partsPrefix, type ReportFileKind } from '../../domain/report/keys';
 
 export interface S3ReportStoreOptions {
   readonly bucket: string;
@@ -19,7 +25,8 @@ export interface S3ReportStoreOptions {
 }
 
 /**
- * A report store operation failed: an S3 call, or a part that does not parse (`ParsePart`, the cause names the line).
+ * A report store operation failed: an S3 call, or a part or sorted run that does not parse (`ParsePart`, the cause
+ * names the line).
  * The message names the operation and the object, never the object's content.
  */
 export class ReportStoreError extends Error {
@@ -38,12 +45,13 @@ export class ReportStoreError extends Error {
   }
 }
 
-const CONTENT_TYPES = {
+const CONTENT_TYPES: Readonly<Record<ReportFileKind, string>> = {
   jsonLines: 'application/x-ndjson; charset=utf-8',
   csv: 'text/csv; charset=utf-8',
   json: 'application/json; charset=utf-8',
   html: 'text/html; charset=utf-8',
-} as const;
+  manifest: 'application/json; charset=utf-8',
+};
 
 export class S3ReportStore implements ReportStorePort {
   private readonly bucket: string;
@@ -87,14 +95,68 @@ export class S3ReportStore implements ReportStorePort {
     }
   }
 
-  async putReport(runId: string, files: ReportFiles, runDate: string): Promise<ReportKeys> {
-    const keys = reportKeys(runId, runDate);
-    // The manifest goes last: whoever sees it can rely on the report files being there.
-    await this.put(keys.csvKey, files.csv, CONTENT_TYPES.csv);
-    await this.put(keys.jsonKey, files.json, CONTENT_TYPES.json);
-    if (files.html !== undefined) await this.put(keys.htmlKey, files.html, CONTENT_TYPES.html);
-    await this.put(keys.manifestKey, files.manifest, CONTENT_TYPES.json);
-    return keys;
+  async *readRows(key: string): AsyncIterable<ReportRow> {
+    const object = await this.call('GetObject', key, () => this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })));
+    const decoder = new StringDecoder('utf8');
+    let pending = '';
+    let lineNumber = 0;
+    const parse = (line: string): ReportRow => {
+      try {
+        return parseJsonLine(line, lineNumber);
+      } catch (error) {
+        throw new ReportStoreError('ParsePart', this.bucket, key, { cause: error });
+      }
+    };
+    // Line by line as the bytes arrive: a sorted run is never held whole.
+    for await (const chunk of this.streamOf(object.Body, key)) {
+      const lines = (pending + decoder.write(chunk)).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        lineNumber += 1;
+        if (line !== '') yield parse(line);
+      }
+    }
+    pending += decoder.end();
+    lineNumber += 1;
+    if (pending !== '') yield parse(pending);
+  }
+
+  async startUpload(key: string, kind: ReportFileKind): Promise<ReportUpload> {
+    const created = await this.call('CreateMultipartUpload', key, () =>
+      this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: key, ContentType: CONTENT_TYPES[kind], ...this.encryption })),
+    );
+    const uploadId = created.UploadId ?? '';
+    const parts: CompletedPart[] = [];
+    return {
+      uploadPart: async (partNumber, body) => {
+        const { ETag } = await this.call('UploadPart', key, () =>
+          this.client.send(
+            new UploadPartCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.byteLength }),
+          ),
+        );
+        parts.push({ PartNumber: partNumber, ETag });
+      },
+      complete: async () => {
+        const ordered = [...parts].sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+        await this.call('CompleteMultipartUpload', key, () =>
+          this.client.send(new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: ordered } })),
+        );
+      },
+      abort: async () => {
+        await this.call('AbortMultipartUpload', key, () => this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: key, UploadId: uploadId })));
+      },
+    };
+  }
+
+  async putFile(key: string, kind: ReportFileKind, body: string): Promise<void> {
+    await this.put(key, body, CONTENT_TYPES[kind]);
+  }
+
+  private streamOf(body: unknown, key: string): AsyncIterable<Uint8Array> {
+    if (body === null || typeof body !== 'object' || !(Symbol.asyncIterator in body)) {
+      throw new ReportStoreError('GetObject', this.bucket, key, { cause: new TypeError('the object body is not a stream') });
+    }
+    return body as AsyncIterable<Uint8Array>;
   }
 
   private async put(key: string, body: string, contentType: string): Promise<void> {

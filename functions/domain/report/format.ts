@@ -49,13 +49,25 @@ function csvCell(value: string | number): string {
  * spreadsheet would run as a formula is prefixed with `'`; the file is UTF-8 without a byte order mark.
  */
 export function toCsv(rows: readonly ReportRow[]): string {
-  const lines = [REPORT_COLUMNS.join(','), ...rows.map((row) => REPORT_COLUMNS.map((column) => csvCell(row[column])).join(','))];
-  return lines.map((line) => `${line}\r\n`).join('');
+  return CSV_HEADER + rows.map(csvLine).join('');
+}
+
+/** The CSV's header line, CRLF included. */
+export const CSV_HEADER = `${REPORT_COLUMNS.join(',')}\r\n`;
+
+/** One row as a CSV line, CRLF included. */
+export function csvLine(row: ReportRow): string {
+  return `${REPORT_COLUMNS.map((column) => csvCell(row[column])).join(',')}\r\n`;
 }
 
 /** One JSON object per line, each line ending in `\n`; fields in report column order. */
 export function toJsonLines(rows: readonly ReportRow[]): string {
-  return rows.map((row) => `${JSON.stringify(pickColumns(row))}\n`).join('');
+  return rows.map(jsonLine).join('');
+}
+
+/** One row as a JSON Lines line, `\n` included. */
+export function jsonLine(row: ReportRow): string {
+  return `${JSON.stringify(pickColumns(row))}\n`;
 }
 
 /** Only the row's own fields, in column order (as `REPORT_COLUMNS` lists them), whatever else the object carries. */
@@ -82,22 +94,25 @@ export function pickColumns(row: ReportRow): ReportRow {
 export function parseJsonLines(text: string): ReportRow[] {
   const rows: ReportRow[] = [];
   for (const [index, line] of text.split('\n').entries()) {
-    const lineNumber = index + 1;
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new ReportFormatError(`line ${lineNumber} is not JSON`, lineNumber, { cause: error });
-    }
-    const parsed = reportRowSchema.safeParse(value);
-    if (!parsed.success) {
-      const fields = [...new Set(parsed.error.issues.map(describeIssue))].join(', ');
-      throw new ReportFormatError(`line ${lineNumber} is not a report row: ${fields}`, lineNumber);
-    }
-    rows.push(parsed.data);
+    if (line.trim() !== '') rows.push(parseJsonLine(line, index + 1));
   }
   return rows;
+}
+
+/** Parses one line written by `toJsonLines`; `lineNumber` (from 1) names it in a `ReportFormatError`. */
+export function parseJsonLine(line: string, lineNumber: number): ReportRow {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    throw new ReportFormatError(`line ${lineNumber} is not JSON`, lineNumber, { cause: error });
+  }
+  const parsed = reportRowSchema.safeParse(value);
+  if (!parsed.success) {
+    const fields = [...new Set(parsed.error.issues.map(describeIssue))].join(', ');
+    throw new ReportFormatError(`line ${lineNumber} is not a report row: ${fields}`, lineNumber);
+  }
+  return parsed.data;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -2,6 +2,8 @@
  * Where the inventory report lives: S3 objects under `reports/`.
  *
  * - parts:  `reports/<runId>/parts/<partName>.jsonl` (JSON Lines, one per ScanPage or AssessApp invocation)
+ * - sorted runs: `reports/<runId>/sorted/<round>-<index>.jsonl` (JSON Lines in report order, BuildReport's spill
+ *   files when the rows do not fit one in-memory run; overwritten by a retry, expired with the reports)
  * - report: `reports/<YYYY-MM-DD>/<runId>/report.csv`, `report.json`, `report.html`, `manifest.json`
  *
  * The run id and part names are encoded so any value gives a safe key; a part name always maps to the same key, so
@@ -9,13 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 
-export interface ReportFiles {
-  readonly csv: string;
-  readonly json: string;
-  readonly manifest: string;
-  /** The self-contained HTML page (see `renderHtmlReport`); written when given. */
-  readonly html?: string;
-}
+/** What a report file holds; the store gives each kind its content type. */
+export type ReportFileKind = 'csv' | 'json' | 'html' | 'manifest' | 'jsonLines';
 
 export interface ReportKeys {
   readonly csvKey: string;
@@ -51,6 +48,11 @@ export function partFileName(partName: string): string {
 
 export function partsPrefix(runId: string): string {
   return `${REPORT_PREFIX}${encodeKeySegment(runId)}/parts/`;
+}
+
+/** The key of the `index`th sorted run written in merge `round` (0: runs sorted in memory; then merges of runs). */
+export function sortedRunKey(runId: string, round: number, index: number): string {
+  return `${REPORT_PREFIX}${encodeKeySegment(runId)}/sorted/${String(round).padStart(2, '0')}-${String(index).padStart(5, '0')}${PART_SUFFIX}`;
 }
 
 export function reportKeys(runId: string, runDate: string): ReportKeys {

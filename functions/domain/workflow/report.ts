@@ -30,14 +30,12 @@ export async function buildRunReport(deps: BuildReportDeps, input: BuildReportIn
     owners: await ownerEmails(deps.apic, run),
     summary: { ...summary },
     failedApps: summary.failures,
+    listRowsWithAction: run.dryRun ? MAX_LISTED_PLANNED : 0,
   });
-  const withAction = run.dryRun ? built.rows.filter((row) => row.action !== '') : [];
-  const planned = withAction
-    .slice(0, MAX_LISTED_PLANNED)
-    .map(({ consumerOrg, app, credential, action }) => ({ consumerOrg, app, credential, action }));
+  const planned = built.firstRowsWithAction.map(({ consumerOrg, app, credential, action }) => ({ consumerOrg, app, credential, action }));
   return {
     ...summary,
-    ...(run.dryRun && { planned, plannedNotListed: withAction.length - planned.length }),
+    ...(run.dryRun && { planned, plannedNotListed: built.rowsWithAction - planned.length }),
     report: {
       bucket: deps.reportBucket,
       csvKey: built.keys.csvKey,

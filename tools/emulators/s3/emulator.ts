@@ -1,8 +1,8 @@
 /**
  * An in-process Amazon S3 emulator on loopback, faithful enough for the real `@aws-sdk/client-s3` configured with
  * `forcePathStyle: true` (`/<bucket>/<key>`): CreateBucket, HeadBucket, PutObject (conditional writes with
- * `If-None-Match: *` and `If-Match` included), GetObject, HeadObject, DeleteObject and ListObjectsV2, with S3's XML
- * errors. What each behaviour rests on is in FIDELITY.md beside this file. The client needs no special settings: the SDK's default
+ * `If-None-Match: *` and `If-Match` included), GetObject, HeadObject, DeleteObject, ListObjectsV2 and multipart uploads
+ * (CreateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload), with S3's XML errors. What each behaviour rests on is in FIDELITY.md beside this file. The client needs no special settings: the SDK's default
  * request checksums are accepted whether sent as headers or as `aws-chunked` trailers, are verified where the
  * algorithm is at hand (CRC32, SHA-1, SHA-256), and are returned on GetObject so the SDK can check the body.
  * Requests the emulator does not model answer `501 NotImplemented` rather than something plausible but wrong.
@@ -31,9 +31,14 @@ export interface S3Emulator {
   createBucket(name: string): void;
   /** Stores objects directly, without HTTP: tests of paging need more objects than the SDK writes quickly. */
   seed(bucket: string, objects: Iterable<{ readonly key: string; readonly body: string; readonly contentType?: string }>): void;
+  /** The bucket's multipart uploads neither completed nor aborted, in the order they were created. */
+  uploadsInProgress(bucket: string): Array<{ readonly key: string; readonly uploadId: string; readonly parts: number }>;
   /** A deep copy of every bucket and object (bytes, metadata, checksums), as plain data. */
   snapshot(): S3Snapshot;
-  /** Replaces every bucket with a deep copy of `snapshot`'s (possibly another emulator's); the endpoint stays. */
+  /**
+   * Replaces every bucket with a deep copy of `snapshot`'s (possibly another emulator's); the endpoint stays. Uploads in
+   * progress are not part of a snapshot: they are dropped.
+   */
   restore(snapshot: S3Snapshot): void;
   close(): Promise<void>;
 }
@@ -71,6 +76,25 @@ interface StoredObject {
 
 type Bucket = Map<string, StoredObject>;
 
+interface UploadedPart {
+  readonly body: Buffer;
+  readonly etag: string;
+}
+
+/** A multipart upload in progress: its parts stay out of the bucket until CompleteMultipartUpload. */
+interface MultipartUpload {
+  readonly bucket: string;
+  readonly key: string;
+  readonly contentType?: string;
+  readonly sse?: string;
+  readonly kmsKeyId?: string;
+  readonly parts: Map<number, UploadedPart>;
+}
+
+const MAX_PART_NUMBER = 10_000;
+/** "Part size 5 MiB to 5 GiB. There is no minimum size limit on the last part of your multipart upload." */
+export const MIN_PART_BYTES = 5 * 1024 * 1024;
+
 const MAX_KEYS_LIMIT = 1000;
 const MAX_KEY_BYTES = 1024;
 const XML_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -78,6 +102,8 @@ const SSE_ALGORITHMS = new Set(['AES256', 'aws:kms', 'aws:kms:dsse']);
 const CHECKSUM_HEADER = /^x-amz-checksum-(crc32|crc32c|crc64nvme|sha1|sha256)$/;
 /** Query parameters every SDK request may carry; any other one on an object request means an unmodelled operation. */
 const IGNORED_QUERY = new Set(['x-id']);
+/** Query parameters of the multipart operations on an object. */
+const MULTIPART_QUERY = new Set(['uploads', 'uploadId', 'partNumber']);
 
 /** An error answered as S3's `<Error>` XML. */
 class S3Fault extends Error {
@@ -175,6 +201,16 @@ function etagOf(body: Buffer, sse?: string): string {
   return `"${digest.digest('hex')}"`;
 }
 
+/**
+ * The ETag of an object assembled from parts: the MD5 of the parts' binary MD5s, a dash and the number of parts. S3
+ * documents it only as opaque and "not an MD5 digest"; this is the form S3 is observed to give.
+ */
+function multipartEtagOf(parts: readonly UploadedPart[]): string {
+  const digest = createHash('md5');
+  for (const part of parts) digest.update(Buffer.from(part.etag.slice(1, -1), 'hex'));
+  return `"${digest.digest('hex')}-${parts.length}"`;
+}
+
 /** The ETags of an `If-Match` header, without quotes or weakness markers. */
 function etagList(value: string): string[] {
   return value.split(',').map((tag) => tag.trim().replace(/^W\//, '').replace(/^"(.*)"$/, '$1'));
@@ -239,8 +275,40 @@ function parseMaxKeys(value: string | null): number {
   return Math.min(parsed, MAX_KEYS_LIMIT);
 }
 
+function unescapeXml(value: string): string {
+  const named: Record<string, string> = { quot: '"', amp: '&', lt: '<', gt: '>', apos: "'" };
+  return value.replace(/&(#x[0-9a-fA-F]+|#\d+|quot|amp|lt|gt|apos);/g, (_, entity: string) =>
+    entity.startsWith('#x') ? String.fromCodePoint(Number.parseInt(entity.slice(2), 16)) : entity.startsWith('#') ? String.fromCodePoint(Number(entity.slice(1))) : (named[entity] ?? ''),
+  );
+}
+
+/** The `<Part>` list of a CompleteMultipartUpload body, in the order given. */
+function completedParts(raw: Buffer): { partNumber: number; etag: string }[] {
+  const malformed = () =>
+    new S3Fault('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema', 400);
+  const text = raw.toString('utf8');
+  if (!/<CompleteMultipartUpload[\s>]/.test(text)) throw malformed();
+  const parts = [...text.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map(([, part = '']) => {
+    const partNumber = /<PartNumber>\s*(\d+)\s*<\/PartNumber>/.exec(part)?.[1];
+    const etag = /<ETag>([\s\S]*?)<\/ETag>/.exec(part)?.[1];
+    if (partNumber === undefined || etag === undefined) throw malformed();
+    return { partNumber: Number(partNumber), etag: unescapeXml(etag).trim().replace(/^"(.*)"$/, '$1') };
+  });
+  if (parts.length === 0) throw malformed();
+  return parts;
+}
+
+function parsePartNumber(value: string | null): number {
+  const parsed = Number(value);
+  if (value === null || !/^\d+$/.test(value) || parsed < 1 || parsed > MAX_PART_NUMBER) {
+    throw invalidArgument(`Part number must be an integer between 1 and ${MAX_PART_NUMBER}, inclusive`);
+  }
+  return parsed;
+}
+
 export async function startS3Emulator(): Promise<S3Emulator> {
   const buckets = new Map<string, Bucket>();
+  const uploads = new Map<string, MultipartUpload>();
 
   const bucketNamed = (name: string): Bucket => {
     const bucket = buckets.get(name);
@@ -254,10 +322,18 @@ export async function startS3Emulator(): Promise<S3Emulator> {
     return object;
   };
 
-  function putObject(request: IncomingMessage, raw: Buffer, bucketName: string, key: string): Record<string, string> {
-    const bucket = bucketNamed(bucketName);
-    if (header(request, 'x-amz-copy-source')) throw notImplemented('CopyObject');
-    if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new S3Fault('KeyTooLongError', 'Your key is too long', 400);
+  function requestedEncryption(request: IncomingMessage): { sse?: string; kmsKeyId?: string } {
+    const sse = header(request, 'x-amz-server-side-encryption');
+    const kmsKeyId = header(request, 'x-amz-server-side-encryption-aws-kms-key-id');
+    if (sse !== undefined && !SSE_ALGORITHMS.has(sse)) throw invalidArgument(`The encryption method specified is not supported: ${sse}`);
+    if (kmsKeyId !== undefined && !sse?.startsWith('aws:kms')) {
+      throw invalidArgument('x-amz-server-side-encryption-aws-kms-key-id is only valid with aws:kms or aws:kms:dsse encryption');
+    }
+    return { ...(sse === undefined ? {} : { sse }), ...(kmsKeyId === undefined ? {} : { kmsKeyId }) };
+  }
+
+  /** The request's body, decoded when sent `aws-chunked`, with the checksums it carried, each checked where possible. */
+  function verifiedPayload(request: IncomingMessage, raw: Buffer): { body: Buffer; checksums: Map<string, string> } {
     const chunked = isAwsChunked(request);
     const { body, trailers } = chunked ? decodeAwsChunked(raw) : { body: raw, trailers: new Map<string, string>() };
     const declaredLength = header(request, 'x-amz-decoded-content-length');
@@ -274,12 +350,15 @@ export async function startS3Emulator(): Promise<S3Emulator> {
         throw new S3Fault('BadDigest', `The ${name.slice('x-amz-checksum-'.length).toUpperCase()} you specified did not match the calculated checksum.`, 400);
       }
     }
-    const sse = header(request, 'x-amz-server-side-encryption');
-    const kmsKeyId = header(request, 'x-amz-server-side-encryption-aws-kms-key-id');
-    if (sse !== undefined && !SSE_ALGORITHMS.has(sse)) throw invalidArgument(`The encryption method specified is not supported: ${sse}`);
-    if (kmsKeyId !== undefined && !sse?.startsWith('aws:kms')) {
-      throw invalidArgument('x-amz-server-side-encryption-aws-kms-key-id is only valid with aws:kms or aws:kms:dsse encryption');
-    }
+    return { body, checksums };
+  }
+
+  function putObject(request: IncomingMessage, raw: Buffer, bucketName: string, key: string): Record<string, string> {
+    const bucket = bucketNamed(bucketName);
+    if (header(request, 'x-amz-copy-source')) throw notImplemented('CopyObject');
+    if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new S3Fault('KeyTooLongError', 'Your key is too long', 400);
+    const { body, checksums } = verifiedPayload(request, raw);
+    const { sse, kmsKeyId } = requestedEncryption(request);
     const contentType = header(request, 'content-type');
     checkWritePreconditions(request, bucketName, key, bucket.get(key));
     const object: StoredObject = {
@@ -295,7 +374,98 @@ export async function startS3Emulator(): Promise<S3Emulator> {
     return { ETag: object.etag, ...encryptionHeaders(object), ...Object.fromEntries(checksums) };
   }
 
-  function encryptionHeaders(object: StoredObject): Record<string, string> {
+  function uploadNamed(bucketName: string, key: string, uploadId: string): MultipartUpload {
+    bucketNamed(bucketName);
+    const upload = uploads.get(uploadId);
+    if (!upload || upload.bucket !== bucketName || upload.key !== key) {
+      throw new S3Fault('NoSuchUpload', 'The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.', 404, { bucket: bucketName, key });
+    }
+    return upload;
+  }
+
+  function createMultipartUpload(request: IncomingMessage, bucketName: string, key: string): Reply {
+    bucketNamed(bucketName);
+    if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new S3Fault('KeyTooLongError', 'Your key is too long', 400);
+    const encryption = requestedEncryption(request);
+    const contentType = header(request, 'content-type');
+    const uploadId = randomUUID().replaceAll('-', '');
+    uploads.set(uploadId, { bucket: bucketName, key, parts: new Map(), ...encryption, ...(contentType === undefined ? {} : { contentType }) });
+    const body =
+      `<?xml version="1.0" encoding="UTF-8"?>\n<InitiateMultipartUploadResult xmlns="${XML_NAMESPACE}">` +
+      xmlElement('Bucket', bucketName) +
+      xmlElement('Key', key) +
+      xmlElement('UploadId', uploadId) +
+      '</InitiateMultipartUploadResult>';
+    return { status: 200, headers: { 'Content-Type': 'application/xml', ...encryptionHeaders(encryption) }, body };
+  }
+
+  function uploadPart(request: IncomingMessage, raw: Buffer, bucketName: string, key: string, query: URLSearchParams): Reply {
+    if (header(request, 'x-amz-copy-source')) throw notImplemented('UploadPartCopy');
+    const partNumber = parsePartNumber(query.get('partNumber'));
+    const upload = uploadNamed(bucketName, key, query.get('uploadId') ?? '');
+    const { body, checksums } = verifiedPayload(request, raw);
+    // A part uploaded again under the same number replaces the earlier one.
+    const part: UploadedPart = { body, etag: etagOf(body) };
+    upload.parts.set(partNumber, part);
+    return { status: 200, headers: { ETag: part.etag, ...encryptionHeaders(upload), ...Object.fromEntries(checksums) } };
+  }
+
+  function completeMultipartUpload(raw: Buffer, bucketName: string, key: string, uploadId: string): Reply {
+    const upload = uploadNamed(bucketName, key, uploadId);
+    const listed = completedParts(raw);
+    const invalidPart = () =>
+      new S3Fault('InvalidPart', "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.", 400, { bucket: bucketName, key });
+    const parts = listed.map(({ partNumber, etag }, index) => {
+      if (index > 0 && partNumber <= (listed[index - 1]?.partNumber ?? 0)) {
+        throw new S3Fault('InvalidPartOrder', 'The list of parts was not in ascending order. The parts list must be specified in order by part number.', 400, { bucket: bucketName, key });
+      }
+      const part = upload.parts.get(partNumber);
+      if (!part || part.etag.slice(1, -1) !== etag) throw invalidPart();
+      return part;
+    });
+    if (parts.slice(0, -1).some((part) => part.body.length < MIN_PART_BYTES)) {
+      throw new S3Fault('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed object size.', 400, { bucket: bucketName, key });
+    }
+    const object: StoredObject = {
+      body: Buffer.concat(parts.map((part) => part.body)),
+      etag: multipartEtagOf(parts),
+      lastModified: new Date(),
+      checksums: new Map(),
+      ...(upload.contentType === undefined ? {} : { contentType: upload.contentType }),
+      ...(upload.sse === undefined ? {} : { sse: upload.sse }),
+      ...(upload.kmsKeyId === undefined ? {} : { kmsKeyId: upload.kmsKeyId }),
+    };
+    bucketNamed(bucketName).set(key, object);
+    uploads.delete(uploadId);
+    const body =
+      `<?xml version="1.0" encoding="UTF-8"?>\n<CompleteMultipartUploadResult xmlns="${XML_NAMESPACE}">` +
+      xmlElement('Location', `/${bucketName}/${key}`) +
+      xmlElement('Bucket', bucketName) +
+      xmlElement('Key', key) +
+      xmlElement('ETag', object.etag) +
+      '</CompleteMultipartUploadResult>';
+    return { status: 200, headers: { 'Content-Type': 'application/xml', ...encryptionHeaders(object) }, body };
+  }
+
+  function multipartRequest(request: IncomingMessage, raw: Buffer, bucketName: string, key: string, query: URLSearchParams): Reply {
+    const uploadId = query.get('uploadId');
+    if (request.method === 'POST' && query.has('uploads')) return createMultipartUpload(request, bucketName, key);
+    if (uploadId === null) throw notImplemented(`${request.method} with these multipart parameters`);
+    switch (request.method) {
+      case 'PUT':
+        return uploadPart(request, raw, bucketName, key, query);
+      case 'POST':
+        return completeMultipartUpload(raw, bucketName, key, uploadId);
+      case 'DELETE':
+        uploadNamed(bucketName, key, uploadId);
+        uploads.delete(uploadId);
+        return { status: 204 };
+      default:
+        throw notImplemented(request.method === 'GET' ? 'ListParts' : `${request.method} on a multipart upload`);
+    }
+  }
+
+  function encryptionHeaders(object: { readonly sse?: string; readonly kmsKeyId?: string }): Record<string, string> {
     return {
       'x-amz-server-side-encryption': object.sse ?? 'AES256',
       ...(object.kmsKeyId === undefined ? {} : { 'x-amz-server-side-encryption-aws-kms-key-id': object.kmsKeyId }),
@@ -388,8 +558,10 @@ export async function startS3Emulator(): Promise<S3Emulator> {
   }
 
   function objectRequest(request: IncomingMessage, raw: Buffer, bucketName: string, key: string, query: URLSearchParams): Reply {
-    const unmodelled = [...query.keys()].find((name) => !IGNORED_QUERY.has(name));
+    const unmodelled = [...query.keys()].find((name) => !IGNORED_QUERY.has(name) && !MULTIPART_QUERY.has(name));
     if (unmodelled !== undefined) throw notImplemented(`The object subresource or parameter "${unmodelled}"`);
+    if (query.has('uploads') || query.has('uploadId')) return multipartRequest(request, raw, bucketName, key, query);
+    if (query.has('partNumber')) throw notImplemented('A part number outside a multipart upload');
     switch (request.method) {
       case 'PUT':
         return { status: 200, headers: putObject(request, raw, bucketName, key) };
@@ -506,8 +678,15 @@ export async function startS3Emulator(): Promise<S3Emulator> {
         })),
       };
     },
+    uploadsInProgress(bucketName) {
+      bucketNamed(bucketName);
+      return [...uploads]
+        .filter(([, upload]) => upload.bucket === bucketName)
+        .map(([uploadId, upload]) => ({ key: upload.key, uploadId, parts: upload.parts.size }));
+    },
     restore(snapshot) {
       buckets.clear();
+      uploads.clear();
       for (const { name, objects } of snapshot.buckets) {
         const bucket: Bucket = new Map();
         for (const { key, body, contentType, sse, kmsKeyId, etag, lastModified, checksums } of objects) {
