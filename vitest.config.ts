@@ -18,6 +18,8 @@ const E2E = [
   'test/e2e-run-lease.test.ts',
   'test/e2e-emergency.test.ts',
   'test/e2e-logs.test.ts',
+  'test/finish-run-scale.test.ts',
+  'test/e2e-deadline.test.ts',
   'test/e2e-config-file.test.ts',
   'test/iam-by-use.test.ts',
 ];

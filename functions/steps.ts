@@ -156,9 +156,10 @@ export const STEPS = {
     state: 'FinishRun',
     workflow: 'rotation',
     handler: 'finish-run',
-    access: ['notice-delivery'],
+    // Renews the run lease on every invocation: its loop may outlast the lease's TTL.
+    access: ['notice-delivery', 'run-lease'],
     ...LONG,
-    metrics: ['CredentialsScanned', 'AppsFailed', 'DeletionsHeld', 'NoticesSent', 'NoticesFailed'],
+    metrics: ['CredentialsScanned', 'AppsFailed', 'SegmentsFailed', 'DeletionsHeld', 'NoticesSent', 'NoticesFailed'],
   },
   'build-report': {
     state: 'BuildReport',

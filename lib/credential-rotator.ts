@@ -83,6 +83,8 @@ export class CredentialRotator extends Construct {
   public readonly failedExecutionsAlarm: cloudwatch.Alarm;
   /** In alarm when a run reports any app it could not rotate (metric `AppsFailed`). */
   public readonly failedAppsAlarm: cloudwatch.Alarm;
+  /** In alarm when a run could not scan part of a catalog (metric `SegmentsFailed`). */
+  public readonly failedSegmentsAlarm: cloudwatch.Alarm;
   /** In alarm when a restore fails, times out or is aborted. */
   public readonly failedRestoresAlarm: cloudwatch.Alarm;
   /** Every alarm notifies this topic. */
@@ -207,6 +209,7 @@ export class CredentialRotator extends Construct {
     });
     this.failedExecutionsAlarm = monitoring.failedExecutionsAlarm;
     this.failedAppsAlarm = monitoring.failedAppsAlarm;
+    this.failedSegmentsAlarm = monitoring.failedSegmentsAlarm;
     this.failedRestoresAlarm = monitoring.failedRestoresAlarm;
     this.dashboard = monitoring.dashboard;
     acknowledgeRotatorNagFindings(this);

@@ -24,7 +24,9 @@ import { STEPS, type StepId } from '../functions/steps';
  *   stopped it just before (`TimeoutError`). Such a step may have done part of its work.
  *
  * Retrying the last two kinds is safe only because every step is idempotent, which each one is by design:
- * prepare-run, restore-prepare, restore-list-page and restore-finish only read; scan-page, assess-app and
+ * prepare-run and restore-prepare read, then take the run lease, which a retry finds its own and keeps; scan-page and
+ * restore-list-page renew that lease (the same write again); release-lease and restore-release-lease delete only a
+ * lease still their own, so a retry finds nothing left to do; restore-finish only reads; scan-page, assess-app and
  * build-report write report objects under names fixed by the run and the page, so a retry overwrites them;
  * create-, finish- and repair-replacement stage secrets under version ids derived from the cycle, resolve a 409
  * by reading the credential back and find a promoted version already current; delete-original reports

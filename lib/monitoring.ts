@@ -98,6 +98,7 @@ export interface MonitoringProps {
 export interface Monitoring {
   readonly failedExecutionsAlarm: cloudwatch.Alarm;
   readonly failedAppsAlarm: cloudwatch.Alarm;
+  readonly failedSegmentsAlarm: cloudwatch.Alarm;
   readonly failedRestoresAlarm: cloudwatch.Alarm;
   readonly dashboard: cloudwatch.Dashboard;
 }
@@ -114,10 +115,10 @@ const DASHBOARD_METRICS: ReadonlyArray<readonly [name: StepMetric, label: string
 ];
 
 /**
- * The rotator's alarms and dashboard (ids `FailedExecutionsAlarm`, `FailedAppsAlarm`, `FailedRestoresAlarm` and
- * `Dashboard` in `scope`): an alarm on failed, timed-out or aborted rotation runs, one on any app a run could not
- * finish, one on failed, timed-out or aborted restores, each notifying `alarmTopic`, and a dashboard of the alarms
- * with the runs and the rotator's counts.
+ * The rotator's alarms and dashboard (ids `FailedExecutionsAlarm`, `FailedAppsAlarm`, `FailedSegmentsAlarm`,
+ * `FailedRestoresAlarm` and `Dashboard` in `scope`): an alarm on failed, timed-out or aborted rotation runs, one on
+ * any app a run could not finish, one on any segment of a catalog a run could not scan, one on failed, timed-out or
+ * aborted restores, each notifying `alarmTopic`, and a dashboard of the alarms with the runs and the rotator's counts.
  */
 export function createMonitoring(scope: Construct, props: MonitoringProps): Monitoring {
   const failedExecutionsAlarm = createUnsuccessfulExecutionsAlarm(scope, 'FailedExecutionsAlarm', props.stateMachine, props.alarmTopic, {
@@ -125,14 +126,22 @@ export function createMonitoring(scope: Construct, props: MonitoringProps): Moni
     description: 'A credential rotation run failed, timed out or was aborted: see the state machine executions.',
   });
   const failedAppsAlarm = createFailedAppsAlarm(scope, props);
+  const failedSegmentsAlarm = alarmOnFirstOccurrence(
+    scope,
+    rotatorMetric('SegmentsFailed', Duration.hours(1)),
+    'FailedSegmentsAlarm',
+    'A rotation run could not scan part of a catalog (a segment failed after its retries): the run summary (FinishRun ' +
+      'output, `failedSegments`) names where it stopped and the error; the apps it did not reach wait for the next run.',
+    props.alarmTopic,
+  );
   const failedRestoresAlarm = createUnsuccessfulExecutionsAlarm(scope, 'FailedRestoresAlarm', props.restoreStateMachine, props.alarmTopic, {
     label: 'Failed, timed-out and aborted restores',
     description:
       'A credential restore failed, timed out or was aborted: see the restore state machine executions; a restore can be ' +
       'started again, it skips the credentials already present.',
   });
-  const dashboard = createDashboard(scope, props.stateMachine, [failedExecutionsAlarm, failedAppsAlarm, failedRestoresAlarm]);
-  return { failedExecutionsAlarm, failedAppsAlarm, failedRestoresAlarm, dashboard };
+  const dashboard = createDashboard(scope, props.stateMachine, [failedExecutionsAlarm, failedAppsAlarm, failedSegmentsAlarm, failedRestoresAlarm]);
+  return { failedExecutionsAlarm, failedAppsAlarm, failedSegmentsAlarm, failedRestoresAlarm, dashboard };
 }
 
 function createUnsuccessfulExecutionsAlarm(

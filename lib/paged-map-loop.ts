@@ -1,5 +1,6 @@
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
+import { ALL_ERRORS } from '../functions/domain/error-names';
 
 export interface PagedMapLoopProps {
   /**
@@ -19,6 +20,8 @@ export interface PagedMapLoopProps {
   };
   /** Where the loop goes once it is done. */
   readonly done: sfn.IChainable;
+  /** Where a failure of the map itself goes, with the error at `$.error`; without it such a failure ends the execution. */
+  readonly onMapFailure?: sfn.IChainable;
   /**
    * When the loop is done, checked once a page step has handed over no items.
    * @default the cursor is done: `$.cursor.done` is true
@@ -45,6 +48,7 @@ export function pagedMapLoop(scope: Construct, props: PagedMapLoopProps): sfn.Ch
     mapExecutionType: sfn.StateMachineType.STANDARD,
   });
   forEachItem.itemProcessor(props.map.itemProcessor);
+  if (props.onMapFailure) forEachItem.addCatch(props.onMapFailure, { errors: [ALL_ERRORS], resultPath: '$.error' });
   const morePages = new sfn.Choice(scope, props.morePagesState)
     .when(props.doneWhen ?? sfn.Condition.booleanEquals('$.cursor.done', true), props.done)
     .otherwise(props.pageStep);

@@ -19,10 +19,15 @@ export interface RotationWorkflowProps {
  *
  * ```
  * PrepareRun (takes the run lease) → LeaseHeld? ─held→ RunSkipped
- *   ─taken→ ForEachSegment (Distributed Map, one child execution per segment of the app listings) → FinishRun → BuildReport
- *   → ReleaseLease → RunDone ; a failure of ForEachSegment, FinishRun or BuildReport → ReleaseLease → RunFailed
+ *   ─taken→ ForEachSegment (Distributed Map, one child execution per segment of the app listings) → StartNotices
+ *   → FinishRun (one batch of notices) → NoticesLeft? ─yes→ FinishRun ; ─no→ BuildReport → ReleaseLease → RunDone
+ *   a failure of PrepareRun → RunFailed (it takes the lease as its last act, so a failed PrepareRun holds none)
+ *   a failure of ForEachSegment or FinishRun → BuildReport (the report of what was done) → ReleaseLease → RunFailed
+ *   a failure of BuildReport → ReleaseLease → RunFailed
  * segment child: ScanPage → HasItems? ─yes→ ForEachApp (Distributed Map, one child execution per app) → ScanPage
  *                                    └no──→ MorePages? ─more→ ScanPage ; ─done→ SegmentDone (its summary)
+ *                a failure of ScanPage or ForEachApp → SegmentFailed (where it stopped, the error's name and its
+ *                summary so far; the other segments go on and FinishRun counts it in `segmentsFailed`)
  * app child:     AssessApp → IsDryRun? ─yes→ AppPlanned ; ─no→ ExecuteActions (inline Map, one at a time) → AppDone
  *                any failure → AppFailed (Catch; the run goes on)
  * ```
@@ -47,6 +52,7 @@ export class RotationWorkflow extends Construct {
       'run.$': '$.run',
       'summary.$': '$.summary',
       'segmentSummaries.$': '$.segmentSummaries',
+      'delivery.$': '$.delivery',
     });
     const buildReport = task('build-report', { 'run.$': '$.run', 'summary.$': '$.summary' }, '$.summary');
 
@@ -57,21 +63,26 @@ export class RotationWorkflow extends Construct {
       maxConcurrency: 1,
       resultPath: '$.segmentSummaries',
       mapExecutionType: sfn.StateMachineType.STANDARD,
+      // A segment's execution catches its own failures (SegmentFailed); this covers those it cannot catch (the child
+      // execution itself failing or timing out): FinishRun counts each in `segmentsFailed` and the alarm fires.
+      // The local interpreter ignores it (aws-notes.md).
+      toleratedFailurePercentage: 100,
     });
     forEachSegment.itemProcessor(this.segmentLoop(task, props.maxConcurrentApps));
 
     // The run lease is released on every way the run ends once PrepareRun took it: after BuildReport, and on a
-    // failure of any run-level step (caught here, released, then failed with the same error so the alarm fires).
+    // failure of any later run-level step (caught, the report of what was done written, the lease released, then failed
+    // with the same error so the failed-runs alarm fires). The run's output and BuildReport's carry the summary.
+    const runFailed = new sfn.Fail(this, 'RunFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' });
     const releaseLease = task('release-lease', { 'run.$': '$.run' }, sfn.JsonPath.DISCARD);
-    for (const step of [forEachSegment, finishRun, buildReport]) {
-      step.addCatch(releaseLease, { errors: [ALL_ERRORS], resultPath: '$.error' });
-    }
+    const caught = { errors: [ALL_ERRORS], resultPath: '$.error' };
+    prepareRun.addCatch(runFailed, caught);
+    forEachSegment.addCatch(buildReport, caught);
+    finishRun.addCatch(buildReport, caught);
+    buildReport.addCatch(releaseLease, caught);
     releaseLease.next(
       new sfn.Choice(this, 'RunFailed?')
-        .when(
-          sfn.Condition.isPresent('$.error'),
-          new sfn.Fail(this, 'RunFailed', { errorPath: '$.error.Error', causePath: '$.error.Cause' }),
-        )
+        .when(sfn.Condition.isPresent('$.error'), runFailed)
         .otherwise(new sfn.Pass(this, 'RunDone', { outputPath: '$.summary' })),
     );
 
@@ -79,7 +90,14 @@ export class RotationWorkflow extends Construct {
     const leaseHeld = new sfn.Choice(this, 'LeaseHeld?')
       .when(sfn.Condition.isPresent('$.skipped'), new sfn.Succeed(this, 'RunSkipped', { outputPath: '$.skipped' }))
       .otherwise(forEachSegment);
-    forEachSegment.next(finishRun).next(buildReport).next(releaseLease);
+    // FinishRun sends the queued notices one batch per invocation, as many as it can mark sent in time, until it says
+    // it is done; it stops after MAX_NOTICE_INVOCATIONS, which bounds the history the loop adds.
+    const startNotices = new sfn.Pass(this, 'StartNotices', { result: sfn.Result.fromObject({ invocations: 0 }), resultPath: '$.delivery' });
+    const noticesLeft = new sfn.Choice(this, 'NoticesLeft?')
+      .when(sfn.Condition.booleanEquals('$.delivery.done', false), finishRun)
+      .otherwise(buildReport);
+    forEachSegment.next(startNotices).next(finishRun).next(noticesLeft);
+    buildReport.next(releaseLease);
     this.definition = prepareRun.next(leaseHeld);
   }
 
@@ -90,6 +108,12 @@ export class RotationWorkflow extends Construct {
       'summary.$': '$.summary',
       'lastResults.$': '$.lastResults',
     });
+    // A segment that fails for good ends with where it stopped and why instead of failing the run: the other segments'
+    // results are kept. Only the error's name travels (its cause may hold a stack or APIC's words).
+    const segmentFailed = new sfn.Pass(this, 'SegmentFailed', {
+      parameters: { failedSegment: { 'cursor.$': '$.cursor', 'error.$': '$.error.Error' }, 'summary.$': '$.summary' },
+    });
+    scanPage.addCatch(segmentFailed, { errors: [ALL_ERRORS], resultPath: '$.error' });
     // ScanPage folds the apps' results into the summary, so it runs once more after the last page with items.
     return pagedMapLoop(this, {
       pageStep: scanPage,
@@ -102,6 +126,7 @@ export class RotationWorkflow extends Construct {
         itemProcessor: this.appFlow(task),
       },
       done: new sfn.Pass(this, 'SegmentDone', { outputPath: '$.summary' }),
+      onMapFailure: segmentFailed,
     });
   }
 

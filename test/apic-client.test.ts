@@ -287,6 +287,44 @@ describe('retries', () => {
   });
 });
 
+describe('the invocation deadline (a fake clock: every wait moves it, no real time passes)', () => {
+  function fakeClock(start: number) {
+    let now = start;
+    return { clock: () => now, sleep: async (ms: number) => void (now += ms), advance: (ms: number) => void (now += ms) };
+  }
+
+  it('gives up with a retryable error before the deadline, although the retry budget would allow far more', async () => {
+    const time = fakeClock(1_000_000);
+    const deadline = 1_000_000 + 55_000;
+    sim.faults.failNext({ route: ROUTES.consumerOrg }, { count: 1000, status: 503 });
+    const apic = client({ ...time, deadline: () => deadline, maxAttempts: 1000, maxRetryTimeMs: 10 * 60_000, baseDelayMs: 2000, maxDelayMs: 10_000, random: () => 0.999 });
+    const error = await failure(apic.getConsumerOrg(PROD, 'acme corp'));
+    expect(error.name).toBe('ApicUnavailableError');
+    expect(error.retryable).toBe(true);
+    expect(time.clock()).toBeLessThan(deadline);
+    // Eight requests and seven waits of about 2, 4, 8, 10, 10, 10, 10 s (54 s); an eighth wait would pass the deadline.
+    expect(sim.counters()[ROUTES.consumerOrg]).toBe(8);
+  });
+
+  it('sends no request once the deadline has passed, and none that could outlast it', async () => {
+    const time = fakeClock(5_000);
+    const apic = client({ ...time, deadline: () => 4_000 });
+    const error = await failure(apic.getConsumerOrg(PROD, 'acme corp'));
+    expect(error.name).toBe('ApicUnavailableError');
+    expect(error.retryable).toBe(true);
+    expect(sim.counters()[ROUTES.consumerOrg] ?? 0).toBe(0);
+  });
+
+  it('reads the deadline at every call, so a warm client follows each invocation', async () => {
+    const time = fakeClock(0);
+    let deadline = -1;
+    const apic = client({ ...time, deadline: () => deadline });
+    expect((await failure(apic.getConsumerOrg(PROD, 'acme corp'))).name).toBe('ApicUnavailableError');
+    deadline = 60_000;
+    expect((await apic.getConsumerOrg(PROD, 'acme corp')).name).toBe('acme corp');
+  });
+});
+
 describe('create', () => {
   const secret = (tag: string) => ({ clientId: `client-${tag}`, clientSecret: `secret-${tag}-f00d` });
 

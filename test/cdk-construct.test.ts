@@ -106,7 +106,7 @@ function synthRotator(config: Partial<RotatorConfigInput> = {}, props: Omit<Cred
   const resourceProperties = (construct: IConstruct) =>
     template.toJSON().Resources[stack.getLogicalId(construct.node.defaultChild as CfnElement)].Properties as Record<string, unknown>;
   const definition = (stateMachine: StateMachine) => parseDefinition(resourceProperties(stateMachine).DefinitionString);
-  const alarmProperties = (alarm: 'failedExecutionsAlarm' | 'failedAppsAlarm') =>
+  const alarmProperties = (alarm: 'failedExecutionsAlarm' | 'failedAppsAlarm' | 'failedSegmentsAlarm') =>
     template.toJSON().Resources[stack.getLogicalId(rotator[alarm].node.defaultChild as CfnAlarm)].Properties as Record<string, unknown>;
   return {
     stack,
@@ -493,7 +493,7 @@ describe('CredentialRotator with a minimal config', () => {
   });
 
   it('lets only the lease steps touch leases/ and describe executions, of the rotator\'s own state machines only', () => {
-    expect([...LEASE_HOLDERS].sort()).toEqual(['prepare-run', 'release-lease', 'restore-list-page', 'restore-prepare', 'restore-release-lease', 'scan-page']);
+    expect([...LEASE_HOLDERS].sort()).toEqual(['finish-run', 'prepare-run', 'release-lease', 'restore-list-page', 'restore-prepare', 'restore-release-lease', 'scan-page']);
     const names = synth.rotator.stateMachineNames;
     const executions = [names.rotation, names.restore].map((name) => `arn:aws:states:us-east-1:123456789012:execution:${name}:*`);
     const leaseObjects = arnText(synth.resolve(synth.rotator.reportBucket.arnForObjects('leases/*')));
@@ -559,6 +559,19 @@ describe('CredentialRotator with a minimal config', () => {
     expect(synth.alarmProperties('failedAppsAlarm').AlarmActions).toEqual([synth.resolve(synth.rotator.alarmTopic.topicArn)]);
   });
 
+  it('alarms when a run reports any segment it could not scan: SegmentsFailed of the rotator service, summed, at least 1', () => {
+    expect(synth.alarmProperties('failedSegmentsAlarm')).toMatchObject({
+      Namespace: 'ApicCredentialRotator',
+      MetricName: 'SegmentsFailed',
+      Dimensions: ROTATOR_METRIC_DIMENSIONS,
+      Statistic: 'Sum',
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it('draws a dashboard with every alarm, the runs and every rotator count', () => {
     const [dashboard] = Object.values(synth.template.findResources('AWS::CloudWatch::Dashboard'));
     // The body is JSON text joined with tokens (alarm and state machine ARNs); a bare placeholder keeps it parseable.
@@ -568,7 +581,7 @@ describe('CredentialRotator with a minimal config', () => {
       widgets: Array<{ properties: { title: string; metrics?: unknown[][]; alarms?: unknown[] } }>;
     };
     const widget = (title: string) => body.widgets.find((w) => w.properties.title === title)?.properties;
-    expect(widget('Rotator alarms')?.alarms).toHaveLength(3);
+    expect(widget('Rotator alarms')?.alarms).toHaveLength(4);
     const runMetrics = (widget('Rotation runs per day')?.metrics ?? []).map((metric) => metric.slice(0, 2));
     expect(runMetrics).toEqual([
       ['AWS/States', 'ExecutionsSucceeded'],
@@ -629,6 +642,20 @@ describe('CredentialRotator with a customised config', () => {
         expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'AppFailed' }),
       ]);
     }
+  });
+
+  it('catches every failure of a segment into SegmentFailed, tolerates failed segment executions, and catches every run-level step', () => {
+    type State = { Type: string; ToleratedFailurePercentage?: number; Catch?: Array<{ ErrorEquals: string[]; Next: string }>; ItemProcessor?: { States: Record<string, State> } };
+    const states = synth.definition(synth.rotator.stateMachine).States as Record<string, State>;
+    const catchesInto = (state: State | undefined) => (state?.Catch ?? []).filter((c) => c.ErrorEquals.includes('States.ALL')).map((c) => c.Next);
+    const segment = states.ForEachSegment?.ItemProcessor?.States ?? {};
+    expect(states.ForEachSegment?.ToleratedFailurePercentage).toBe(100);
+    expect(catchesInto(segment.ScanPage)).toEqual(['SegmentFailed']);
+    expect(catchesInto(segment.ForEachApp)).toEqual(['SegmentFailed']);
+    expect(catchesInto(states.PrepareRun)).toEqual(['RunFailed']);
+    expect(catchesInto(states.ForEachSegment)).toEqual(['BuildReport']);
+    expect(catchesInto(states.FinishRun)).toEqual(['BuildReport']);
+    expect(catchesInto(states.BuildReport)).toEqual(['ReleaseLease']);
   });
 
   it('restores secrets in a Distributed Map bounded by maxConcurrentApps inside each segment, catching failures into SecretFailed', () => {
@@ -700,7 +727,7 @@ describe('CredentialRotator with a customised config', () => {
     const topic = new sns.Topic(stack, 'Alarms');
     new CredentialRotator(stack, 'Rotator', { config: BASE_CONFIG, alarmTopic: topic });
     const alarms = Object.values(Template.fromStack(stack).findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(4);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([stack.resolve(topic.topicArn)]);
   });
 

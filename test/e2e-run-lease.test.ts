@@ -4,6 +4,7 @@
  */
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ApicUnavailableError } from '../functions/domain/apic/errors';
 import type { RunSkipped } from '../functions/domain/lease';
 import type { RestoreSummary } from '../functions/domain/restore';
 import { decoratePorts } from '../functions/runtime/ports';
@@ -187,35 +188,94 @@ describe('run lease', () => {
   it('releases the lease of a run that fails in a run-level step, so the next run is not skipped', async () => {
     const stack = await start();
     const trace: string[] = [];
-    // ScanPage fails (the listing PrepareRun reads, one app long, still works): ForEachSegment fails.
+    // PrepareRun fails before it takes the lease (the listing it reads is broken): nothing to release.
     decoratePorts((ports) => ({
       ...ports,
       apic: new Proxy(ports.apic, {
         get: (target, property, receiver) =>
-          property === 'listAppsPage'
-            ? (...args: Parameters<typeof target.listAppsPage>) => (args[2] === 1 ? target.listAppsPage(...args) : Promise.reject(new Error('listing broke')))
-            : Reflect.get(target, property, receiver),
+          property === 'listAppsPage' ? () => Promise.reject(new Error('listing broke')) : Reflect.get(target, property, receiver),
       }),
     }));
-    const failedScan = await rotate(stack, 'fails-in-scan', 0, trace);
-    // FinishRun fails: the notice ledger cannot be listed.
+    const failedPrepare = await rotate(stack, 'fails-in-prepare', 0, trace);
+    // FinishRun fails: the notice ledger cannot be listed. The report of what was done is written before the lease
+    // is released.
     decoratePorts((ports) => ({
       ...ports,
-      ledger: { ...ports.ledger, listPendingNotices: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(new Error('ledger broke')) }) }) },
+      ledger: { ...ports.ledger, pendingNoticePage: () => Promise.reject(new Error('ledger broke')) },
     }));
     const failedFinish = await rotate(stack, 'fails-in-finish', 0, trace);
     decoratePorts(undefined);
 
-    for (const [name, result] of [['fails-in-scan', failedScan], ['fails-in-finish', failedFinish]] as const) {
-      expect(result.status, name).toBe('FAILED');
-      expect(statesOf(trace, name).slice(-3), name).toEqual(['ReleaseLease', 'RunFailed?', 'RunFailed']);
-    }
+    expect(failedPrepare.status).toBe('FAILED');
+    expect(statesOf(trace, 'fails-in-prepare')).toEqual(['PrepareRun', 'RunFailed']);
+    expect(failedFinish.status).toBe('FAILED');
+    expect(statesOf(trace, 'fails-in-finish').slice(-5)).toEqual(['FinishRun', 'BuildReport', 'ReleaseLease', 'RunFailed?', 'RunFailed']);
     expect(failedFinish.error).toMatch(/ledger broke/);
+    expect(stack.s3.objects(LOCAL_REPORT_BUCKET).some((object) => object.key.includes('fails-in-finish') && object.key.endsWith('.csv'))).toBe(true);
     expect(leaseObjects(stack)).toEqual([]);
     const next = await rotate(stack, 'next', 0, trace);
     expect(next.status).toBe('SUCCEEDED');
     expect(statesOf(trace, 'next').slice(-1)).toEqual(['RunDone']);
     expect(next.summary?.credentialsScanned).toBe(4);
+    expect(leaseObjects(stack)).toEqual([]);
+  });
+
+  it('keeps the other segments of a run whose one segment fails for good: rotated, summarised, counted for the alarm', async () => {
+    const due = (name: string) => ({ name, title: name, credentials: [{ name: 'key', title: 'Key', ageDays: 90 }] });
+    const seed = {
+      catalogs: ['prod', 'test', 'dev'].map((catalog) => ({
+        providerOrg: 'acme',
+        catalog,
+        consumerOrgs: [{ name: 'bank', owner: { email: 'owner@bank.example.com' }, apps: [due(`pay-${catalog}`)] }],
+      })),
+    };
+    env = await startLocalEnvironment({ simulator: { seed, now: DAY0, randomSeed: 7 }, randomSeed: 7 });
+    const stack = env;
+    // Every page of acme/test's listing fails (after the client's and Step Functions' retries); PrepareRun's one-app
+    // read of it still works, so the run has three segments, one per catalog.
+    let failedScans = 0;
+    decoratePorts((ports) => ({
+      ...ports,
+      apic: new Proxy(ports.apic, {
+        get: (target, property, receiver) =>
+          property === 'listAppsPage'
+            ? (...args: Parameters<typeof target.listAppsPage>) => {
+                if (args[0].catalog !== 'test' || args[2] === 1) return target.listAppsPage(...args);
+                failedScans += 1;
+                return Promise.reject(new ApicUnavailableError('server error after 5 attempt(s)', { method: 'GET', path: '/catalogs/acme/test/apps', status: 503 }));
+              }
+            : Reflect.get(target, property, receiver),
+      }),
+    }));
+    const metricLines: Array<Record<string, unknown>> = [];
+    const trace: string[] = [];
+    const now = DAY0;
+    const result = await stack.run({
+      now,
+      executionName: 'one-segment-fails',
+      onStateEntered: (state) => trace.push(state),
+      onLogLine: (line) => {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        if ('_aws' in parsed) metricLines.push(parsed);
+      },
+    });
+    decoratePorts(undefined);
+
+    expect(result.status, result.error).toBe('SUCCEEDED');
+    // ScanPage was tried once and retried by Step Functions to its limit, then the segment ended failed.
+    expect(failedScans).toBe(5);
+    expect(trace.filter((state) => state === 'SegmentFailed')).toHaveLength(1);
+    const rotated = ['prod', 'test', 'dev'].filter((catalog) =>
+      stack.apic.inspect.credentials('acme', catalog, 'bank', `pay-${catalog}`).some((credential) => credential.name === 'key_new'),
+    );
+    expect(rotated).toEqual(['prod', 'dev']);
+    expect(result.summary).toMatchObject({
+      appsScanned: 2,
+      actions: { 'create-replacement': 2 },
+      segmentsFailed: 1,
+      failedSegments: [{ providerOrg: 'acme', catalog: 'test', stoppedAt: 0, error: 'ApicUnavailableError' }],
+    });
+    expect(metricLines.find((line) => 'SegmentsFailed' in line)?.SegmentsFailed).toBe(1);
     expect(leaseObjects(stack)).toEqual([]);
   });
 

@@ -13,6 +13,7 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
   TagResourceCommand,
+  UntagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,6 +123,46 @@ describe('Secrets Manager emulator contract', () => {
       name: 'InvalidParameterException',
     });
     expect(Object.keys(emulator.inspect.tags(name))).toHaveLength(50);
+  });
+
+  it('SM-34 with the tag quota on, a 51st TagResource or UntagResource within one second answers ThrottlingException', async () => {
+    let now = 1_000_000;
+    const limited = await startSecretsManagerEmulator({ randomSeed: 12, tagQuota: { clock: () => now } });
+    // One attempt: the SDK would otherwise retry the throttled call.
+    const limitedClient = new SecretsManagerClient({ region: 'us-east-1', endpoint: limited.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    try {
+      const name = uniqueName('tag-quota');
+      await limitedClient.send(new CreateSecretCommand({ Name: name }));
+      for (let call = 0; call < 50; call++) {
+        if (call % 2 === 0) await limitedClient.send(new TagResourceCommand({ SecretId: name, Tags: [{ Key: 'k', Value: String(call) }] }));
+        else await limitedClient.send(new UntagResourceCommand({ SecretId: name, TagKeys: ['k'] }));
+        now += 10;
+      }
+      await expect(limitedClient.send(new TagResourceCommand({ SecretId: name, Tags: [{ Key: 'k', Value: 'over' }] }))).rejects.toMatchObject({ name: 'ThrottlingException' });
+      // Reads are not under this quota; a second after the first call, its place is free again.
+      await limitedClient.send(new DescribeSecretCommand({ SecretId: name }));
+      now = 1_000_000 + 1000;
+      await expect(limitedClient.send(new TagResourceCommand({ SecretId: name, Tags: [{ Key: 'k', Value: 'next' }] }))).resolves.toBeDefined();
+      expect(limited.inspect.tags(name)).toEqual({ k: 'next' });
+    } finally {
+      limitedClient.destroy();
+      await limited.close();
+    }
+  });
+
+  it('SM-35 ListSecrets oldest first: a NextToken resumes after the secrets listed, though one of them has lost the filtered tag', async () => {
+    const tag = `ledger-${++counter}`;
+    const names = [uniqueName('first'), uniqueName('second'), uniqueName('third')];
+    for (const name of names) await client.send(new CreateSecretCommand({ Name: name, Tags: [{ Key: tag, Value: 'yes' }] }));
+    const page = (NextToken?: string) =>
+      client.send(new ListSecretsCommand({ Filters: [{ Key: 'tag-key', Values: [tag] }], SortOrder: 'asc', MaxResults: 1, ...(NextToken ? { NextToken } : {}) }));
+    const first = await page();
+    expect(first.SecretList?.map((secret) => secret.Name)).toEqual([names[0]]);
+    await client.send(new UntagResourceCommand({ SecretId: names[0], TagKeys: [tag] }));
+    const second = await page(first.NextToken);
+    expect(second.SecretList?.map((secret) => secret.Name)).toEqual([names[1]]);
+    const third = await page(second.NextToken);
+    expect(third.SecretList?.map((secret) => secret.Name)).toEqual([names[2]]);
   });
 
   it('SM-29 DeleteSecret with ForceDeleteWithoutRecovery does not answer ResourceNotFoundException for a secret that does not exist', async () => {

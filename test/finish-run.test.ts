@@ -4,6 +4,10 @@ import { finishRun } from '../functions/domain/workflow/finish';
 import { emptySummary } from '../functions/domain/workflow/summary';
 import type { RunContext } from '../functions/domain/workflow/types';
 
+/** The first invocation; the deadline is far off, so one invocation sends everything. */
+const START = { invocations: 0 };
+const DEADLINE = 15 * 60 * 1000;
+
 const RUN: RunContext = {
   runId: 'run-1',
   now: '2026-12-01T03:00:00.000Z',
@@ -34,9 +38,10 @@ function world(pending: PendingNoticeEntry[], failingRecipients: readonly string
     async queueNotice() {
       throw new Error('FinishRun queues nothing');
     },
-    async *listPendingNotices() {
-      yield* pending;
+    async pendingNoticePage() {
+      return { entries: pending };
     },
+    marksPerSecond: 20,
     async markNoticesSent(secretArn: string, notices: ReadonlyArray<{ kind: string; cycleId: string }>) {
       marked.push({ secretArn, notices });
     },
@@ -47,7 +52,7 @@ function world(pending: PendingNoticeEntry[], failingRecipients: readonly string
       mailed.push(message);
     },
   };
-  const deps = { ledger, mailer, config: { notificationSender: 'rotator@example.com', operatorEmail: 'ops@example.com' } };
+  const deps = { ledger, mailer, clock: { now: () => new Date(0) }, config: { notificationSender: 'rotator@example.com', operatorEmail: 'ops@example.com' } };
   return { deps, marked, mailed };
 }
 
@@ -58,7 +63,7 @@ describe('finishRun: notices that travel to owner and operator', () => {
       { kind: 'action-needed', cycleId: 'c1' },
     ]);
     const { deps, marked, mailed } = world([clash], ['ops@example.com']);
-    const { summary } = await finishRun(deps, { run: RUN, summary: emptySummary(RUN), segmentSummaries: [] });
+    const { summary } = await finishRun(deps, { run: RUN, summary: emptySummary(RUN), segmentSummaries: [], delivery: START }, DEADLINE);
     expect(mailed.map((mail) => mail.to)).toEqual(['owner@example.com']);
     expect(marked).toEqual([{ secretArn: clash.secretArn, notices: [{ kind: 'replacement-ready', cycleId: 'c1' }] }]);
     expect(summary.notices).toEqual({ sent: 2, failed: 1, undeliverable: 0 });
@@ -67,7 +72,7 @@ describe('finishRun: notices that travel to owner and operator', () => {
   it('marks an action-needed notice sent once both digests went out', async () => {
     const clash = entry('clash', [{ kind: 'action-needed', cycleId: 'c1' }]);
     const { deps, marked, mailed } = world([clash], []);
-    await finishRun(deps, { run: RUN, summary: emptySummary(RUN), segmentSummaries: [] });
+    await finishRun(deps, { run: RUN, summary: emptySummary(RUN), segmentSummaries: [], delivery: START }, DEADLINE);
     expect(mailed.map((mail) => mail.to).sort()).toEqual(['ops@example.com', 'owner@example.com']);
     expect(marked).toEqual([{ secretArn: clash.secretArn, notices: [{ kind: 'action-needed', cycleId: 'c1' }] }]);
   });
@@ -78,7 +83,7 @@ describe('finishRun: notice log lines and undeliverable notices', () => {
     const ready = entry('shop', [{ kind: 'replacement-ready', cycleId: 'c1' }]);
     const { deps } = world([ready], []);
     const lines: Array<{ message: string; fields: Readonly<Record<string, string>> }> = [];
-    await finishRun({ ...deps, log: (message, fields) => lines.push({ message, fields }) }, { run: RUN, summary: emptySummary(RUN), segmentSummaries: [] });
+    await finishRun({ ...deps, log: (message, fields) => lines.push({ message, fields }) }, { run: RUN, summary: emptySummary(RUN), segmentSummaries: [], delivery: START }, DEADLINE);
     expect(lines).toEqual([
       {
         message: 'notice sent: replacement-ready',
@@ -92,7 +97,7 @@ describe('finishRun: notice log lines and undeliverable notices', () => {
     const { deps, mailed } = world(ownerless, []);
     const lines: string[] = [];
     const noOperator = { ...deps, config: { notificationSender: 'rotator@example.com' }, log: (message: string, fields: Readonly<Record<string, string>>) => lines.push(`${message} ${JSON.stringify(fields)}`) };
-    const { summary } = await finishRun(noOperator, { run: RUN, summary: emptySummary(RUN), segmentSummaries: [] });
+    const { summary } = await finishRun(noOperator, { run: RUN, summary: emptySummary(RUN), segmentSummaries: [], delivery: START }, DEADLINE);
     expect(mailed).toEqual([]);
     expect(summary.notices.undeliverable).toBe(52);
     expect(summary.notices.undeliverableNotices).toHaveLength(50);
@@ -108,5 +113,33 @@ describe('finishRun: notice log lines and undeliverable notices', () => {
     expect(lines[0]).toContain('notice undeliverable: warn');
     expect(lines[0]).toContain('"consumerOrg":"bank"');
     expect(lines[0]).toContain('"reason":"no owner e-mail and no operatorEmail"');
+  });
+});
+
+describe('finishRun: segments that failed', () => {
+  const failedAt = (error: string) => ({
+    failedSegment: { cursor: { targetIndex: 0, offset: 200, end: 300, consumerOrgIndex: 0, done: false }, error },
+    summary: { ...emptySummary(RUN), appsScanned: 200 },
+  });
+
+  it('counts a caught and a tolerated segment failure, names where the caught one stopped, and keeps its apps', async () => {
+    const { deps } = world([], []);
+    const done = { ...emptySummary(RUN), appsScanned: 50 };
+    const segmentSummaries = [done, failedAt('ApicUnavailableError'), { Error: 'States.Timeout' }];
+    const { summary } = await finishRun(deps, { run: RUN, summary: emptySummary(RUN), segmentSummaries, delivery: START }, DEADLINE);
+    expect(summary.appsScanned).toBe(250);
+    expect(summary.segmentsFailed).toBe(2);
+    expect(summary.failedSegments).toEqual([
+      { providerOrg: 'acme', catalog: 'prod', stoppedAt: 200, end: 300, error: 'ApicUnavailableError' },
+      { error: 'States.Timeout' },
+    ]);
+  });
+
+  it('stops the run without sending anything when a segment found the run lease taken over', async () => {
+    const { deps, mailed, marked } = world([entry('pay', [{ kind: 'warn', cycleId: 'c1' }])], []);
+    await expect(finishRun(deps, { run: RUN, summary: emptySummary(RUN), segmentSummaries: [failedAt('LeaseLostError')], delivery: START }, DEADLINE)).rejects.toMatchObject({
+      name: 'LeaseLostError',
+    });
+    expect([mailed, marked]).toEqual([[], []]);
   });
 });

@@ -7,6 +7,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRotatorConfig } from '../functions/domain/config';
 import { MAX_PAGES_PER_SCAN, PAYLOAD_BUDGET_BYTES, resultBytesFor } from '../functions/domain/workflow/scan';
+import { TAG_CALLS_PER_SECOND } from '../functions/adapters/secrets-manager/secret-store';
+import { INVOCATION_SAFETY_MARGIN_MS } from '../functions/runtime/step-handler';
+import { batchCapacity, MAX_NOTICE_INVOCATIONS } from '../functions/domain/workflow/finish';
 import { MAX_FAILURES_PER_SEGMENT } from '../functions/domain/workflow/summary';
 import { MAX_PAGES_PER_SEGMENT, MAX_SECRETS_PER_PAGE } from '../functions/domain/restore';
 import { STEPS } from '../functions/steps';
@@ -131,8 +134,18 @@ describe('history model', () => {
 });
 
 describe('1,000,000 credentials: history events within 80 % of 25,000', () => {
-  it('parent execution (the same on every day: one Distributed Map over the segments)', () => {
-    expect(acyclicExecutionEvents(parent, assumptions)).toBeLessThanOrEqual(EVENT_LIMIT);
+  it('parent execution (one Distributed Map over the segments, then FinishRun invoked as often as it may be)', () => {
+    const loop = loopHistory(parent, assumptions);
+    expect(loop.loopEntry).toBe('FinishRun');
+    const events = loopExecutionEvents(loop, { segmentApps: 0, itemsPerScan: 0, withItems: 0, withoutItems: MAX_NOTICE_INVOCATIONS - 1 });
+    expect(events).toBeLessThanOrEqual(EVENT_LIMIT);
+  });
+
+  it('FinishRun sends 1,000,000 pending notices within its invocation limit, at the tag-call rate and its timeout', () => {
+    const timeoutMs = STEPS['finish-run'].timeoutSeconds * 1000;
+    const ledger = { marksPerSecond: TAG_CALLS_PER_SECOND / 2 };
+    const perInvocation = batchCapacity({ ledger, clock: { now: () => new Date(0) } }, timeoutMs - INVOCATION_SAFETY_MARGIN_MS);
+    expect(MAX_NOTICE_INVOCATIONS * perInvocation).toBeGreaterThanOrEqual(MILLION.credentials);
   });
 
   it('segment execution, no credential due', () => {

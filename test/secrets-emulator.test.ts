@@ -363,3 +363,19 @@ describe('faults, counts and the request log', () => {
     }
   });
 });
+
+describe('invoke (in process, for volume tests)', () => {
+  it('answers an operation as HTTP does, counts it, applies injected faults and refuses an unknown operation', async () => {
+    const name = uniqueName('in-process');
+    await client.send(new CreateSecretCommand({ Name: name, Tags: [{ Key: 'k', Value: 'v' }] }));
+    const overHttp = await client.send(new DescribeSecretCommand({ SecretId: name }));
+    const before = emulator.counts().DescribeSecret ?? 0;
+    const inProcess = emulator.invoke('DescribeSecret', { SecretId: name }) as { ARN: string; Name: string; Tags: unknown[] };
+    expect({ ARN: inProcess.ARN, Name: inProcess.Name, Tags: inProcess.Tags }).toEqual({ ARN: overHttp.ARN, Name: overHttp.Name, Tags: overHttp.Tags });
+    expect(emulator.counts().DescribeSecret).toBe(before + 1);
+    emulator.faults.throttleNext('TagResource', 1);
+    expect(() => emulator.invoke('TagResource', { SecretId: name, Tags: [{ Key: 'k', Value: 'w' }] })).toThrow(expect.objectContaining({ name: 'ThrottlingException' }));
+    expect(() => emulator.invoke('Nonsense', {})).toThrow(expect.objectContaining({ name: 'UnknownOperationException' }));
+    expect(emulator.inspect.tags(name)).toEqual({ k: 'v' });
+  });
+});

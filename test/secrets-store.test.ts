@@ -29,9 +29,15 @@ function pairGenerator(label: string) {
   return vi.fn(() => ({ clientId: `client-${label}-${serial}`, clientSecret: secretFor(label) }));
 }
 
-async function collect(entries: AsyncIterable<PendingNoticeEntry>): Promise<PendingNoticeEntry[]> {
+/** Every page of the ledger's pending notices, as FinishRun's invocations read them one after the other. */
+async function allPendingNotices(ledger: Pick<SecretsManagerSecretStore, 'pendingNoticePage'>): Promise<PendingNoticeEntry[]> {
   const result: PendingNoticeEntry[] = [];
-  for await (const entry of entries) result.push(entry);
+  let token: string | undefined;
+  do {
+    const page = await ledger.pendingNoticePage(token);
+    result.push(...page.entries);
+    token = page.nextToken;
+  } while (token !== undefined);
   return result;
 }
 
@@ -271,7 +277,7 @@ describe('describe', () => {
     });
     expect(emulator.inspect.tags(name)['rotator:emergency']).toBe('cyc-e 6 announce');
     expect((await store.describe(locator)).emergency).toEqual({ cycleId: 'cyc-e', graceHours: 6, confirmRevoke: false });
-    const entry = (await collect(store.listPendingNotices())).find((candidate) => candidate.secretName === name);
+    const entry = (await allPendingNotices(store)).find((candidate) => candidate.secretName === name);
     expect(entry?.notices).toEqual([{ kind: 'urgent-replacement', cycleId: 'cyc-e', dueDate: '2026-12-01T09:00Z' }]);
     await store.markNoticesSent(entry?.secretArn ?? '', [{ kind: 'urgent-replacement', cycleId: 'cyc-e' }]);
     expect(await store.describe(locator)).toMatchObject({
@@ -304,7 +310,7 @@ describe('notice ledger', () => {
     await store.queueNotice(locator, { kind: 'warn', cycleId: 'cyc-1', dueDate: '2026-12-01', ownerEmail: 'owner@example.com' });
     expect(emulator.counts()['TagResource'] ?? 0).toBe(tagCalls);
 
-    const entries = (await collect(store.listPendingNotices())).filter((entry) => entry.secretName === name);
+    const entries = (await allPendingNotices(store)).filter((entry) => entry.secretName === name);
     expect(entries).toEqual([
       {
         locator,
@@ -320,7 +326,7 @@ describe('notice ledger', () => {
     expect(tags['rotator:sent:warn']).toBe('cyc-1');
     expect(tags['rotator:pending:warn']).toBeUndefined();
     expect(tags['rotator:notice-pending']).toBeUndefined();
-    expect((await collect(store.listPendingNotices())).some((entry) => entry.secretName === name)).toBe(false);
+    expect((await allPendingNotices(store)).some((entry) => entry.secretName === name)).toBe(false);
 
     await store.queueNotice(locator, { kind: 'warn', cycleId: 'cyc-1', ownerEmail: 'owner@example.com' });
     expect(emulator.inspect.tags(name)['rotator:notice-pending']).toBeUndefined();
@@ -332,7 +338,7 @@ describe('notice ledger', () => {
     const name = store.secretName(locator);
     await store.queueNotice(locator, { kind: 'replacement-ready', cycleId: 'c', dueDate: '2027-01-10', ownerEmail: 'o@example.com' });
     await store.queueNotice(locator, { kind: 'action-needed', cycleId: 'c', ownerEmail: 'o@example.com' });
-    const [entry] = (await collect(store.listPendingNotices())).filter((candidate) => candidate.secretName === name);
+    const [entry] = (await allPendingNotices(store)).filter((candidate) => candidate.secretName === name);
     expect(entry?.notices).toEqual([
       { kind: 'replacement-ready', cycleId: 'c', dueDate: '2027-01-10' },
       { kind: 'action-needed', cycleId: 'c' },
@@ -351,11 +357,11 @@ describe('notice ledger', () => {
     const locator = freshLocator();
     const name = store.secretName(locator);
     await store.queueNotice(locator, { kind: 'action-needed', cycleId: 'cycle-1', ownerEmail: 'o@example.com' });
-    const [listed] = (await collect(store.listPendingNotices())).filter((candidate) => candidate.secretName === name);
+    const [listed] = (await allPendingNotices(store)).filter((candidate) => candidate.secretName === name);
     // Another run queues the next cycle's notice of the same kind between this run's listing and its marking.
     await store.queueNotice(locator, { kind: 'action-needed', cycleId: 'cycle-2', ownerEmail: 'o@example.com' });
     await store.markNoticesSent(listed?.secretArn ?? '', [{ kind: 'action-needed', cycleId: 'cycle-1' }]);
-    const [still] = (await collect(store.listPendingNotices())).filter((candidate) => candidate.secretName === name);
+    const [still] = (await allPendingNotices(store)).filter((candidate) => candidate.secretName === name);
     expect(still?.notices).toEqual([{ kind: 'action-needed', cycleId: 'cycle-2' }]);
     expect(emulator.inspect.tags(name)['rotator:notice-pending']).toBe('yes');
   });
@@ -363,7 +369,7 @@ describe('notice ledger', () => {
   it('leaves out an owner address that does not fit the tag charset', async () => {
     const locator = freshLocator();
     await store.queueNotice(locator, { kind: 'warn', cycleId: 'c', ownerEmail: 'o#wner@example.com' });
-    const [entry] = (await collect(store.listPendingNotices())).filter((candidate) => candidate.secretName === store.secretName(locator));
+    const [entry] = (await allPendingNotices(store)).filter((candidate) => candidate.secretName === store.secretName(locator));
     expect(entry?.ownerEmail).toBe('');
   });
 
@@ -375,7 +381,7 @@ describe('notice ledger', () => {
         tags: { 'rotator:notice-pending': 'yes', 'rotator:pending:warn': `c${index} -`, 'rotator:owner-email': 'p@example.com' },
       })),
     );
-    const paged = (await collect(store.listPendingNotices())).filter((entry) => entry.locator.consumerOrg === 'paged');
+    const paged = (await allPendingNotices(store)).filter((entry) => entry.locator.consumerOrg === 'paged');
     expect(paged).toHaveLength(115);
     expect(paged.every((entry) => entry.secretName.startsWith(`${PREFIX}/`))).toBe(true);
   });

@@ -35,5 +35,8 @@ export const DELETION_HELD_ERROR = 'DeletionHeldError';
 /** APIC answered 404; steps match it by name (a decorated or simulated port raises it without the client's class). */
 export const APIC_NOT_FOUND_ERROR = 'ApicNotFoundError';
 
+/** The run lease was taken over or removed while the run held it: the run must stop (see functions/domain/lease). */
+export const LEASE_LOST_ERROR = 'LeaseLostError';
+
 /** Step Functions' wildcard: matches every error (used by the per-app and per-secret Catch). */
 export const ALL_ERRORS = 'States.ALL';

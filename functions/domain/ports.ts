@@ -160,10 +160,24 @@ export interface SecretStorePort {
 export interface NoticeLedgerPort {
   /** Queues the notice unless this cycle's notice of that kind is already queued or sent. */
   queueNotice(locator: CredentialSecretLocator, notice: QueuedNotice): Promise<void>;
-  /** Every credential with notices queued and not yet sent, all pages. */
-  listPendingNotices(): AsyncIterable<PendingNoticeEntry>;
+  /**
+   * One page (at most `MAX_PENDING_NOTICE_PAGE` credentials) of those with notices queued and not yet sent, the first
+   * without `pageToken`. Pages follow a stable order, so a token keeps its place while earlier credentials are marked.
+   */
+  pendingNoticePage(pageToken?: string): Promise<PendingNoticePage>;
   /** Records the notices as sent and clears them from the queue. Idempotent. */
   markNoticesSent(secretArn: string, notices: ReadonlyArray<{ kind: NoticeKind; cycleId: string }>): Promise<void>;
+  /** The most credentials `markNoticesSent` marks per second: the ledger keeps its writes under their quota. */
+  readonly marksPerSecond: number;
+}
+
+/** The most credentials one page of pending notices holds. */
+export const MAX_PENDING_NOTICE_PAGE = 100;
+
+export interface PendingNoticePage {
+  readonly entries: readonly PendingNoticeEntry[];
+  /** Absent after the last page. */
+  readonly nextToken?: string;
 }
 
 export interface MailMessage {

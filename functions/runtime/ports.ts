@@ -116,6 +116,15 @@ export function useRunClock(runNow: string | undefined): void {
   simulatedNow = runNow === undefined ? undefined : new Date(runNow);
 }
 
+/**
+ * The end of the current invocation's own time (see `invocationDeadline` in step-handler.ts), set by the step handler
+ * for every invocation: the APIC client gives up with a retryable error rather than run past it.
+ */
+let invocationDeadline: number | undefined;
+export function useInvocationDeadline(deadline: number | undefined): void {
+  invocationDeadline = deadline;
+}
+
 /** One AWS SDK call a port made: the client, the operation, its input and its output, or the error it ended in. */
 export interface SdkCall {
   /** The client's name, e.g. `SecretsManagerClient`. */
@@ -166,6 +175,7 @@ function buildPorts(): Ports {
     credentials: adminCredentialsReader(new SecretsProvider({ awsSdkV3Client: secretsManager }), process.env.ADMIN_SECRET_ID ?? config.adminSecretName),
     pageSize: config.pageSize,
     ...(allowClockOverride ? { now: () => simulatedNow ?? new Date() } : {}),
+    deadline: () => invocationDeadline,
   });
   const store = new SecretsManagerSecretStore(secretsManager, {
     prefix: config.secretPrefix,

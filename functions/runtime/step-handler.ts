@@ -3,10 +3,11 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import type { z } from 'zod';
 import { STEP_FAILURE_METRIC, STEPS, type MetricOf, type StepId } from '../steps';
 import { logger, metrics, tracer } from './observability';
-import { currentPorts, useRunClock, type Ports } from './ports';
+import { currentPorts, useInvocationDeadline, useRunClock, type Ports } from './ports';
 
 export class InvalidStepInputError extends Error {
   constructor(step: string, error: z.ZodError) {
@@ -22,11 +23,29 @@ export type StepMetrics = { readonly [name: string]: number | undefined };
 /** `Metrics` with every name the registry does not list for step `S` turned into an error. */
 type DeclaredOnly<Metrics, S extends StepId> = Metrics & { readonly [Name in Exclude<keyof Metrics, MetricOf<S>>]: never };
 
+/**
+ * What a step keeps of its Lambda's time for itself: after the deadline it still logs the error, publishes the failure
+ * metric and answers, all before the Lambda's timeout, so Step Functions sees the step's own retryable error rather
+ * than `Sandbox.Timedout` (and the APIC client never has a request in flight when the Lambda is stopped).
+ */
+export const INVOCATION_SAFETY_MARGIN_MS = 5_000;
+
+/** The invocation a step runs in. */
+export interface Invocation {
+  /** Epoch milliseconds by which the step's work must be done: the Lambda's remaining time less the safety margin. */
+  readonly deadline: number;
+}
+
+/** The deadline of an invocation that started at `nowMs` with `remainingMs` of its Lambda's time left. */
+export function invocationDeadline(nowMs: number, remainingMs: number): number {
+  return nowMs + remainingMs - INVOCATION_SAFETY_MARGIN_MS;
+}
+
 export interface StepDefinition<S extends StepId, Schema extends z.ZodType, Output, Metrics extends StepMetrics> {
   /** The step's id in the registry (functions/steps.ts), which gives its state name and the metrics it may publish. */
   readonly step: S;
   readonly input: Schema;
-  readonly run: (ports: Ports, input: z.output<Schema>) => Promise<Output> | Output;
+  readonly run: (ports: Ports, input: z.output<Schema>, invocation: Invocation) => Promise<Output> | Output;
   /**
    * Counts to publish as metrics once the step succeeded (e.g. credentials scanned); zeros are published too.
    * Only the metric names the registry lists for the step type-check.
@@ -66,14 +85,16 @@ export function stepHandler<S extends StepId, Schema extends z.ZodType, Output, 
   definition: StepDefinition<S, Schema, Output, Metrics>,
 ) {
   const stateName = STEPS[definition.step].state;
-  const lambdaHandler = async (event: unknown): Promise<Output> => {
+  const lambdaHandler = async (event: unknown, context: Context): Promise<Output> => {
     let output: Output;
+    const invocation: Invocation = { deadline: invocationDeadline(Date.now(), context.getRemainingTimeInMillis()) };
+    useInvocationDeadline(invocation.deadline);
     try {
       const parsed = definition.input.safeParse(event);
       if (!parsed.success) throw new InvalidStepInputError(stateName, parsed.error);
       const ports = currentPorts();
       if (ports.allowClockOverride) useRunClock(runClockOf(parsed.data));
-      output = await definition.run(ports, parsed.data);
+      output = await definition.run(ports, parsed.data, invocation);
     } catch (error) {
       metrics.addMetric(STEP_FAILURE_METRIC, MetricUnit.Count, 1);
       logger.error(`${stateName} failed`, error as Error);

@@ -7,9 +7,16 @@
 import type { ApicApp, ApicCredential } from '../../functions/domain/model';
 import { assessApp } from '../../functions/domain/policy';
 import type { RotationAction } from '../../functions/domain/policy';
-import { NO_RECIPIENT_REASON } from '../../functions/domain/workflow/finish';
+import { MAX_NOTICE_INVOCATIONS, NO_RECIPIENT_REASON } from '../../functions/domain/workflow/finish';
 import { MAX_SEGMENTS, SEGMENT_APPS } from '../../functions/domain/workflow/prepare';
-import { MAX_FAILURES_PER_SEGMENT, MAX_LISTED_FAILURES, MAX_LISTED_PLANNED, MAX_LISTED_UNDELIVERABLE, emptySummary } from '../../functions/domain/workflow/summary';
+import {
+  MAX_FAILURES_PER_SEGMENT,
+  MAX_LISTED_FAILED_SEGMENTS,
+  MAX_LISTED_FAILURES,
+  MAX_LISTED_PLANNED,
+  MAX_LISTED_UNDELIVERABLE,
+  emptySummary,
+} from '../../functions/domain/workflow/summary';
 import type { AppFailure, AppResult, RunContext, RunSummary, ScanCursor, WorkItem } from '../../functions/domain/workflow/types';
 import { DAY_MS } from '../../functions/domain/time';
 import { parseRotatorConfig } from '../../functions/domain/config';
@@ -29,6 +36,11 @@ const LONGEST_NAME = 'n'.repeat(MAX_NAME_CHARS);
 const LONGEST_ERROR_NAME = 'Lambda.ClientExecutionTimeoutException';
 /** The step handler cuts an error's message to this many characters and its stack to one line (step-handler.ts). */
 const STEP_ERROR_MESSAGE_CHARS = 300;
+/**
+ * Secrets Manager documents no length for ListSecrets' NextToken; the SDK's model gives it none either. 4 KiB is
+ * far above any opaque token AWS hands out for paging.
+ */
+const LONGEST_PAGE_TOKEN_CHARS = 4096;
 /** A summary keeps this much of a failure's cause (summary.ts). */
 const SUMMARY_CAUSE_CHARS = 300;
 /** The longest outcome an action step other than queue-notice reports (actions.ts). */
@@ -442,8 +454,9 @@ function largestFailure(): AppFailure {
 }
 
 /** A summary with every count at its longest, `listedFailures` failures and `listedUndeliverable` notices at their largest. */
-export function largestSummary(run: RunContext, listedFailures: number, listedUndeliverable = 0): RunSummary {
+export function largestSummary(run: RunContext, listedFailures: number, listedUndeliverable = 0, listedFailedSegments = 0): RunSummary {
   const failure = largestFailure();
+  const failedSegment = { providerOrg: LONGEST_NAME, catalog: LONGEST_NAME, stoppedAt: 1e9, end: 1e9, consumerOrg: LONGEST_NAME, error: LONGEST_ERROR_NAME };
   const undeliverable = { consumerOrg: LONGEST_NAME, app: LONGEST_NAME, credential: LONGEST_NAME, kind: 'replacement-ready', reason: NO_RECIPIENT_REASON };
   const huge = 1e9;
   return {
@@ -461,11 +474,12 @@ export function largestSummary(run: RunContext, listedFailures: number, listedUn
     actions: Object.fromEntries(['create-replacement', 'finish-replacement', 'repair-replacement', 'delete-original', 'rename-replacement', 'queue-notice'].map((k) => [k, huge])),
     failures: Array.from({ length: listedFailures }, () => failure),
     failuresNotListed: huge,
+    ...(listedFailedSegments > 0 && { segmentsFailed: huge, failedSegments: Array.from({ length: listedFailedSegments }, () => failedSegment) }),
     notices: {
       sent: huge,
       failed: huge,
       undeliverable: huge,
-      ...(listedUndeliverable > 0 && { undeliverableNotices: Array.from({ length: listedUndeliverable }, () => undeliverable), undeliverableNotListed: huge }),
+      ...(listedUndeliverable > 0 && { undeliverableNotices: Array.from({ length: listedUndeliverable }, () => undeliverable), undeliverableNotListed: huge, leftQueued: true }),
     },
   };
 }
@@ -505,14 +519,21 @@ function parentPayloads(filteredRun: RunContext, targets: number): Record<string
     segments: Array.from({ length: maxSegments(targets) }, () => largestCursor(targets)),
     summary: emptySummary(run),
   };
-  const mapped = { ...prepared, segmentSummaries: prepared.segments.map(() => largestSummary(run, MAX_FAILURES_PER_SEGMENT)) };
-  // FinishRun replaces the state: the segments' summaries stay behind.
-  const finished = { run, summary: largestSummary(run, MAX_LISTED_FAILURES, MAX_LISTED_UNDELIVERABLE) };
+  // Every segment failed after listing its most failures: its summary comes with where it stopped.
+  const caughtFailure = { failedSegment: { cursor: largestCursor(targets), error: LONGEST_ERROR_NAME }, summary: largestSummary(run, MAX_FAILURES_PER_SEGMENT) };
+  const mapped = { ...prepared, segmentSummaries: prepared.segments.map(() => caughtFailure) };
+  // FinishRun replaces the state: the segments' summaries stay behind, and where its sending goes on comes along.
+  const finished = {
+    run,
+    summary: largestSummary(run, MAX_LISTED_FAILURES, MAX_LISTED_UNDELIVERABLE, MAX_LISTED_FAILED_SEGMENTS),
+    segmentSummaries: [],
+    delivery: { pageToken: 't'.repeat(LONGEST_PAGE_TOKEN_CHARS), invocations: MAX_NOTICE_INVOCATIONS, done: false },
+  };
   const report = { bucket: 'b'.repeat(63), csvKey: 'k'.repeat(1024), jsonKey: 'k'.repeat(1024), manifestKey: 'k'.repeat(1024), rows: 1e9 };
   return {
     'PrepareRun output (every segment planned)': byteSize(prepared),
-    'ForEachSegment output (every segment summary with its listed failures)': byteSize(mapped),
-    'FinishRun output (the run and its merged summary)': byteSize(finished),
+    'ForEachSegment output (every segment failed, with its summary and listed failures)': byteSize(mapped),
+    'FinishRun output (the run, its merged summary and where sending goes on)': byteSize(finished),
     'BuildReport output (the execution output)': byteSize({ ...finished.summary, report }),
     // A dry run sends no notice (none undeliverable) and lists the credentials it would act on.
     'BuildReport output (a dry run, every planned credential listed)': byteSize({

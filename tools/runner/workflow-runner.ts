@@ -158,6 +158,11 @@ export interface LocalRunOptions {
   /** Called as each state is entered, with its name (progress display, crash plans). */
   readonly onStateEntered?: (stateName: string) => void;
   /**
+   * The timeout every step's Lambda context counts its remaining time from.
+   * @default 15 minutes, Lambda's longest: local runs are slower than Lambda (emulators, simulated latency)
+   */
+  readonly lambdaTimeoutMs?: number;
+  /**
    * Receives every AWS SDK call a handler makes, with the step that made it (the IAM check by use). A recorded run
    * gives each step ports of its own, as each step is a function of its own in Lambda: every step then makes its own
    * first calls (such as reading the admin secret) instead of finding another step's result cached.
@@ -191,9 +196,10 @@ export interface LocalRunResult<Summary = RunSummary> {
   readonly taskInvocations: number;
 }
 
-function lambdaContext(step: StepId, executionName: string): Context {
-  // Local runs are slower than Lambda (emulators, simulated latency), so every step gets Lambda's longest timeout.
-  const deadline = Date.now() + 15 * 60 * 1000;
+const LONGEST_LAMBDA_TIMEOUT_MS = 15 * 60 * 1000;
+
+function lambdaContext(step: StepId, executionName: string, timeoutMs: number): Context {
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: step,
@@ -313,7 +319,7 @@ export async function runDefinitionLocally<Summary>(options: LocalRunOptions, ta
       async (event: unknown) => {
         taskInvocations += 1;
         return (await invocation.run({ step, ...(options.onSdkCall ? { onSdkCall: options.onSdkCall } : {}) }, () =>
-          handler(event, lambdaContext(step, executionName)),
+          handler(event, lambdaContext(step, executionName, options.lambdaTimeoutMs ?? LONGEST_LAMBDA_TIMEOUT_MS)),
         )) as never;
       },
     ]),

@@ -5,6 +5,9 @@
  * - Retries: 429, 502, 503, 504 and transient network failures are retried with full-jitter backoff, within
  *   `maxAttempts` and `maxRetryTimeMs`; `Retry-After` is never shortened (if it does not fit the budget, the call
  *   fails with ApicThrottledError instead). 429 is always retried (the request was refused, not processed).
+ * - `deadline`: the end of the invocation's own time (the Lambda's remaining time less a margin). No wait and no
+ *   request timeout reaches past it, so a call that cannot finish in time fails with a retryable error that Step
+ *   Functions retries in a fresh invocation, instead of the Lambda being killed mid-call.
  * - A 401 refreshes the token once and repeats the request once (not counted as an attempt).
  * - GET, PATCH, DELETE and verify are repeated after a lost answer. A retried DELETE or rename PATCH whose first
  *   try did land answers 404: that surfaces as ApicNotFoundError, and callers decide (they re-read the app).
@@ -35,6 +38,7 @@ import {
   ApicUnavailableError,
   sanitize,
 } from '../../domain/apic/errors';
+import { mapWithConcurrency } from '../../domain/concurrency';
 import { HttpTransport, type HttpResponse, normaliseBaseUrl } from './http';
 import {
   type DataSource,
@@ -105,6 +109,13 @@ export interface ApicClientOptions {
   readonly onRequest?: (info: RequestInfo) => void;
   /** The rotation clock, to reject `created_at` dates in the future. @default the real clock */
   readonly now?: () => Date;
+  /**
+   * When the calling invocation must be done, in epoch milliseconds (read at every request and wait; undefined: no
+   * deadline). @default no deadline: `maxRetryTimeMs` alone bounds the retries
+   */
+  readonly deadline?: () => number | undefined;
+  /** Epoch milliseconds, for the retry budget and the deadline. @default Date.now */
+  readonly clock?: () => number;
 }
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -157,6 +168,8 @@ export class ApicClient implements ApicPort {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly now: () => Date;
+  private readonly clock: () => number;
+  private readonly deadline: () => number | undefined;
   /** Admin secrets and tokens seen so far: scrubbed from every error, in case APIC echoes one. */
   private readonly ownSecrets = new Set<string>();
 
@@ -173,6 +186,8 @@ export class ApicClient implements ApicPort {
     this.sleep = options.sleep ?? defaultSleep;
     this.random = options.random ?? Math.random;
     this.now = options.now ?? (() => new Date());
+    this.clock = options.clock ?? Date.now;
+    this.deadline = options.deadline ?? (() => undefined);
     this.transport = new HttpTransport(this.base, { keepAlive: options.keepAlive ?? true, caBundle: options.caBundle });
     this.tokens = new TokenCache(() => this.issueToken());
   }
@@ -267,7 +282,7 @@ export class ApicClient implements ApicPort {
       repeatable: false,
       authenticated: true,
     };
-    const started = Date.now();
+    const started = this.clock();
     let waitedMs = 0;
     let attempts = 0;
     let earlierAnswerLost = false;
@@ -299,7 +314,7 @@ export class ApicClient implements ApicPort {
         throw conflict(existing);
       }
       const delay = retryDelayMs(attempts, this.settings, this.random);
-      if (!canRetry(attempts, Math.max(Date.now() - started, waitedMs), delay, this.settings)) {
+      if (!this.mayWait(attempts, Math.max(this.clock() - started, waitedMs), delay)) {
         throw new ApicUnavailableError(
           `no answer to create after ${attempts} attempt(s); the credential does not exist`,
           this.details(call, { status: outcome.status, cause: outcome.cause }),
@@ -484,16 +499,16 @@ export class ApicClient implements ApicPort {
 
   /** Sends a call with token handling and retries; see the module comment for the policy. */
   private async run(call: Call): Promise<Outcome> {
-    const started = Date.now();
+    const started = this.clock();
     let waitedMs = 0;
     let attempts = 0;
     let tokenRefreshed = false;
     const path = this.pathOf(call);
     const body = call.body === undefined ? undefined : JSON.stringify(call.body);
     // With an injected sleep no real time passes: the budget counts requested waits too.
-    const elapsed = (): number => Math.max(Date.now() - started, waitedMs);
+    const elapsed = (): number => Math.max(this.clock() - started, waitedMs);
     const retryAfter = async (delay: number): Promise<boolean> => {
-      if (!canRetry(attempts, elapsed(), delay, this.settings)) return false;
+      if (!this.mayWait(attempts, elapsed(), delay)) return false;
       waitedMs += delay;
       await this.sleep(delay);
       return true;
@@ -501,6 +516,10 @@ export class ApicClient implements ApicPort {
 
     for (;;) {
       attempts += 1;
+      const timeoutMs = this.requestTimeoutMs();
+      if (timeoutMs <= 0) {
+        throw new ApicUnavailableError(`no time left in this invocation after ${attempts - 1} attempt(s)`, this.details(call));
+      }
       const token = call.authenticated ? await this.tokens.get() : undefined;
       let response: HttpResponse;
       try {
@@ -513,7 +532,7 @@ export class ApicClient implements ApicPort {
             ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
           },
           body,
-          timeoutMs: this.settings.requestTimeoutMs,
+          timeoutMs,
         });
       } catch (error) {
         this.report(call, undefined, attempts);
@@ -542,6 +561,18 @@ export class ApicClient implements ApicPort {
       }
       return { kind: 'answer', response, attempts };
     }
+  }
+
+  /** Whether another attempt fits after waiting `delayMs`: the retry budget, and the invocation's deadline. */
+  private mayWait(attemptsMade: number, elapsedMs: number, delayMs: number): boolean {
+    const deadline = this.deadline();
+    return canRetry(attemptsMade, elapsedMs, delayMs, this.settings) && (deadline === undefined || this.clock() + delayMs < deadline);
+  }
+
+  /** The request timeout, cut to what is left before the deadline. */
+  private requestTimeoutMs(): number {
+    const deadline = this.deadline();
+    return deadline === undefined ? this.settings.requestTimeoutMs : Math.min(this.settings.requestTimeoutMs, deadline - this.clock());
   }
 
   private errorFor(call: Call, response: HttpResponse, attempts: number): ApicError {
@@ -652,23 +683,6 @@ export function apicMessageOf(body: string): string | undefined {
     }
   }
   return text;
-}
-
-async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  map: (item: T, index: number) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await map(items[index] as T, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 /** The names a malformed listing entry still offers, so the run summary can point at it. */

@@ -26,17 +26,20 @@ import {
 import * as z from 'zod';
 import { SECRET_STORE_UNAVAILABLE_ERROR } from '../../domain/error-names';
 import { NOTICE_KINDS, type AppLocator, type ClientSecretPair, type NoticeKind } from '../../domain/model';
-import type {
-  Clock,
-  CredentialSecretLocator,
-  EmergencyMark,
-  NoticeLedgerPort,
-  PendingNoticeEntry,
-  QueuedNotice,
-  SecretStorePort,
-  StoredCredentialState,
-  StoredVersion,
+import {
+  MAX_PENDING_NOTICE_PAGE,
+  type Clock,
+  type CredentialSecretLocator,
+  type EmergencyMark,
+  type NoticeLedgerPort,
+  type PendingNoticeEntry,
+  type PendingNoticePage,
+  type QueuedNotice,
+  type SecretStorePort,
+  type StoredCredentialState,
+  type StoredVersion,
 } from '../../domain/ports';
+import { RateLimiter, realTimer, type Timer } from '../rate-limiter';
 import { assertValidPrefix, parseSecretName, secretNameFor, tagValue } from '../../domain/secrets/naming';
 import {
   STAGE_CURRENT,
@@ -48,6 +51,16 @@ import {
   placeholderVersionToken,
   sentNoticeTag,
 } from '../../domain/secrets/layout';
+
+/**
+ * TagResource and UntagResource calls per second. Secrets Manager allows 50 for both together per account and Region
+ * ("Combined rate of TagResource and UntagResource API requests: Each supported Region: 50 per second", not adjustable,
+ * https://docs.aws.amazon.com/secretsmanager/latest/userguide/reference_limits.html); 40 leaves the rest to whatever
+ * else tags secrets in the account.
+ */
+export const TAG_CALLS_PER_SECOND = 40;
+/** Marking a credential's notices sent takes a TagResource (the sent cycles) and an UntagResource (the queue). */
+const TAG_CALLS_PER_MARK = 2;
 
 /** Errors the Secrets Manager documentation lists as worth retrying, once the SDK's own retries are spent. */
 const TRANSIENT_AWS_ERRORS = new Set([
@@ -97,6 +110,10 @@ export interface SecretsManagerSecretStoreOptions {
   readonly resourcePolicyFor?: (locator: CredentialSecretLocator) => string | undefined;
   /** Source of `issued_at`; the system clock when absent. */
   readonly clock?: Clock;
+  /** TagResource and UntagResource calls per second, all callers of this store together. @default TAG_CALLS_PER_SECOND */
+  readonly tagCallsPerSecond?: number;
+  /** Where the tag-call limit reads the time and waits. @default the real clock */
+  readonly tagTimer?: Timer;
 }
 
 const secretValueSchema = z.object({
@@ -169,6 +186,8 @@ function toPair(value: SecretValue): ClientSecretPair {
 export class SecretsManagerSecretStore implements SecretStorePort, NoticeLedgerPort {
   private readonly prefix: string;
   private readonly clock: Clock;
+  private readonly tagCalls: RateLimiter;
+  readonly marksPerSecond: number;
 
   constructor(
     private readonly client: SecretsManagerClient,
@@ -177,6 +196,8 @@ export class SecretsManagerSecretStore implements SecretStorePort, NoticeLedgerP
     assertValidPrefix(options.prefix);
     this.prefix = options.prefix;
     this.clock = options.clock ?? { now: () => new Date() };
+    this.tagCalls = new RateLimiter(options.tagCallsPerSecond ?? TAG_CALLS_PER_SECOND, options.tagTimer ?? realTimer);
+    this.marksPerSecond = Math.max(1, Math.floor(this.tagCalls.perSecond / TAG_CALLS_PER_MARK));
   }
 
   secretName(locator: CredentialSecretLocator): string {
@@ -301,6 +322,7 @@ export class SecretsManagerSecretStore implements SecretStorePort, NoticeLedgerP
       { Key: TAG_KEYS.noticePending, Value: 'yes' },
       ...ownerTags,
     ];
+    await this.tagCalls.take();
     await this.attempt('TagResource', name, () => this.client.send(new TagResourceCommand({ SecretId: name, Tags: queued })));
   }
 
@@ -328,28 +350,23 @@ export class SecretsManagerSecretStore implements SecretStorePort, NoticeLedgerP
     return bases;
   }
 
-  async *listPendingNotices(): AsyncIterable<PendingNoticeEntry> {
-    const scope = `${this.prefix}/*`;
-    let nextToken: string | undefined;
-    do {
-      const page = await this.attempt('ListSecrets', scope, () =>
-        this.client.send(
-          new ListSecretsCommand({
-            Filters: [
-              { Key: 'tag-key', Values: [TAG_KEYS.noticePending] },
-              { Key: 'name', Values: [`${this.prefix}/`] },
-            ],
-            MaxResults: 100,
-            ...(nextToken !== undefined && { NextToken: nextToken }),
-          }),
-        ),
-      );
-      for (const secret of page.SecretList ?? []) {
-        const entry = this.pendingEntry(secret);
-        if (entry.notices.length > 0) yield entry;
-      }
-      nextToken = page.NextToken;
-    } while (nextToken);
+  async pendingNoticePage(pageToken?: string): Promise<PendingNoticePage> {
+    const page = await this.attempt('ListSecrets', `${this.prefix}/*`, () =>
+      this.client.send(
+        new ListSecretsCommand({
+          Filters: [
+            { Key: 'tag-key', Values: [TAG_KEYS.noticePending] },
+            { Key: 'name', Values: [`${this.prefix}/`] },
+          ],
+          MaxResults: MAX_PENDING_NOTICE_PAGE,
+          // Oldest first: a secret created meanwhile lands after every page token already handed out.
+          SortOrder: 'asc',
+          ...(pageToken !== undefined && { NextToken: pageToken }),
+        }),
+      ),
+    );
+    const entries = (page.SecretList ?? []).map((secret) => this.pendingEntry(secret)).filter((entry) => entry.notices.length > 0);
+    return { entries, ...(page.NextToken ? { nextToken: page.NextToken } : {}) };
   }
 
   async markNoticesSent(secretArn: string, notices: ReadonlyArray<{ kind: NoticeKind; cycleId: string }>): Promise<void> {
@@ -360,6 +377,7 @@ export class SecretsManagerSecretStore implements SecretStorePort, NoticeLedgerP
     const newlySent = notices.filter((notice) => ledger.sent[notice.kind] !== notice.cycleId);
     if (newlySent.length > 0) {
       const sentTags = newlySent.map((notice) => ({ Key: sentNoticeTag(notice.kind), Value: notice.cycleId }));
+      await this.tagCalls.take();
       await this.attempt('TagResource', secretArn, () => this.client.send(new TagResourceCommand({ SecretId: secretArn, Tags: sentTags })));
     }
     // Sent is recorded before pending is cleared, so a crash in between leaves a notice that is filtered out, not resent.
@@ -368,6 +386,7 @@ export class SecretsManagerSecretStore implements SecretStorePort, NoticeLedgerP
     const clearMarker = settled.length === queuedKinds.length && tagValueOf(tags, TAG_KEYS.noticePending) !== undefined;
     const keys = [...settled.map(pendingNoticeTag), ...(clearMarker ? [TAG_KEYS.noticePending] : [])];
     if (keys.length > 0) {
+      await this.tagCalls.take();
       await this.attempt('UntagResource', secretArn, () => this.client.send(new UntagResourceCommand({ SecretId: secretArn, TagKeys: keys })));
     }
   }

@@ -5,6 +5,7 @@
  */
 import type { CatalogTarget } from '../model';
 import { encodeSegment } from '../secrets/naming';
+import { LEASE_LOST_ERROR } from '../error-names';
 
 /** Lease objects live under this prefix of the report bucket (IAM grants the lease steps this prefix only). */
 export const LEASE_PREFIX = 'leases/';
@@ -52,7 +53,7 @@ export type HeldDecision = 'mine' | 'take-over' | 'held';
 export class LeaseLostError extends Error {
   constructor(key: string, holder: string, by?: string) {
     super(`the run lease ${key} of ${holder} was ${by ? `taken over by ${by}` : 'removed'}; the run stops so two runs never change one catalog at once`);
-    this.name = 'LeaseLostError';
+    this.name = LEASE_LOST_ERROR;
   }
 }
 

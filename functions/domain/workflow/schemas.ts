@@ -133,6 +133,21 @@ export const undeliverableNoticeSchema = z.object({ consumerOrg: z.string(), app
 /** A credential a dry run would act on: where it is and the actions (`action` as in the report, joined with '+'). */
 export const plannedCredentialSchema = z.object({ consumerOrg: z.string(), app: z.string(), credential: z.string(), action: z.string() });
 
+/**
+ * A segment the run could not finish: its scan or its map of apps failed after every retry. Where it stopped (when
+ * the segment's own execution caught the failure) and the error's name, never its cause (a stack or APIC's words).
+ */
+export const failedSegmentSchema = z.object({
+  providerOrg: z.string().optional(),
+  catalog: z.string().optional(),
+  /** The listing offset the segment had reached, and where it would have ended (absent: the end of the listing). */
+  stoppedAt: count.optional(),
+  end: count.optional(),
+  /** The consumer org it was scanning, in a run filtered to consumer orgs. */
+  consumerOrg: z.string().optional(),
+  error: z.string(),
+});
+
 export const runSummarySchema = z.object({
   runId: z.string(),
   now: isoInstant,
@@ -151,6 +166,10 @@ export const runSummarySchema = z.object({
   /** The first failures, each naming the app and why; `failuresNotListed` counts the rest. */
   failures: z.array(appFailureSchema),
   failuresNotListed: count,
+  /** Segments that failed for good (set by FinishRun); their apps not reached are retried by the next run. */
+  segmentsFailed: count.optional(),
+  /** The first failed segments, `MAX_LISTED_FAILED_SEGMENTS` at most. */
+  failedSegments: z.array(failedSegmentSchema).optional(),
   /**
    * Notices sent, failed (queued again) and undeliverable; FinishRun lists the first undeliverable ones, each naming
    * the consumer org and why, and counts the rest in `undeliverableNotListed`.
@@ -161,6 +180,8 @@ export const runSummarySchema = z.object({
     undeliverable: count,
     undeliverableNotices: z.array(undeliverableNoticeSchema).optional(),
     undeliverableNotListed: count.optional(),
+    /** FinishRun reached its invocation limit with notices still queued: the next run sends them. */
+    leftQueued: z.boolean().optional(),
   }),
   /**
    * A dry run's planned actions per credential (set by BuildReport from the report's rows): the first
@@ -181,11 +202,33 @@ export const scanStateSchema = z.object({
   lastResults: z.array(appResultSchema),
 });
 
+/** What a segment's execution returns when it caught a failure of its scan or of its map: where, and the summary so far. */
+export const caughtSegmentFailureSchema = z.object({
+  failedSegment: z.object({ cursor: scanCursorSchema, error: z.string() }),
+  summary: runSummarySchema,
+});
+
+/** A segment's execution that failed itself, tolerated by ForEachSegment: Step Functions' error object in its place. */
+export const failedSegmentExecutionSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
+
+export const segmentResultSchema = z.union([runSummarySchema, caughtSegmentFailureSchema, failedSegmentExecutionSchema]);
+
+/** Where FinishRun's sending stands between its invocations. */
+export const noticeDeliverySchema = z.object({
+  /** The page of pending notices the next invocation starts at; absent at the start. */
+  pageToken: z.string().optional(),
+  /** Invocations so far. */
+  invocations: count,
+  /** Set by FinishRun: true once no page is left (or the invocation limit is reached). */
+  done: z.boolean().optional(),
+});
+
 export const finishRunSchema = z.object({
   run: runContextSchema,
   summary: runSummarySchema,
-  /** What each segment's child execution returned. */
-  segmentSummaries: z.array(runSummarySchema),
+  /** What each segment's child execution returned (empty after the first invocation, which merged them). */
+  segmentSummaries: z.array(segmentResultSchema),
+  delivery: noticeDeliverySchema,
 });
 
 export const prepareRunSchema = z.object({

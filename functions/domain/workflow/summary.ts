@@ -1,6 +1,6 @@
 import type { CatalogTarget } from '../model';
 import type { RejectedApp } from '../ports';
-import type { AppFailure, AppResult, RunContext, RunSummary } from './types';
+import type { AppFailure, AppResult, FailedSegment, RunContext, RunSummary, SegmentResult } from './types';
 import { DELETION_HELD_ERROR } from '../error-names';
 
 /** Enough failures to act on in the console; the rest are counted, and every one is in the step's logs. */
@@ -14,6 +14,8 @@ export const MAX_LISTED_UNDELIVERABLE = 50;
  * one payload of the run, so this bound (with the segment count) keeps both far below the 256 KiB quota.
  */
 export const MAX_FAILURES_PER_SEGMENT = 5;
+/** Failed segments the run's summary names; the rest are counted in `segmentsFailed`. */
+export const MAX_LISTED_FAILED_SEGMENTS = 50;
 /** Step Functions keeps a Cause up to 32 KB; ours stays short so the summary stays small. */
 const MAX_CAUSE_CHARS = 300;
 
@@ -71,8 +73,47 @@ function addCounts(a: Readonly<Record<string, number>>, b: Readonly<Record<strin
   return sum;
 }
 
+/** Where a segment stopped, named by its target rather than the target's index. */
+function failedSegmentOf(run: RunContext, result: Exclude<SegmentResult, RunSummary>): FailedSegment {
+  if (!('failedSegment' in result)) return { error: result.Error };
+  const { cursor, error } = result.failedSegment;
+  const target = run.targets[cursor.targetIndex];
+  const consumerOrg = run.filter.consumerOrgs?.[cursor.consumerOrgIndex];
+  return {
+    ...(target ? { providerOrg: target.providerOrg, catalog: target.catalog } : {}),
+    stoppedAt: cursor.offset,
+    ...(cursor.end !== undefined ? { end: cursor.end } : {}),
+    ...(consumerOrg !== undefined ? { consumerOrg } : {}),
+    error,
+  };
+}
+
+/**
+ * The run's summary from what its segments returned: each segment's summary, the part done by a segment that failed
+ * included, and every failed segment counted (the first `MAX_LISTED_FAILED_SEGMENTS` named).
+ */
+export function mergeSegmentResults(base: RunSummary, run: RunContext, results: readonly SegmentResult[]): RunSummary {
+  const summaries: RunSummary[] = [];
+  const failed: FailedSegment[] = [];
+  for (const result of results) {
+    if ('runId' in result) {
+      summaries.push(result);
+      continue;
+    }
+    if ('summary' in result) summaries.push(result.summary);
+    failed.push(failedSegmentOf(run, result));
+  }
+  const merged = mergeSummaries(base, summaries);
+  const listed = [...(base.failedSegments ?? []), ...failed].slice(0, MAX_LISTED_FAILED_SEGMENTS);
+  return {
+    ...merged,
+    segmentsFailed: (base.segmentsFailed ?? 0) + failed.length,
+    ...(listed.length > 0 ? { failedSegments: listed } : {}),
+  };
+}
+
 /** The run's summary from its segments' summaries. */
-export function mergeSummaries(base: RunSummary, segments: readonly RunSummary[]): RunSummary {
+function mergeSummaries(base: RunSummary, segments: readonly RunSummary[]): RunSummary {
   return segments.reduce((merged, segment) => {
     const failures = [...merged.failures, ...segment.failures];
     const listed = failures.slice(0, MAX_LISTED_FAILURES);

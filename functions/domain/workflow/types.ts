@@ -13,12 +13,15 @@ import type {
   appFailureSchema,
   appResultSchema,
   buildReportSchema,
+  failedSegmentSchema,
   finishRunSchema,
+  noticeDeliverySchema,
   prepareRunSchema,
   runContextSchema,
   runSummarySchema,
   scanCursorSchema,
   scanStateSchema,
+  segmentResultSchema,
   undeliverableNoticeSchema,
   workItemSchema,
 } from './schemas';
@@ -33,6 +36,9 @@ export type AppResult = Payload<typeof appResultSchema>;
 export type AppFailure = Payload<typeof appFailureSchema>;
 export type RunSummary = Payload<typeof runSummarySchema>;
 export type ScanState = Payload<typeof scanStateSchema>;
+export type NoticeDelivery = Payload<typeof noticeDeliverySchema>;
+export type FailedSegment = Payload<typeof failedSegmentSchema>;
+export type SegmentResult = Payload<typeof segmentResultSchema>;
 export type UndeliverableNotice = Payload<typeof undeliverableNoticeSchema>;
 
 export type PrepareRunEvent = Payload<typeof prepareRunSchema>;

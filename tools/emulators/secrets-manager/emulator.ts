@@ -13,7 +13,17 @@ export interface SecretsManagerEmulatorOptions {
   readonly randomSeed?: number;
   /** Keep the raw request log (default true). Benchmarks with huge volumes may turn it off. */
   readonly recordRequests?: boolean;
+  /**
+   * Enforce the request quota on TagResource and UntagResource (50 per second together), answering
+   * ThrottlingException over it, with seconds measured on `clock` (epoch milliseconds). @default not enforced: the
+   * quota is per account and Region, and most tests run several worlds at once on one machine.
+   */
+  readonly tagQuota?: { readonly clock: () => number };
 }
+
+/** "Combined rate of TagResource and UntagResource API requests: Each supported Region: 50 per second" (FIDELITY SM-34). */
+const TAG_REQUESTS_PER_SECOND = 50;
+const TAG_OPERATIONS = new Set(['TagResource', 'UntagResource']);
 
 export interface RecordedRequest {
   readonly operation: string;
@@ -82,6 +92,12 @@ export interface SecretsManagerEmulator {
   restore(snapshot: SecretsManagerSnapshot): void;
   /** Creates secrets directly, without HTTP: benchmarks and large tests need far more than the SDK can create quickly. */
   seed(secrets: Iterable<SeedSecret>): void;
+  /**
+   * Runs one operation in process: the input and output the JSON protocol carries (a copy of `input` is taken), the
+   * same counting, recording and injected faults, without HTTP. For volume tests that loopback would keep waiting for
+   * minutes; a fault or refusal is thrown as a `ServiceFault` named after its type, not as the SDK's error class.
+   */
+  invoke(operation: string, input: Json): unknown;
   /** Every request received, in order, faulted ones included. */
   requests(): RecordedRequest[];
   faults: SecretsManagerFaults;
@@ -759,18 +775,24 @@ export async function startSecretsManagerEmulator(options: SecretsManagerEmulato
     faults.set(operation, [...(faults.get(operation) ?? []), fault]);
   };
 
+  /** Times of the tag requests of the last second that were answered, oldest first. */
+  const tagRequests: number[] = [];
+  const enforceTagQuota = (operation: string) => {
+    if (!options.tagQuota || !TAG_OPERATIONS.has(operation)) return;
+    const now = options.tagQuota.clock();
+    while ((tagRequests[0] ?? now) <= now - 1000) tagRequests.shift();
+    if (tagRequests.length >= TAG_REQUESTS_PER_SECOND) throw new ServiceFault('ThrottlingException', 'Rate exceeded', 400);
+    tagRequests.push(now);
+  };
+  const beforeOperation = (operation: string, body: string) => {
+    if (recordRequests) log.push({ operation, body });
+    counts.set(operation, (counts.get(operation) ?? 0) + 1);
+    const fault = takeFault(operation);
+    if (fault) throw new ServiceFault(fault.type, `Injected ${fault.type} for ${operation}`, fault.status);
+    enforceTagQuota(operation);
+  };
   const server = createServer(
-    jsonProtocolListener({
-      targetPrefix: 'secretsmanager',
-      operations: service.operations,
-      internalErrorType: 'InternalServiceError',
-      beforeOperation: (operation, body) => {
-        if (recordRequests) log.push({ operation, body });
-        counts.set(operation, (counts.get(operation) ?? 0) + 1);
-        const fault = takeFault(operation);
-        if (fault) throw new ServiceFault(fault.type, `Injected ${fault.type} for ${operation}`, fault.status);
-      },
-    }),
+    jsonProtocolListener({ targetPrefix: 'secretsmanager', operations: service.operations, internalErrorType: 'InternalServiceError', beforeOperation }),
   );
   const { endpoint } = await listenOnLoopback(server);
 
@@ -801,6 +823,13 @@ export async function startSecretsManagerEmulator(options: SecretsManagerEmulato
           Tags: Object.entries(secret.tags ?? {}).map(([Key, Value]) => ({ Key, Value })),
         });
       }
+    },
+    invoke: (operation, input) => {
+      const body = JSON.stringify(input);
+      beforeOperation(operation, body);
+      const implementation = Object.hasOwn(service.operations, operation) ? service.operations[operation] : undefined;
+      if (!implementation) throw new ServiceFault('UnknownOperationException', `Unknown operation ${operation}`);
+      return implementation(JSON.parse(body) as Json);
     },
     requests: () => [...log],
     counts: () => Object.fromEntries(counts),
