@@ -545,10 +545,13 @@ describe('CredentialRotator with a minimal config', () => {
     }
   });
 
-  it('alarms when a run reports any failed app: AppsFailed of the rotator service, summed, at least 1', () => {
-    expect(synth.alarmProperties('failedAppsAlarm')).toMatchObject({
+  it.each([
+    ['any failed app', 'failedAppsAlarm', 'AppsFailed'],
+    ['any segment it could not scan', 'failedSegmentsAlarm', 'SegmentsFailed'],
+  ] as const)('alarms when a run reports %s: %s on the summed %s of the rotator service, at least 1, to the alarm topic', (_what, alarm, metricName) => {
+    expect(synth.alarmProperties(alarm)).toMatchObject({
       Namespace: 'ApicCredentialRotator',
-      MetricName: 'AppsFailed',
+      MetricName: metricName,
       Dimensions: ROTATOR_METRIC_DIMENSIONS,
       Statistic: 'Sum',
       Threshold: 1,
@@ -556,20 +559,7 @@ describe('CredentialRotator with a minimal config', () => {
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       TreatMissingData: 'notBreaching',
     });
-    expect(synth.alarmProperties('failedAppsAlarm').AlarmActions).toEqual([synth.resolve(synth.rotator.alarmTopic.topicArn)]);
-  });
-
-  it('alarms when a run reports any segment it could not scan: SegmentsFailed of the rotator service, summed, at least 1', () => {
-    expect(synth.alarmProperties('failedSegmentsAlarm')).toMatchObject({
-      Namespace: 'ApicCredentialRotator',
-      MetricName: 'SegmentsFailed',
-      Dimensions: ROTATOR_METRIC_DIMENSIONS,
-      Statistic: 'Sum',
-      Threshold: 1,
-      EvaluationPeriods: 1,
-      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
-    });
+    expect(synth.alarmProperties(alarm).AlarmActions).toEqual([synth.resolve(synth.rotator.alarmTopic.topicArn)]);
   });
 
   it('draws a dashboard with every alarm, the runs and every rotator count', () => {

@@ -7,14 +7,8 @@ import type { RotatorConfigInput } from '../functions/domain/config';
 import { CredentialRotator } from '../lib/credential-rotator';
 import { LAMBDA_ENVIRONMENT_LIMIT_BYTES } from '../lib/lambda-defaults';
 import { DEFINITION_LIMIT_BYTES, KEY_POLICY_LIMIT_BYTES, ROLE_POLICY_LIMIT_CHARACTERS, SECRET_POLICY_LIMIT_CHARACTERS } from '../lib/size-limits';
-import { testApp } from './support/cdk-app';
+import { MINIMAL_CONFIG, TEST_ENV, testApp } from './support/cdk-app';
 
-const ENV = { account: '123456789012', region: 'us-east-1' };
-const BASE_CONFIG = {
-  targets: [{ providerOrg: 'acme', catalog: 'production' }],
-  apicBaseUrl: 'https://apic.example.com/api',
-  notificationSender: 'rotation@example.com',
-} satisfies RotatorConfigInput;
 
 /** A PEM bundle of about `bytes` bytes (base64 lines of 64 characters, as a CA chain is written). */
 function caBundle(bytes: number): string {
@@ -38,8 +32,8 @@ function consumerAccess(orgs: number, principalsPerOrg = 1): Record<string, stri
 }
 
 function rotatorOf(config: Partial<RotatorConfigInput>) {
-  const stack = new Stack(testApp(), 'Limits', { env: ENV });
-  const rotator = new CredentialRotator(stack, 'Rotator', { config: { ...BASE_CONFIG, ...config } });
+  const stack = new Stack(testApp(), 'Limits', { env: TEST_ENV });
+  const rotator = new CredentialRotator(stack, 'Rotator', { config: { ...MINIMAL_CONFIG, ...config } });
   return { stack, rotator };
 }
 

@@ -9,16 +9,10 @@ import cdkNag from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CredentialRotator } from '../lib/credential-rotator';
 import { RotationStack } from '../lib/rotation-stack';
-import { testApp } from './support/cdk-app';
+import { MINIMAL_CONFIG, TEST_ENV, testApp } from './support/cdk-app';
 
 const { AwsSolutionsChecks } = cdkNag;
 
-const ENV = { account: '123456789012', region: 'us-east-1' };
-const CONFIG = {
-  targets: [{ providerOrg: 'acme', catalog: 'production' }],
-  apicBaseUrl: 'https://apic.example.com/api',
-  notificationSender: 'rotation@example.com',
-};
 
 const outdirs: string[] = [];
 afterAll(() => {
@@ -49,17 +43,17 @@ function violationsIn(outdir: string): Array<{ ruleName: string; constructPaths:
 describe('AwsSolutions checks', () => {
   it('pass for the deployable stack, with its alarm topic and subscriptions, with the acknowledgements the construct carries', () => {
     const { app } = appWithNag();
-    new RotationStack(app, 'Rotation', { env: ENV, config: { ...CONFIG, alarmEmails: ['oncall@example.com'], adminSecretKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/0987dcba-09fe-87dc-65ba-ab0987654321' } });
+    new RotationStack(app, 'Rotation', { env: TEST_ENV, config: { ...MINIMAL_CONFIG, alarmEmails: ['oncall@example.com'], adminSecretKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/0987dcba-09fe-87dc-65ba-ab0987654321' } });
     expect(() => app.synth()).not.toThrow();
   });
 
   it('pass with consumer access, an alarm topic and a key of your own', () => {
     const { app } = appWithNag();
-    const stack = new Stack(app, 'Custom', { env: ENV });
+    const stack = new Stack(app, 'Custom', { env: TEST_ENV });
     const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
     const alarmTopic = new sns.Topic(stack, 'Alarms', { enforceSSL: true, masterKey: key });
     new CredentialRotator(stack, 'Rotator', {
-      config: { ...CONFIG, consumerAccess: { partner: ['arn:aws:iam::210987654321:role/partner-app'] } },
+      config: { ...MINIMAL_CONFIG, consumerAccess: { partner: ['arn:aws:iam::210987654321:role/partner-app'] } },
       encryptionKey: key,
       alarmTopic,
     });
@@ -68,7 +62,7 @@ describe('AwsSolutions checks', () => {
 
   it('fail the synth on a non-compliant resource next to the rotator, reporting only that resource', () => {
     const { app, outdir } = appWithNag();
-    const stack = new RotationStack(app, 'Rotation', { env: ENV, config: CONFIG });
+    const stack = new RotationStack(app, 'Rotation', { env: TEST_ENV, config: MINIMAL_CONFIG });
     const admin = new iam.Role(stack, 'TooPowerful', { assumedBy: new iam.AccountRootPrincipal() });
     admin.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:*'], resources: ['*'] }));
 
@@ -83,7 +77,7 @@ describe('AwsSolutions checks', () => {
 
   it('still fail the synth on a rotator function given the whole report bucket, though reports/ is acknowledged', () => {
     const { app, outdir } = appWithNag();
-    const stack = new RotationStack(app, 'Rotation', { env: ENV, config: CONFIG });
+    const stack = new RotationStack(app, 'Rotation', { env: TEST_ENV, config: MINIMAL_CONFIG });
     stack.rotator.reportBucket.grantRead(stack.rotator.restoreFunctions['restore-finish']);
 
     expect(() => app.synth()).toThrow(/AwsSolutions/);

@@ -13,14 +13,8 @@ import { STEP_IDS, stepsWithAccess } from '../functions/steps';
 import { CredentialRotator } from '../lib/credential-rotator';
 import type { RotatorFunction } from '../lib/lambda-defaults';
 import { RotationStack } from '../lib/rotation-stack';
-import { testApp } from './support/cdk-app';
+import { MINIMAL_CONFIG, TEST_ENV, testApp } from './support/cdk-app';
 
-const ENV = { account: '123456789012', region: 'us-east-1' };
-const BASE_CONFIG = {
-  targets: [{ providerOrg: 'acme', catalog: 'production' }],
-  apicBaseUrl: 'https://apic.example.com/api',
-  notificationSender: 'rotation@example.com',
-} satisfies RotatorConfigInput;
 
 /** A stack id as CloudFormation gives it: its last segment is the stack instance's UUID, new for each stack created. */
 const STACK_ID = 'arn:aws:cloudformation:us-east-1:123456789012:stack/Rotation/1c2fa620-982a-11e3-aff7-50e2416294e0';
@@ -34,7 +28,7 @@ interface CfnResource {
 }
 
 function synthStack(config: Partial<RotatorConfigInput> = {}) {
-  const stack = new RotationStack(testApp(), 'Rotation', { env: ENV, config: { ...BASE_CONFIG, ...config } });
+  const stack = new RotationStack(testApp(), 'Rotation', { env: TEST_ENV, config: { ...MINIMAL_CONFIG, ...config } });
   const template = Template.fromStack(stack);
   const resources = template.toJSON().Resources as Record<string, CfnResource>;
   const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
@@ -51,7 +45,7 @@ function deployedText(value: unknown): string {
   const record = value as Record<string, unknown>;
   const join = record['Fn::Join'] as [string, unknown[]] | undefined;
   if (join) return join[1].map(deployedText).join(join[0]);
-  const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': ENV.region, 'AWS::AccountId': ENV.account, 'AWS::StackId': STACK_ID };
+  const pseudo: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': TEST_ENV.region, 'AWS::AccountId': TEST_ENV.account, 'AWS::StackId': STACK_ID };
   if (typeof record.Ref === 'string' && pseudo[record.Ref]) return pseudo[record.Ref] as string;
   return `<${JSON.stringify(value)}>`;
 }
@@ -220,14 +214,14 @@ describe('the APIC admin secret', () => {
     ['a partial ARN', { adminSecretName: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:platform/apic-admin' }],
   ])('with %s: only the steps that call APIC may touch it, and only to read it', (_case, config: Partial<RotatorConfigInput>) => {
     const synth = synthStack(config);
-    const name = parseRotatorConfig({ ...BASE_CONFIG, ...config }).adminSecretName;
+    const name = parseRotatorConfig({ ...MINIMAL_CONFIG, ...config }).adminSecretName;
     // Secrets Manager appends a hyphen and six random characters to the name in the ARN.
     const arn = `${name.startsWith('arn:') ? name : `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}`}-AbCdEf`;
     expect(allowedByRole(synth, SECRET_ACTIONS, arn)).toEqual(Object.fromEntries(APIC_CALLERS.map((step) => [step, ['secretsmanager:GetSecretValue']])));
   });
 
   it('lies outside the credential prefix by default', () => {
-    const config = parseRotatorConfig(BASE_CONFIG);
+    const config = parseRotatorConfig(MINIMAL_CONFIG);
     expect(config.adminSecretName.startsWith(`${config.secretPrefix}/`)).toBe(false);
   });
 
@@ -292,9 +286,9 @@ describe('alarms', () => {
   });
 
   it('warn when the key is imported, since the construct cannot let CloudWatch use it for the topic it creates', () => {
-    const stack = new Stack(testApp(), 'ImportedKey', { env: ENV });
+    const stack = new Stack(testApp(), 'ImportedKey', { env: TEST_ENV });
     const encryptionKey = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab');
-    new CredentialRotator(stack, 'Rotator', { config: BASE_CONFIG, encryptionKey });
+    new CredentialRotator(stack, 'Rotator', { config: MINIMAL_CONFIG, encryptionKey });
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('let cloudwatch.amazonaws.com use it'))).toHaveLength(1);
   });
 
@@ -306,18 +300,18 @@ describe('alarms', () => {
   });
 
   it('go to the alarmTopic prop when it is given, and the construct creates no topic', () => {
-    const stack = new Stack(testApp(), 'WithTopic', { env: ENV });
+    const stack = new Stack(testApp(), 'WithTopic', { env: TEST_ENV });
     const topic = new sns.Topic(stack, 'Alarms');
-    new CredentialRotator(stack, 'Rotator', { config: BASE_CONFIG, alarmTopic: topic });
+    new CredentialRotator(stack, 'Rotator', { config: MINIMAL_CONFIG, alarmTopic: topic });
     const resources = Template.fromStack(stack).toJSON().Resources as Record<string, CfnResource>;
     expect(Object.values(resources).filter((resource) => resource.Type === 'AWS::SNS::Topic')).toHaveLength(1);
     for (const [id, actions] of Object.entries(alarmActions(resources))) expect(actions, id).toEqual([stack.resolve(topic.topicArn)]);
   });
 
   it('refuse alarmEmails or alarmTopicArn beside the alarmTopic prop, which would leave them without effect', () => {
-    const stack = new Stack(testApp(), 'WithTopic', { env: ENV });
+    const stack = new Stack(testApp(), 'WithTopic', { env: TEST_ENV });
     const alarmTopic = new sns.Topic(stack, 'Alarms');
-    const config = { ...BASE_CONFIG, alarmEmails: ['oncall@example.com'] };
+    const config = { ...MINIMAL_CONFIG, alarmEmails: ['oncall@example.com'] };
     expect(() => new CredentialRotator(stack, 'Rotator', { config, alarmTopic })).toThrow(/alarmEmails: has no effect when the construct is given an alarmTopic/);
   });
 
