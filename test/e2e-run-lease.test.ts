@@ -8,8 +8,8 @@ import { ApicUnavailableError } from '../functions/domain/apic/errors';
 import type { RunSkipped } from '../functions/domain/lease';
 import type { RestoreSummary } from '../functions/domain/restore';
 import { decoratePorts } from '../functions/runtime/ports';
-import { LOCAL_ADMIN_SECRET_ID, localSdkConfig, startLocalEnvironment, type LocalEnvironment } from '../tools/runner/local-environment';
-import { LOCAL_REPORT_BUCKET, runRestoreLocally, synthesizeRestoreDefinition, type LocalRunResult } from '../tools/runner/workflow-runner';
+import { localSdkConfig, startLocalEnvironment, type LocalEnvironment } from '../tools/runner/local-environment';
+import { LOCAL_REPORT_BUCKET, type LocalRunResult } from '../tools/runner/workflow-runner';
 import { acmeProdSeed } from './support/acme-seed';
 
 const DAY0 = new Date('2025-03-01T03:00:00Z');
@@ -66,16 +66,7 @@ function rotate(
 }
 
 function restore(stack: LocalEnvironment, name: string, trace: string[]): Promise<LocalRunResult<RestoreSummary>> {
-  return runRestoreLocally({
-    definition: synthesizeRestoreDefinition(stack.config),
-    config: stack.config,
-    endpoints: {
-      secretsManager: stack.secretsManager.endpoint,
-      ses: stack.ses.endpoint,
-      eventBridge: stack.eventBridge.endpoint,
-      s3: { endpoint: stack.s3.endpoint, bucket: LOCAL_REPORT_BUCKET },
-    },
-    adminSecretId: LOCAL_ADMIN_SECRET_ID,
+  return stack.runRestore({
     input: { dryRun: false },
     executionName: name,
     onStateEntered: (state) => trace.push(`${name} ${state}`),

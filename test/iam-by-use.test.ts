@@ -9,8 +9,8 @@ import type { SimulationIdentityPolicy } from '@cloud-copilot/iam-simulate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STEP_IDS, type StepId } from '../functions/steps';
 import { GRANTS_WITHOUT_LOCAL_CALLS } from '../lib/grants-without-local-calls';
-import { LOCAL_ADMIN_SECRET_ID, startLocalEnvironment, type LocalEnvironment } from '../tools/runner/local-environment';
-import { LOCAL_REPORT_BUCKET, runRestoreLocally, synthesizeRestoreDefinition, type LocalRunResult, type StepSdkCall } from '../tools/runner/workflow-runner';
+import { startLocalEnvironment, type LocalEnvironment } from '../tools/runner/local-environment';
+import type { LocalRunResult, StepSdkCall } from '../tools/runner/workflow-runner';
 import { acmeProdSeed } from './support/acme-seed';
 import { ApicPerson } from './support/apic-person';
 import {
@@ -120,16 +120,7 @@ describe('IAM proven by use: every AWS call of the local runs against the synthe
     outcomeOf('day 11 b', second);
     // An API Manager rebuild: the credentials are gone, the restore gives them back from Secrets Manager.
     env.apic.wipeCredentials('acme', 'prod');
-    const restore = await runRestoreLocally({
-      definition: synthesizeRestoreDefinition(env.config),
-      config: env.config,
-      endpoints: {
-        secretsManager: env.secretsManager.endpoint,
-        ses: env.ses.endpoint,
-        eventBridge: env.eventBridge.endpoint,
-        s3: { endpoint: env.s3.endpoint, bucket: LOCAL_REPORT_BUCKET },
-      },
-      adminSecretId: LOCAL_ADMIN_SECRET_ID,
+    const restore = await env.runRestore({
       input: { dryRun: false },
       onSdkCall: (call) => calls.push(withoutValues(call)),
     });

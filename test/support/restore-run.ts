@@ -3,8 +3,8 @@
  * route, and every text a run produced (logs, state payloads, the summary) for the secret scan.
  */
 import type { RestoreSummary } from '../../functions/domain/restore';
-import { LOCAL_ADMIN_SECRET_ID, type LocalEnvironment } from '../../tools/runner/local-environment';
-import { runRestoreLocally, type LocalRunResult } from '../../tools/runner/workflow-runner';
+import type { LocalEnvironment } from '../../tools/runner/local-environment';
+import type { LocalRunResult } from '../../tools/runner/workflow-runner';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { CollectedText } from './e2e-observe';
 
@@ -25,12 +25,9 @@ export class RestoreRunner {
   ): Promise<LocalRunResult<RestoreSummary>> {
     this.runs += 1;
     const label = `restore run ${this.runs}`;
-    const result = await runRestoreLocally({
+    const result = await this.stack.runRestore({
       definition: options.definition ?? this.definition,
       ...(options.onStateEntered && { onStateEntered: options.onStateEntered }),
-      config: this.stack.config,
-      endpoints: { secretsManager: this.stack.secretsManager.endpoint, ses: this.stack.ses.endpoint },
-      adminSecretId: LOCAL_ADMIN_SECRET_ID,
       input,
       onLogLine: (text) => this.collected.push({ source: `log line of ${label}`, text }),
       recordPayloads: (text) => this.collected.push({ source: `payload of ${label}`, text }),

@@ -8,7 +8,17 @@ import { startEventBridgeEmulator, type EventBridgeEmulator, type EventBridgeSna
 import { startSecretsManagerEmulator, type SecretsManagerEmulator, type SecretsManagerSnapshot } from '../emulators/secrets-manager/emulator';
 import { startS3Emulator, type S3Emulator, type S3Snapshot } from '../emulators/s3/emulator';
 import { startSesEmulator, type SesEmulator, type SesSnapshot } from '../emulators/ses/emulator';
-import { LOCAL_REPORT_BUCKET, runWorkflowLocally, synthesizeDefinition, type LocalRunOptions, type LocalRunResult } from './workflow-runner';
+import type { StateMachineDefinition } from 'aws-local-stepfunctions';
+import type { RestoreSummary } from '../../functions/domain/restore';
+import {
+  LOCAL_REPORT_BUCKET,
+  runRestoreLocally,
+  runWorkflowLocally,
+  synthesizeDefinition,
+  synthesizeRestoreDefinition,
+  type LocalRunOptions,
+  type LocalRunResult,
+} from './workflow-runner';
 
 export const LOCAL_ADMIN_SECRET_ID = 'apic-rotator-admin';
 
@@ -26,6 +36,11 @@ export type LocalEnvironmentRunOptions = Omit<LocalRunOptions, 'definition' | 'c
   readonly config?: unknown;
 };
 
+export type LocalEnvironmentRestoreOptions = Omit<LocalRunOptions, 'now' | 'definition' | 'config' | 'endpoints' | 'adminSecretId'> & {
+  /** Replaces the restore definition of the stack's config for this run (e.g. with smaller segments). */
+  readonly definition?: StateMachineDefinition;
+};
+
 export interface LocalEnvironment {
   readonly apic: ApicSimulator;
   readonly secretsManager: SecretsManagerEmulator;
@@ -37,6 +52,8 @@ export interface LocalEnvironment {
   readonly config: Record<string, unknown>;
   readonly secretsManagerClient: SecretsManagerClient;
   run(options: LocalEnvironmentRunOptions): Promise<LocalRunResult>;
+  /** Runs the restore state machine of the stack's config against the stack. */
+  runRestore(options: LocalEnvironmentRestoreOptions): Promise<LocalRunResult<RestoreSummary>>;
   /** A deep copy of what the simulator and every emulator hold (see their `snapshot()`), as plain data. */
   snapshot(): Promise<LocalEnvironmentSnapshot>;
   /**
@@ -82,6 +99,12 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
     ...options.config,
   };
   const definition = synthesizeDefinition(config);
+  const endpoints = {
+    secretsManager: secretsManager.endpoint,
+    ses: ses.endpoint,
+    eventBridge: eventBridge.endpoint,
+    s3: { endpoint: s3.endpoint, bucket: LOCAL_REPORT_BUCKET },
+  };
   return {
     apic,
     secretsManager,
@@ -95,12 +118,15 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
         ...runOptions,
         definition,
         config: runOptions.config ?? config,
-        endpoints: {
-          secretsManager: secretsManager.endpoint,
-          ses: ses.endpoint,
-          eventBridge: eventBridge.endpoint,
-          s3: { endpoint: s3.endpoint, bucket: LOCAL_REPORT_BUCKET },
-        },
+        endpoints,
+        adminSecretId: LOCAL_ADMIN_SECRET_ID,
+      }),
+    runRestore: (restoreOptions) =>
+      runRestoreLocally({
+        ...restoreOptions,
+        definition: restoreOptions.definition ?? synthesizeRestoreDefinition(config),
+        config,
+        endpoints,
         adminSecretId: LOCAL_ADMIN_SECRET_ID,
       }),
     snapshot: async () => ({
