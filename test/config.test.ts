@@ -47,6 +47,7 @@ describe('parseRotatorConfig: defaults', () => {
       secretPrefix: 'apic-rotator',
       consumerAccess: {},
       reportRetentionDays: 400,
+      verifyEveryDays: 7,
     });
   });
 

@@ -145,6 +145,29 @@ describe('attacks', () => {
     expect((await scanWorld(w)).hits).toEqual([]);
   });
 
+  it('a person resets the secret of a finished credential: a daily schedule repairs AWSCURRENT within verifyEveryDays (7), long before its warning window', async () => {
+    const w = await startWorld();
+    await w.runDay(0);
+    await w.runDay(10);
+    const finished = current(w);
+    const fresh = await new ApicPerson(w.apic).resetSecret(APP, 'key');
+    expect(accepts(w, finished)).toBe(false);
+
+    const repairedOn: number[] = [];
+    for (let day = 11; day <= 17; day += 1) {
+      const run = await w.runDay(day);
+      expect(run.summary?.appsFailed, `day ${day}`).toBe(0);
+      if (accepts(w, current(w)) && repairedOn.length === 0) repairedOn.push(day);
+    }
+    expect(repairedOn).toHaveLength(1);
+    // The repair gives the credential a secret of its own again (APIC never reveals the one the person set).
+    expect(current(w).clientId).toBe(finished.clientId);
+    expect(accepts(w, current(w))).toBe(true);
+    expect(accepts(w, { clientId: finished.clientId, clientSecret: fresh })).toBe(false);
+    expect(names(w)).toEqual(['key']);
+    expect((await scanWorld(w)).hits).toEqual([]);
+  });
+
   it('a person deletes the original just as the day-10 run enters DeleteOriginal: the replacement becomes the credential', async () => {
     const w = await startWorld();
     await w.runDay(0);

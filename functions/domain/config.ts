@@ -237,6 +237,12 @@ const rotatorConfigSchema = strictObject({
       ),
     )
     .default({}),
+  /**
+   * Every app with credentials is assessed at least once in this many days even when nothing of it is due, so a
+   * secret reset in the API Manager UI after its rotation finished is found (AWSCURRENT verified against APIC) and
+   * repaired. 0 turns it off. @default 7
+   */
+  verifyEveryDays: wholeNumber({ min: 0, max: 365, example: 7, unit: '(days)' }).default(7),
   /** Days the run reports are kept. @default 400 */
   reportRetentionDays: wholeNumber({ min: 1, max: 3650, example: 400, unit: '(days)' }).default(400),
 });

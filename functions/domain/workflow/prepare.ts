@@ -103,7 +103,7 @@ export async function prepareRun(
     allowClockOverride: deps.allowClockOverride,
     executionStartTime: event.executionStartTime,
   });
-  const run: RunContext = { ...resolved, runId: event.executionName, pageSize: config.pageSize };
+  const run: RunContext = { ...resolved, runId: event.executionName, pageSize: config.pageSize, verifyEveryDays: config.verifyEveryDays };
   await assertConsumerOrgsExist(deps.apic, run);
   await assertEmergencyCredentialsExist(deps.apic, run);
   return { run, segments: await planSegments(deps.apic, run), summary: emptySummary(run) };

@@ -1,7 +1,7 @@
 import { unlessNotFound } from '../apic/lookups';
 import type { ApicApp, CatalogTarget } from '../model';
 import type { ApicPort, RejectedApp, ReportStorePort } from '../ports';
-import { needsAttention, resolvePolicy } from '../policy';
+import { isExempt, isVerificationDay, needsAttention, resolvePolicy } from '../policy';
 import { quietAppRows, type ReportRow } from '../report';
 import { recordRejectedApps, tallyResults } from './summary';
 import type { RunContext, ScanCursor, ScanOutput, ScanState, WorkItem } from './types';
@@ -114,7 +114,12 @@ export async function scanPage(deps: ScanDeps, state: ScanState): Promise<ScanOu
       const item: WorkItem = { targetIndex: cursor.targetIndex, consumerOrg: app.consumerOrg.name, app: app.name };
       const wanted = !appFilter || appFilter.has(`${item.consumerOrg}/${item.app}`);
       const settings = resolvePolicy(run, item.consumerOrg);
-      const due = wanted && (needsAttention(app, now, settings) || emergencyApps.has(`${item.consumerOrg}/${item.app}`));
+      const appKey = `${target.providerOrg}/${target.catalog}/${item.consumerOrg}/${item.app}`;
+      const due =
+        wanted &&
+        (needsAttention(app, now, settings) ||
+          emergencyApps.has(`${item.consumerOrg}/${item.app}`) ||
+          (app.credentials.length > 0 && !isExempt(settings) && isVerificationDay(appKey, now, run.verifyEveryDays ?? 0)));
       const size = due ? 2 * bytesOf(item) + resultBytesFor(app.credentials.length) : 0;
       if (size > budget) {
         resumeAt = position;

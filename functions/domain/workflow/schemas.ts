@@ -40,6 +40,8 @@ export const runContextSchema = z.object({
   ),
   filter: z.object({ consumerOrgs: z.array(name).optional(), apps: z.array(name).optional() }),
   pageSize: z.number().int().positive(),
+  /** Every app with credentials is assessed once in this many days whatever its age (config `verifyEveryDays`); absent or 0: never. */
+  verifyEveryDays: count.optional(),
   /** Emergency rotation (`rotateNow`): the credentials replaced in this run whatever their age. */
   emergency: z
     .object({
