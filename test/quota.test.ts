@@ -11,13 +11,14 @@ import { TAG_CALLS_PER_SECOND } from '../functions/adapters/secrets-manager/secr
 import { INVOCATION_SAFETY_MARGIN_MS } from '../functions/runtime/step-handler';
 import { batchCapacity, MAX_NOTICE_INVOCATIONS } from '../functions/domain/workflow/finish';
 import { MAX_FAILURES_PER_SEGMENT } from '../functions/domain/workflow/summary';
-import { MAX_PAGES_PER_SEGMENT, MAX_SECRETS_PER_PAGE } from '../functions/domain/restore';
+import { MAX_PAGES_PER_SEGMENT, MAX_SECRETS_PER_PAGE, prepareRestore } from '../functions/domain/restore';
 import { STEPS } from '../functions/steps';
 import { synthesizeDefinition, synthesizeRestoreDefinition } from '../tools/runner/workflow-runner';
 import {
   type AslMachine,
   type CatalogShapeForQuotas,
   acyclicExecutionEvents,
+  byteSize,
   childExecution,
   childExecutions,
   HISTORY_EVENT_QUOTA,
@@ -25,6 +26,7 @@ import {
   itemsPerScan,
   largestPayloads,
   largestRestorePayloads,
+  largestRestoreSummary,
   largestRunContext,
   largestSummary,
   loopExecutionEvents,
@@ -252,6 +254,18 @@ describe('restore of 1,000,000 secrets: history events within 80 % of 25,000, pa
 
   it('secret execution: every task retried to its limit', () => {
     expect(historyOf('ForEachSecret', fullPage).events).toBeLessThanOrEqual(EVENT_LIMIT);
+  });
+
+  it('keeps the listing scopes as targets plus filter entries, not their product: 50 targets and a 100-app filter', () => {
+    // 50 targets is what the size checks prove at synth; a filter of 100 apps is a rebuild restored app by app.
+    const targets = Array.from({ length: 50 }, (_, i) => ({ providerOrg: 'acme', catalog: `catalog-${i}` }));
+    const config = parseRotatorConfig({ ...CONFIG, targets });
+    const apps = Array.from({ length: 100 }, (_, i) => `partner-${i % 10}/billing-service-${i}`);
+    const { run } = prepareRestore(config, { input: { dryRun: false, apps }, executionName: 'restore-2026-12-02' });
+    const cursor = { scopeIndex: 4_999, nextToken: 't'.repeat(4096), done: false };
+    // The restore's largest payload: the next segment with the summary at its largest.
+    const bytes = byteSize({ run, segments: [{ cursor, summary: largestRestoreSummary(run) }] });
+    expect(bytes, `the restore's state is ${bytes} bytes`).toBeLessThanOrEqual(PAYLOAD_LIMIT);
   });
 
   it.each(['restore', 'segment', 'secret'] as const)('every payload between states of the %s execution, at its largest', (level) => {

@@ -14,6 +14,8 @@ import {
   listSecretsPage,
   prepareRestore,
   restoreCredential,
+  scopeAt,
+  scopeCount,
   restoreCredentialReported,
   tallyRestoreResults,
   type RestoreItemResult,
@@ -91,7 +93,8 @@ describe('prepareRestore', () => {
       runId: 'restore-1',
       dryRun: true,
       secretPrefix: 'rot',
-      scopes: ['rot/acme/live/', 'rot/acme/sand+20box/'],
+      targetScopes: ['rot/acme/live/', 'rot/acme/sand+20box/'],
+      narrowings: [''],
       // The targets' run leases, taken by the handler when the restore is not a dry run.
       leaseKeys: ['leases/acme/live.json', 'leases/acme/sand+20box.json'],
     });
@@ -100,13 +103,21 @@ describe('prepareRestore', () => {
   });
 
   it('lists only the named consumer orgs, or only the named apps that belong to them', () => {
-    expect(prepare({ targets: [{ providerOrg: 'acme', catalog: 'live' }], consumerOrgs: ['north', 'süd'] }).run.scopes).toEqual([
-      'rot/acme/live/north/',
-      'rot/acme/live/s+C3+BCd/',
-    ]);
-    expect(prepare({ targets: [{ providerOrg: 'acme', catalog: 'live' }], consumerOrgs: ['north'], apps: ['north/shop', 'south/shop'] }).run.scopes).toEqual([
+    const scopes = (input: unknown) => {
+      const { run } = prepare(input);
+      return Array.from({ length: scopeCount(run) }, (_, index) => scopeAt(run, index));
+    };
+    expect(scopes({ targets: [{ providerOrg: 'acme', catalog: 'live' }], consumerOrgs: ['north', 'süd'] })).toEqual(['rot/acme/live/north/', 'rot/acme/live/s+C3+BCd/']);
+    expect(scopes({ targets: [{ providerOrg: 'acme', catalog: 'live' }], consumerOrgs: ['north'], apps: ['north/shop', 'south/shop'] })).toEqual([
       'rot/acme/live/north/shop/',
     ]);
+    expect(scopes({ apps: ['north/shop', 'south/shop'] })).toEqual([
+      'rot/acme/live/north/shop/',
+      'rot/acme/live/south/shop/',
+      'rot/acme/sand+20box/north/shop/',
+      'rot/acme/sand+20box/south/shop/',
+    ]);
+    expect(scopeAt(prepare({ apps: ['north/shop'] }).run, 2)).toBeUndefined();
   });
 
   it('rejects unknown keys, wrong types, unconfigured targets and filters that exclude each other, all at once', () => {
@@ -131,7 +142,7 @@ describe('prepareRestore', () => {
 });
 
 describe('the restore report', () => {
-  const run = { runId: 'r', dryRun: false, secretPrefix: 'rot', scopes: [] };
+  const run = { runId: 'r', dryRun: false, secretPrefix: 'rot', targetScopes: [], narrowings: [''] };
   const empty = prepareRestore(
     parseRotatorConfig({ targets: [{ providerOrg: 'p', catalog: 'c' }], apicBaseUrl: 'https://apic.example.com/api', notificationSender: 'r@example.com' }),
     { input: {}, executionName: 'r' },
@@ -200,6 +211,50 @@ describe('listSecretsPage', () => {
     expect(next.items).toEqual([nameOf(4)]);
     expect(next.cursor.done).toBe(true);
     expect(next.pagesLeft).toBe(1);
+  });
+});
+
+describe('listSecretsPage over several targets and filters, one page a segment', () => {
+  const config = parseRotatorConfig({
+    targets: [
+      { providerOrg: 'p', catalog: 'a' },
+      { providerOrg: 'p', catalog: 'b' },
+    ],
+    apicBaseUrl: 'https://apic.example.com/api',
+    notificationSender: 'r@example.com',
+    secretPrefix: 'rot',
+  });
+  const secret = (catalog: string, consumerOrg: string, app: string) => secretNameFor('rot', { providerOrg: 'p', catalog, consumerOrg, app, credential: 'k' });
+  const stored = ['a', 'b'].flatMap((catalog) => ['north', 'south', 'west'].flatMap((org) => ['shop', 'pay'].map((app) => secret(catalog, org, app))));
+  /** A prefix filter answering one name a page, with an empty page (and a token) before each name, as ListSecrets may. */
+  const listing = {
+    listSecretNames: async (prefix: string, _maxResults: number, nextToken?: string) => {
+      const names = stored.filter((name) => name.startsWith(prefix));
+      const position = Number(nextToken ?? 0);
+      const name = position % 2 === 1 ? names[(position - 1) / 2] : undefined;
+      const more = position < names.length * 2;
+      return { names: name ? [name] : [], ...(more && { nextToken: String(position + 1) }) };
+    },
+  };
+
+  it('lists each in-scope secret once across segment boundaries, and counts each once', async () => {
+    const { run, segments } = prepareRestore(config, { input: { apps: ['north/shop', 'south/pay'] }, executionName: 'restore-1' });
+    let segment = segments[0];
+    const listed: string[] = [];
+    for (let segmentCount = 0; !segment.cursor.done; segmentCount += 1) {
+      if (segmentCount > 100) throw new Error('the listing does not end');
+      let state = { run, ...segment, lastResults: [] as RestoreItemResult[], pagesLeft: 1 };
+      for (;;) {
+        const page = await listSecretsPage(listing, state, 1);
+        listed.push(...page.items);
+        state = { ...page, lastResults: page.items.map((secretName) => ({ status: 'done', secretName, outcome: 'would-restore' })) };
+        if (page.items.length === 0 && (page.cursor.done || page.pagesLeft === 0)) break;
+      }
+      segment = { cursor: state.cursor, summary: state.summary };
+    }
+    const wanted = [secret('a', 'north', 'shop'), secret('a', 'south', 'pay'), secret('b', 'north', 'shop'), secret('b', 'south', 'pay')];
+    expect(listed).toEqual(wanted);
+    expect(segment.summary).toMatchObject({ secretsInScope: 4, outcomes: { 'would-restore': 4 } });
   });
 });
 

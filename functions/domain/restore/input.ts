@@ -7,6 +7,7 @@ import * as z from 'zod';
 import { ConfigError, type ConfigProblem, type RotatorConfig } from '../config';
 import type { CatalogTarget } from '../model';
 import { encodeSegment } from '../secrets/naming';
+import { scopeCount } from './listing';
 import { RESTORE_OUTCOMES, type PrepareRestoreEvent, type PreparedRestore, type RestoreRun, type RestoreSummary } from './types';
 
 const INPUT_KEYS = ['dryRun', 'targets', 'consumerOrgs', 'apps'] as const;
@@ -62,18 +63,21 @@ function problemsOf(error: z.ZodError): ConfigProblem[] {
 
 const sameTarget = (a: CatalogTarget, b: CatalogTarget) => a.providerOrg === b.providerOrg && a.catalog === b.catalog;
 
-/** The secret name prefixes a restore lists: per target, narrowed to the filtered consumer orgs or apps. */
-function scopesOf(prefix: string, targets: readonly CatalogTarget[], consumerOrgs?: readonly string[], apps?: readonly string[]): string[] {
+/** What a restore lists (see `restoreRunSchema`): a scope per target, narrowed to the filtered consumer orgs or apps. */
+function scopesOf(
+  prefix: string,
+  targets: readonly CatalogTarget[],
+  consumerOrgs?: readonly string[],
+  apps?: readonly string[],
+): Pick<RestoreRun, 'targetScopes' | 'narrowings'> {
   const wantedApps = apps?.map((entry) => entry.split('/') as [string, string]).filter(([consumerOrg]) => !consumerOrgs || consumerOrgs.includes(consumerOrg));
-  const below = wantedApps
+  const narrowings = wantedApps
     ? wantedApps.map(([consumerOrg, app]) => `${encodeSegment(consumerOrg)}/${encodeSegment(app)}/`)
     : consumerOrgs
       ? consumerOrgs.map((consumerOrg) => `${encodeSegment(consumerOrg)}/`)
       : [''];
-  const scopes = targets.flatMap((target) =>
-    below.map((rest) => `${prefix}/${encodeSegment(target.providerOrg)}/${encodeSegment(target.catalog)}/${rest}`),
-  );
-  return [...new Set(scopes)];
+  const targetScopes = targets.map((target) => `${prefix}/${encodeSegment(target.providerOrg)}/${encodeSegment(target.catalog)}/`);
+  return { targetScopes: [...new Set(targetScopes)], narrowings: [...new Set(narrowings)] };
 }
 
 export function emptyRestoreSummary(run: RestoreRun): RestoreSummary {
@@ -114,8 +118,8 @@ export function prepareRestore(config: RotatorConfig, event: PrepareRestoreEvent
     runId: event.executionName,
     dryRun: input.dryRun,
     secretPrefix: config.secretPrefix,
-    scopes: scopesOf(config.secretPrefix, targets, consumerOrgs, apps),
+    ...scopesOf(config.secretPrefix, targets, consumerOrgs, apps),
     leaseKeys: leaseKeys(targets),
   };
-  return { run, segments: [{ cursor: { scopeIndex: 0, done: run.scopes.length === 0 }, summary: emptyRestoreSummary(run) }] };
+  return { run, segments: [{ cursor: { scopeIndex: 0, done: scopeCount(run) === 0 }, summary: emptyRestoreSummary(run) }] };
 }

@@ -5,7 +5,7 @@
 import type { SecretListingPort } from '../ports';
 import { parseSecretName } from '../secrets/naming';
 import { tallyRestoreResults } from './summary';
-import type { RestoreCursor, RestorePageOutput, RestoreState } from './types';
+import type { RestoreCursor, RestorePageOutput, RestoreRun, RestoreState } from './types';
 
 /**
  * Secrets per page: 50 names of at most 512 characters, the same number of results and the summary stay far
@@ -20,6 +20,18 @@ export const MAX_SECRETS_PER_PAGE = 50;
 export const MAX_PAGES_PER_SEGMENT = 500;
 /** ListSecrets may answer empty pages with a token; a few are skipped here rather than each costing a loop. */
 const MAX_LIST_CALLS = 10;
+
+/** How many scopes the restore lists. */
+export function scopeCount(run: Pick<RestoreRun, 'targetScopes' | 'narrowings'>): number {
+  return run.targetScopes.length * run.narrowings.length;
+}
+
+/** The `index`th scope the restore lists (see `restoreRunSchema`); undefined past the last. */
+export function scopeAt(run: Pick<RestoreRun, 'targetScopes' | 'narrowings'>, index: number): string | undefined {
+  const target = run.targetScopes[Math.floor(index / run.narrowings.length)];
+  const narrowing = run.narrowings[index % run.narrowings.length];
+  return target === undefined || narrowing === undefined ? undefined : `${target}${narrowing}`;
+}
 
 function advance(cursor: RestoreCursor, scopes: number, nextToken: string | undefined): RestoreCursor {
   if (nextToken !== undefined) return { scopeIndex: cursor.scopeIndex, nextToken, done: false };
@@ -38,14 +50,14 @@ export async function listSecretsPage(listing: SecretListingPort, state: Restore
   const items: string[] = [];
   const lists = state.pagesLeft > 0 && !cursor.done;
   for (let calls = 0; lists && items.length === 0 && !cursor.done && calls < MAX_LIST_CALLS; calls += 1) {
-    const scope = run.scopes[cursor.scopeIndex];
+    const scope = scopeAt(run, cursor.scopeIndex);
     if (scope === undefined) break;
     const page = await listing.listSecretNames(scope, Math.min(pageSize, MAX_SECRETS_PER_PAGE), cursor.nextToken);
     // The name filter matches prefixes of any rotator-shaped name; only exact, well-formed rotator names count.
     for (const name of page.names) {
       if (name.startsWith(scope) && parseSecretName(run.secretPrefix, name)) items.push(name);
     }
-    cursor = advance(cursor, run.scopes.length, page.nextToken);
+    cursor = advance(cursor, scopeCount(run), page.nextToken);
   }
   summary = { ...summary, secretsInScope: summary.secretsInScope + items.length };
   return { run, cursor, summary, lastResults: [], pagesLeft: lists ? state.pagesLeft - 1 : state.pagesLeft, items };

@@ -16,10 +16,15 @@ export const restoreRunSchema = z.object({
   dryRun: z.boolean(),
   secretPrefix: name,
   /**
-   * Secret name prefixes to list, one per target (narrowed to consumer orgs or apps when the input filters):
-   * each ends in `/`, so a listing never strays into a neighbour whose name merely starts the same way.
+   * The secret name prefixes to list, as two lists whose product they are: scope `i` is
+   * `targetScopes[⌊i / narrowings.length⌋] + narrowings[i mod narrowings.length]` (see `scopeAt`). A target scope is
+   * `<secretPrefix>/<providerOrg>/<catalog>/`; a narrowing is `''`, or `<consumerOrg>/` or `<consumerOrg>/<app>/` when
+   * the input filters. Each scope ends in `/`, so a listing never strays into a neighbour whose name merely starts
+   * the same way. Kept apart, the payload grows with targets plus filter entries rather than their product, which
+   * at 50 targets and a 100-app filter would pass Step Functions' 256 KiB.
    */
-  scopes: z.array(name),
+  targetScopes: z.array(name),
+  narrowings: z.array(z.string()).min(1),
   /** The lease keys of the restored targets, taken when the restore is not a dry run. */
   leaseKeys: z.array(name).optional(),
   /** The run leases it holds (see docs/design.md "Run lease"). */
@@ -29,7 +34,7 @@ export const restoreRunSchema = z.object({
 /** Where the listing resumes. */
 export const restoreCursorSchema = z.object({
   scopeIndex: count,
-  /** Secrets Manager's token for the next page of `scopes[scopeIndex]`. */
+  /** Secrets Manager's token for the next page of scope `scopeIndex` (see `restoreRunSchema`). */
   nextToken: z.string().optional(),
   done: z.boolean(),
 });
