@@ -95,6 +95,12 @@ describe('parseRotatorConfig: field validation', () => {
     expect(problemAt(configProblems({ targets: [] }), 'targets')).toMatch(/at least one/);
   });
 
+  it('accepts 50 targets and rejects 51, saying why and what to do', () => {
+    const targets = (count: number) => Array.from({ length: count }, (_, index) => ({ providerOrg: 'acme', catalog: `catalog-${index}` }));
+    expect(() => parseRotatorConfig({ ...MINIMAL, targets: targets(50) })).not.toThrow();
+    expect(problemAt(configProblems({ targets: targets(51) }), 'targets')).toMatch(/at most 50 catalogs.*deploy a second rotator/);
+  });
+
   it('rejects an empty catalog name inside a target', () => {
     expect(problemAt(configProblems({ targets: [{ providerOrg: 'acme', catalog: ' ' }] }), 'targets[0].catalog')).toMatch(/must not be empty/);
   });

@@ -5,12 +5,12 @@
  * The same for a restore of 1,000,000 secrets (the restore, one segment of the secret listing, one secret).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseRotatorConfig } from '../functions/domain/config';
+import { MAX_TARGETS, parseRotatorConfig } from '../functions/domain/config';
 import { MAX_PAGES_PER_SCAN, PAYLOAD_BUDGET_BYTES, resultBytesFor } from '../functions/domain/workflow/scan';
 import { TAG_CALLS_PER_SECOND } from '../functions/adapters/secrets-manager/secret-store';
 import { INVOCATION_SAFETY_MARGIN_MS } from '../functions/runtime/step-handler';
 import { batchCapacity, MAX_NOTICE_INVOCATIONS } from '../functions/domain/workflow/finish';
-import { MAX_FAILURES_PER_SEGMENT } from '../functions/domain/workflow/summary';
+import { MAX_FAILURES_LISTED_BY_SEGMENTS, MAX_FAILURES_PER_SEGMENT, failuresListedPerSegment } from '../functions/domain/workflow/summary';
 import { MAX_PAGES_PER_SEGMENT, MAX_SECRETS_PER_PAGE, prepareRestore } from '../functions/domain/restore';
 import { STEPS } from '../functions/steps';
 import { synthesizeDefinition, synthesizeRestoreDefinition } from '../tools/runner/workflow-runner';
@@ -179,6 +179,14 @@ describe('payloads within 80 % of 256 KiB', () => {
     expect(largest, `over ${PAYLOAD_LIMIT} bytes: ${over.join('; ')}`).toBeLessThanOrEqual(PAYLOAD_LIMIT);
   });
 
+  it.each(['parent', 'segment'] as const)(`every payload of the %s execution with ${MAX_TARGETS} targets (the most the config allows), every segment failed`, (level) => {
+    const sizes = largestPayloads(limits, { ...PAYLOAD_ASSUMPTIONS, targets: MAX_TARGETS })[level];
+    const over = Object.entries(sizes)
+      .filter(([, bytes]) => bytes > PAYLOAD_LIMIT)
+      .map(([name, bytes]) => `${name}: ${bytes} bytes`);
+    expect(Math.max(...Object.values(sizes)), `over ${PAYLOAD_LIMIT} bytes: ${over.join('; ')}`).toBeLessThanOrEqual(PAYLOAD_LIMIT);
+  });
+
   it('the scan charges each item at least what its app result adds beyond it', () => {
     const overheads = resultOverheads(largestRunContext(PAYLOAD_ASSUMPTIONS), MILLION.maxCredentialsPerApp);
     expect(Math.max(...Object.values(overheads)), `bytes beyond the item: ${JSON.stringify(overheads)}`).toBeLessThanOrEqual(resultBytesFor(MILLION.maxCredentialsPerApp));
@@ -275,5 +283,19 @@ describe('restore of 1,000,000 secrets: history events within 80 % of 25,000, pa
       .filter(([, bytes]) => bytes > PAYLOAD_LIMIT)
       .map(([name, bytes]) => `${name}: ${bytes} bytes`);
     expect(largest, `over ${PAYLOAD_LIMIT} bytes: ${over.join('; ')}`).toBeLessThanOrEqual(PAYLOAD_LIMIT);
+  });
+});
+
+describe('failures listed by the segments of one run', () => {
+  it.each([
+    [1, 5],
+    [16, 5],
+    [17, 4],
+    [40, 2],
+    [65, 1],
+    [500, 1],
+  ])('%i segments list %i failures each, never more than the run can carry in one payload (or one each)', (segments, each) => {
+    expect(failuresListedPerSegment(segments)).toBe(each);
+    expect(segments * each).toBeLessThanOrEqual(Math.max(segments, MAX_FAILURES_LISTED_BY_SEGMENTS));
   });
 });

@@ -69,6 +69,9 @@ function email(what: string) {
   });
 }
 
+/** Catalogs one rotator may serve: test/quota.test.ts proves every payload of a run within the quota up to this many. */
+export const MAX_TARGETS = 50;
+
 const targetSchema = strictObject({
   providerOrg: text('the APIC provider organization name', 'acme'),
   catalog: text('the APIC catalog name', 'production'),
@@ -165,10 +168,11 @@ function isTimeZone(name: string): boolean {
 }
 
 const rotatorConfigSchema = strictObject({
-  /** Provider org / catalog pairs whose consumer apps are rotated. Required, at least one. */
+  /** Provider org / catalog pairs whose consumer apps are rotated. Required, at least one, at most `MAX_TARGETS` (50). */
   targets: z
     .array(targetSchema, { error: () => "is required: a list like [{ providerOrg: 'acme', catalog: 'production' }]" })
-    .min(1, "must list at least one { providerOrg, catalog }, e.g. [{ providerOrg: 'acme', catalog: 'production' }]"),
+    .min(1, "must list at least one { providerOrg, catalog }, e.g. [{ providerOrg: 'acme', catalog: 'production' }]")
+    .max(MAX_TARGETS, `must list at most ${MAX_TARGETS} catalogs: a run carries every target in its payloads; deploy a second rotator for more`),
   /** APIC platform API base URL. Required; https:// (http:// only for loopback hosts in local runs). */
   apicBaseUrl: apicBaseUrlSchema,
   /** PEM CA certificate(s) trusted for the APIC endpoint in addition to the public roots. @default none */

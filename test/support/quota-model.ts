@@ -11,6 +11,7 @@ import { MAX_NOTICE_INVOCATIONS, NO_RECIPIENT_REASON } from '../../functions/dom
 import { MAX_SEGMENTS, SEGMENT_APPS } from '../../functions/domain/workflow/prepare';
 import {
   MAX_FAILURES_PER_SEGMENT,
+  failuresListedPerSegment,
   MAX_LISTED_FAILED_SEGMENTS,
   MAX_LISTED_FAILURES,
   MAX_LISTED_PLANNED,
@@ -430,6 +431,8 @@ export function largestRunContext(assumptions: Pick<PayloadAssumptions, 'targets
       apps: Array.from({ length: assumptions.filterEntries }, (_, i) => `${i}${LONGEST_NAME}`.slice(0, MAX_NAME_CHARS) + `/${LONGEST_NAME}`),
     },
     pageSize: 1000,
+    verifyEveryDays: 365,
+    failuresPerSegment: failuresListedPerSegment(maxSegments(assumptions.targets)),
   };
 }
 
@@ -520,7 +523,10 @@ function parentPayloads(filteredRun: RunContext, targets: number): Record<string
     summary: emptySummary(run),
   };
   // Every segment failed after listing its most failures: its summary comes with where it stopped.
-  const caughtFailure = { failedSegment: { cursor: largestCursor(targets), error: LONGEST_ERROR_NAME }, summary: largestSummary(run, MAX_FAILURES_PER_SEGMENT) };
+  const caughtFailure = {
+    failedSegment: { cursor: largestCursor(targets), error: LONGEST_ERROR_NAME },
+    summary: largestSummary(run, failuresListedPerSegment(maxSegments(targets))),
+  };
   const mapped = { ...prepared, segmentSummaries: prepared.segments.map(() => caughtFailure) };
   // FinishRun replaces the state: the segments' summaries stay behind, and where its sending goes on comes along.
   const finished = {

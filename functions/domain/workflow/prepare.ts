@@ -1,7 +1,7 @@
 import { unlessNotFound } from '../apic/lookups';
 import { parseExecutionInput, type RotatorConfig } from '../config';
 import type { ApicPort } from '../ports';
-import { emptySummary } from './summary';
+import { emptySummary, failuresListedPerSegment } from './summary';
 import type { PreparedRun, PrepareRunEvent, RunContext, ScanCursor } from './types';
 
 /**
@@ -106,5 +106,7 @@ export async function prepareRun(
   const run: RunContext = { ...resolved, runId: event.executionName, pageSize: config.pageSize, verifyEveryDays: config.verifyEveryDays };
   await assertConsumerOrgsExist(deps.apic, run);
   await assertEmergencyCredentialsExist(deps.apic, run);
-  return { run, segments: await planSegments(deps.apic, run), summary: emptySummary(run) };
+  const segments = await planSegments(deps.apic, run);
+  const sized: RunContext = { ...run, failuresPerSegment: failuresListedPerSegment(segments.length) };
+  return { run: sized, segments, summary: emptySummary(sized) };
 }

@@ -152,6 +152,6 @@ export async function scanPage(deps: ScanDeps, state: ScanState): Promise<ScanOu
     credentialsScanned: summary.credentialsScanned + credentialsScanned,
     appsNeedingAttention: summary.appsNeedingAttention + items.length,
   };
-  summary = recordRejectedApps(summary, rejected);
+  summary = recordRejectedApps(summary, run, rejected);
   return { run, cursor, summary, lastResults: [], items };
 }

@@ -42,6 +42,8 @@ export const runContextSchema = z.object({
   pageSize: z.number().int().positive(),
   /** Every app with credentials is assessed once in this many days whatever its age (config `verifyEveryDays`); absent or 0: never. */
   verifyEveryDays: count.optional(),
+  /** Failures each segment's summary lists, fewer the more segments the run has (absent: `MAX_FAILURES_PER_SEGMENT`). */
+  failuresPerSegment: count.optional(),
   /** Emergency rotation (`rotateNow`): the credentials replaced in this run whatever their age. */
   emergency: z
     .object({

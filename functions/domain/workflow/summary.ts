@@ -10,10 +10,19 @@ export const MAX_LISTED_PLANNED = 100;
 /** Undeliverable notices the run's summary names (FinishRun alone lists them); the rest are counted and logged. */
 export const MAX_LISTED_UNDELIVERABLE = 50;
 /**
- * Failures a segment lists. A segment's summary travels in every payload of its loop, and all segments' summaries in
- * one payload of the run, so this bound (with the segment count) keeps both far below the 256 KiB quota.
+ * Failures a segment lists at most. A segment's summary travels in every payload of its loop, and all segments'
+ * summaries in one payload of the run, so this bound keeps the first far below the 256 KiB quota, and
+ * `MAX_FAILURES_LISTED_BY_SEGMENTS` the second.
  */
 export const MAX_FAILURES_PER_SEGMENT = 5;
+/** Failures all segments of a run list together, at least one each (ForEachSegment returns them in one payload). */
+export const MAX_FAILURES_LISTED_BY_SEGMENTS = 80;
+
+/** Failures each segment lists in a run of `segmentCount` segments (PrepareRun puts it in the run context). */
+export function failuresListedPerSegment(segmentCount: number): number {
+  const share = Math.floor(MAX_FAILURES_LISTED_BY_SEGMENTS / Math.max(1, segmentCount));
+  return Math.min(MAX_FAILURES_PER_SEGMENT, Math.max(1, share));
+}
 /** Failed segments the run's summary names; the rest are counted in `segmentsFailed`. */
 export const MAX_LISTED_FAILED_SEGMENTS = 50;
 /** Step Functions keeps a Cause up to 32 KB; ours stays short so the summary stays small. */
@@ -40,8 +49,8 @@ export function emptySummary(run: RunContext): RunSummary {
 }
 
 /** Counts a failed app of a segment, listing it while the segment's list has room. */
-function withFailure(summary: RunSummary, failure: AppFailure): RunSummary {
-  const listed = summary.failures.length < MAX_FAILURES_PER_SEGMENT;
+function withFailure(summary: RunSummary, run: RunContext, failure: AppFailure): RunSummary {
+  const listed = summary.failures.length < (run.failuresPerSegment ?? MAX_FAILURES_PER_SEGMENT);
   return {
     ...summary,
     appsFailed: summary.appsFailed + 1,
@@ -52,10 +61,10 @@ function withFailure(summary: RunSummary, failure: AppFailure): RunSummary {
 }
 
 /** Apps the scan had to skip because APIC's data about them is malformed count as failed apps of the run. */
-export function recordRejectedApps(summary: RunSummary, rejected: ReadonlyArray<RejectedApp & CatalogTarget>): RunSummary {
+export function recordRejectedApps(summary: RunSummary, run: RunContext, rejected: ReadonlyArray<RejectedApp & CatalogTarget>): RunSummary {
   return rejected.reduce(
     (current, entry) =>
-      withFailure(current, {
+      withFailure(current, run, {
         providerOrg: entry.providerOrg,
         catalog: entry.catalog,
         consumerOrg: entry.consumerOrg,
@@ -141,7 +150,7 @@ export function tallyResults(summary: RunSummary, run: RunContext, results: read
     if (result.status === 'failed') {
       const target = run.targets[result.item.targetIndex];
       const location = target ?? { providerOrg: '(unknown)', catalog: '(unknown)' };
-      tallied = withFailure(tallied, {
+      tallied = withFailure(tallied, run, {
         ...location,
         consumerOrg: result.item.consumerOrg,
         app: result.item.app,
