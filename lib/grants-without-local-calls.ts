@@ -41,9 +41,11 @@ export const GRANTS_WITHOUT_LOCAL_CALLS: readonly GrantWithoutLocalCall[] = [
     action: 's3:ListBucket',
     steps: LEASE_STEPS,
     why:
-      'No step lists the leases, but reading a lease that does not exist answers 404 NoSuchKey only to a caller ' +
-      'allowed s3:ListBucket, and 403 AccessDenied otherwise ' +
-      '(https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"): the lease steps rely on the 404.',
+      'S3 answers a read of a missing lease with 404 NoSuchKey only to a caller allowed s3:ListBucket, and 403 ' +
+      'AccessDenied otherwise (https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html, "Permissions"). ' +
+      'Whether the grant, limited to leases/, counts for that is not documented, so the lease store settles a 403 by ' +
+      'listing the lease key (functions/adapters/s3/run-lease-store.ts); the local emulator answers 404, so no local ' +
+      'run lists.',
   },
   {
     action: 's3:DeleteObject',

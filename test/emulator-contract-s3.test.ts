@@ -9,8 +9,10 @@ import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
   S3Client,
@@ -260,5 +262,34 @@ describe('S3 emulator contract', () => {
     expect(ServerSideEncryption).toBe('aws:kms');
     await complete(bucket, 'k', UploadId ?? '', [await uploadPart(bucket, 'k', UploadId ?? '', 1, 'x')]);
     expect(emulator.objects(bucket)).toEqual([{ key: 'k', body: 'x', sse: 'aws:kms', kmsKeyId: 'alias/reports' }]);
+  });
+
+  it('S3-30 a caller whose s3:ListBucket is limited to a prefix learns nothing of missing objects: 403 AccessDenied; listings under that prefix only', async () => {
+    const limited = await startS3Emulator({ listBucketPrefixes: ['leases/'] });
+    const limitedClient = new S3Client({ region: 'us-east-1', endpoint: limited.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    try {
+      limited.createBucket('b');
+      const answers = await Promise.all([
+        limitedClient.send(new GetObjectCommand({ Bucket: 'b', Key: 'leases/missing.json' })),
+        limitedClient.send(new DeleteObjectCommand({ Bucket: 'b', Key: 'leases/missing.json', IfMatch: '"x"' })),
+        limitedClient.send(new ListObjectsV2Command({ Bucket: 'b', Prefix: 'reports/' })),
+      ].map(async (call) => {
+        const error = await rejectionOf(call, S3ServiceException);
+        return `${error.name} ${error.$metadata.httpStatusCode}`;
+      }));
+      expect(answers).toEqual(['AccessDenied 403', 'AccessDenied 403', 'AccessDenied 403']);
+      await limitedClient.send(new PutObjectCommand({ Bucket: 'b', Key: 'leases/held.json', Body: '{}' }));
+      const listing = await limitedClient.send(new ListObjectsV2Command({ Bucket: 'b', Prefix: 'leases/', MaxKeys: 1 }));
+      expect(listing.Contents?.map((object) => object.Key)).toEqual(['leases/held.json']);
+    } finally {
+      limitedClient.destroy();
+      await limited.close();
+    }
+  });
+
+  it('S3-30 a caller that may list the whole bucket gets 404 NoSuchKey for a missing object', async () => {
+    const bucket = await freshBucket();
+    const error = await failure(client.send(new GetObjectCommand({ Bucket: bucket, Key: 'missing' })));
+    expect(`${error.name} ${error.$metadata.httpStatusCode}`).toBe('NoSuchKey 404');
   });
 });

@@ -240,6 +240,39 @@ describe('S3 run lease store against the S3 emulator', () => {
   });
 });
 
+describe('S3 run lease store for a caller whose s3:ListBucket is limited to leases/ (a missing object answers 403)', () => {
+  let emulator: S3Emulator;
+  let client: S3Client;
+  let store: S3RunLeaseStore;
+  beforeAll(async () => {
+    emulator = await startS3Emulator({ listBucketPrefixes: ['leases/'] });
+    emulator.createBucket('reports');
+    client = new S3Client({ region: 'us-east-1', endpoint: emulator.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    store = new S3RunLeaseStore(client, { bucket: 'reports' });
+  });
+  afterAll(async () => {
+    client.destroy();
+    await emulator.close();
+  });
+
+  it('reads a missing lease as absent, takes it, and a second release of it finds it gone rather than failing', async () => {
+    const key = 'leases/acme/denied.json';
+    expect(await store.read(key)).toBeUndefined();
+    const taken = await acquireLeases({ leases: store }, [key], A, NOW);
+    expect(taken.acquired).toBe(true);
+    const held = await store.read(key);
+    expect(held?.record.holder).toBe('run-a');
+    expect(await store.remove(key, held?.etag ?? '')).toBe(true);
+    // A retried release: the first attempt already deleted the lease.
+    expect(await store.remove(key, held?.etag ?? '')).toBe(false);
+    expect(await store.read(key)).toBeUndefined();
+  });
+
+  it('keeps a 403 it cannot settle by listing (outside leases/) as an error naming the object', async () => {
+    await expect(store.read('elsewhere/acme.json')).rejects.toThrow(/ReadLease failed for s3:\/\/reports\/elsewhere\/acme.json/);
+  });
+});
+
 describe('execution status from Step Functions', () => {
   const answering = (answer: () => Promise<unknown>) => new SfnExecutionStatus({ send: answer } as unknown as SFNClient);
 

@@ -1,5 +1,5 @@
 /** The run lease objects in the report bucket, written with S3 conditional requests (see docs/design.md "Run lease"). */
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { parseLeaseRecord, type LeaseRecord, type StoredLease } from '../../domain/lease/decide';
 import type { RunLeasePort } from '../../domain/ports';
 
@@ -17,6 +17,10 @@ export class RunLeaseStoreError extends Error {
 
 function isNoSuchKey(error: unknown): boolean {
   return error instanceof S3ServiceException && error.name === 'NoSuchKey';
+}
+
+function isAccessDenied(error: unknown): boolean {
+  return error instanceof S3ServiceException && error.$metadata.httpStatusCode === 403;
 }
 
 /**
@@ -50,7 +54,7 @@ export class S3RunLeaseStore implements RunLeasePort {
       const text = (await answer.Body?.transformToString('utf-8')) ?? '';
       return { record: parseLeaseRecord(text), etag: answer.ETag ?? '' };
     } catch (error) {
-      if (isNoSuchKey(error)) return undefined;
+      if (isNoSuchKey(error) || (isAccessDenied(error) && (await this.isAbsent(key)))) return undefined;
       throw new RunLeaseStoreError('ReadLease', this.options.bucket, key, { cause: error });
     }
   }
@@ -60,8 +64,23 @@ export class S3RunLeaseStore implements RunLeasePort {
       await this.s3.send(new DeleteObjectCommand({ Bucket: this.options.bucket, Key: key, IfMatch: etag }));
       return true;
     } catch (error) {
-      if (notAsExpected(error)) return false;
+      if (notAsExpected(error) || (isAccessDenied(error) && (await this.isAbsent(key)))) return false;
       throw new RunLeaseStoreError('ReleaseLease', this.options.bucket, key, { cause: error });
+    }
+  }
+
+  /**
+   * S3 answers a request for a missing object with 404 only to a caller allowed s3:ListBucket, and with 403 otherwise
+   * (API_GetObject, "Permissions"). The lease steps may list the bucket under `leases/` only, and whether S3 counts a
+   * grant conditioned on `s3:prefix` for that answer is not documented: a 403 is settled by listing the key itself,
+   * a request that grant does allow. When the listing fails too, the 403 stands.
+   */
+  private async isAbsent(key: string): Promise<boolean> {
+    try {
+      const listing = await this.s3.send(new ListObjectsV2Command({ Bucket: this.options.bucket, Prefix: key, MaxKeys: 1 }));
+      return !(listing.Contents ?? []).some((object) => object.Key === key);
+    } catch {
+      return false;
     }
   }
 

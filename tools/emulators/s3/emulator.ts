@@ -306,9 +306,23 @@ function parsePartNumber(value: string | null): number {
   return parsed;
 }
 
-export async function startS3Emulator(): Promise<S3Emulator> {
+export interface S3EmulatorOptions {
+  /**
+   * Plays a caller whose s3:ListBucket is limited to these key prefixes (an IAM condition on `s3:prefix`), as the
+   * rotator's lease steps are: a listing under another prefix is refused, and a missing object answers 403
+   * AccessDenied instead of 404 NoSuchKey (S3-30). @default - a caller that may list the whole bucket
+   */
+  readonly listBucketPrefixes?: readonly string[];
+}
+
+export async function startS3Emulator(options: S3EmulatorOptions = {}): Promise<S3Emulator> {
   const buckets = new Map<string, Bucket>();
   const uploads = new Map<string, MultipartUpload>();
+  const { listBucketPrefixes } = options;
+  const accessDenied = () => new S3Fault('AccessDenied', 'Access Denied', 403);
+  /** S3-30: only a caller allowed s3:ListBucket learns that a key does not exist. */
+  const missingObject = (bucketName: string, key: string) =>
+    listBucketPrefixes === undefined ? new S3Fault('NoSuchKey', 'The specified key does not exist.', 404, { bucket: bucketName, key }) : accessDenied();
 
   const bucketNamed = (name: string): Bucket => {
     const bucket = buckets.get(name);
@@ -318,7 +332,7 @@ export async function startS3Emulator(): Promise<S3Emulator> {
 
   const objectAt = (bucketName: string, key: string): StoredObject => {
     const object = bucketNamed(bucketName).get(key);
-    if (!object) throw new S3Fault('NoSuchKey', 'The specified key does not exist.', 404, { bucket: bucketName, key });
+    if (!object) throw missingObject(bucketName, key);
     return object;
   };
 
@@ -489,6 +503,7 @@ export async function startS3Emulator(): Promise<S3Emulator> {
     const bucket = bucketNamed(bucketName);
     if (query.has('delimiter')) throw notImplemented('ListObjectsV2 with a delimiter');
     const prefix = query.get('prefix') ?? '';
+    if (listBucketPrefixes !== undefined && !listBucketPrefixes.some((allowed) => prefix.startsWith(allowed))) throw accessDenied();
     const maxKeys = parseMaxKeys(query.get('max-keys'));
     const continuationToken = query.get('continuation-token');
     const startAfter = continuationToken === null ? (query.get('start-after') ?? '') : decodeContinuationToken(continuationToken);
@@ -575,7 +590,11 @@ export async function startS3Emulator(): Promise<S3Emulator> {
       }
       case 'DELETE': {
         // Conditional delete: `If-Match` (an ETag or `*`) is checked against the current object as for a write.
-        if (header(request, 'if-match') !== undefined) checkWritePreconditions(request, bucketName, key, bucketNamed(bucketName).get(key));
+        if (header(request, 'if-match') !== undefined) {
+          const current = bucketNamed(bucketName).get(key);
+          if (!current) throw missingObject(bucketName, key);
+          checkWritePreconditions(request, bucketName, key, current);
+        }
         bucketNamed(bucketName).delete(key);
         return { status: 204 };
       }
