@@ -96,6 +96,27 @@ describe('postRunReportRows', () => {
       { name: 'main', role: 'original', ageDays: 31, stage: 'active', action: '', nextAction: 'warn', nextActionDate: '2026-07-16', clientId: 'client-c1' },
     ]);
   });
+
+  it('after repairing a finished credential whose secret a person reset (a verification day): it stays active, nothing is to be deleted', () => {
+    // The cycle of c0 finished: main (c2) is the renamed replacement and holds AWSCURRENT, which APIC now refuses.
+    const finished = credential('c2', 'main', '2026-05-01T00:00:00.000Z');
+    const store = new Map<string, StoredCredentialState>([
+      ['main', { secretExists: true, current: { clientId: 'client-c2', cycleId: 'c0', versionId: 'v1' }, noticesSent: {}, noticesPending: {} }],
+    ]);
+    const rows = rowsOf(app([finished]), store, new Map([['main', false]]));
+    expect(brief(rows)).toEqual([
+      {
+        name: 'main',
+        role: 'original',
+        ageDays: 31,
+        stage: 'active',
+        action: 'repair-replacement',
+        nextAction: 'warn',
+        nextActionDate: '2026-07-16',
+        clientId: 'client-c2',
+      },
+    ]);
+  });
 });
 
 describe('AssessApp', () => {

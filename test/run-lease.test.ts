@@ -2,7 +2,7 @@
  * The run lease: its pure decisions, the acquire/renew/release logic over a fake store with S3's conditional
  * semantics, and the S3 adapter against the S3 emulator (conditional puts racing for one key).
  */
-import { S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { ExecutionDoesNotExist, type SFNClient } from '@aws-sdk/client-sfn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3RunLeaseStore } from '../functions/adapters/s3/run-lease-store';
@@ -266,6 +266,19 @@ describe('S3 run lease store for a caller whose s3:ListBucket is limited to leas
     // A retried release: the first attempt already deleted the lease.
     expect(await store.remove(key, held?.etag ?? '')).toBe(false);
     expect(await store.read(key)).toBeUndefined();
+  });
+
+  it('never reads an existing lease refused with 403 for another reason (e.g. KMS denied) as absent: no second run takes it', async () => {
+    const key = 'leases/acme/kms.json';
+    expect((await acquireLeases({ leases: store }, [key], A, NOW)).acquired).toBe(true);
+    const denied = new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'kms:Decrypt denied' });
+    const refusingReads = {
+      send: (command: unknown) => (command instanceof GetObjectCommand ? Promise.reject(denied) : client.send(command as never)),
+    } as unknown as S3Client;
+    const other = new S3RunLeaseStore(refusingReads, { bucket: 'reports' });
+    await expect(other.read(key)).rejects.toThrow(/ReadLease failed for s3:\/\/reports\/leases\/acme\/kms.json/);
+    await expect(acquireLeases({ leases: other }, [key], B, NOW)).rejects.toThrow(/ReadLease failed/);
+    expect((await store.read(key))?.record.holder).toBe('run-a');
   });
 
   it('keeps a 403 it cannot settle by listing (outside leases/) as an error naming the object', async () => {

@@ -6,7 +6,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { startApicSimulator, type ApicSimulator, type SimulatorOptions, type SimulatorSnapshot } from '../apic-simulator';
 import { startEventBridgeEmulator, type EventBridgeEmulator, type EventBridgeSnapshot } from '../emulators/eventbridge/emulator';
 import { startSecretsManagerEmulator, type SecretsManagerEmulator, type SecretsManagerSnapshot } from '../emulators/secrets-manager/emulator';
-import { startS3Emulator, type S3Emulator, type S3Snapshot } from '../emulators/s3/emulator';
+import { startS3Emulator, type S3Emulator, type S3EmulatorOptions, type S3Snapshot } from '../emulators/s3/emulator';
 import { startSesEmulator, type SesEmulator, type SesSnapshot } from '../emulators/ses/emulator';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { RestoreSummary } from '../../functions/domain/restore';
@@ -29,6 +29,8 @@ export interface LocalEnvironmentOptions {
   /** Config fields over the local defaults (targets default to every catalog seeded). */
   readonly config?: Record<string, unknown>;
   readonly recordSecretsManagerRequests?: boolean;
+  /** How the S3 emulator plays the caller (e.g. a ListBucket grant limited to some prefixes). @default - it may list the whole bucket */
+  readonly s3?: S3EmulatorOptions;
 }
 
 export type LocalEnvironmentRunOptions = Omit<LocalRunOptions, 'definition' | 'config' | 'endpoints' | 'adminSecretId'> & {
@@ -84,7 +86,7 @@ export async function startLocalEnvironment(options: LocalEnvironmentOptions = {
   });
   const ses = await startSesEmulator();
   const eventBridge = await startEventBridgeEmulator();
-  const s3 = await startS3Emulator();
+  const s3 = await startS3Emulator(options.s3);
   s3.createBucket(LOCAL_REPORT_BUCKET);
   const secretsManagerClient = new SecretsManagerClient(localSdkConfig(secretsManager.endpoint));
   await secretsManagerClient.send(

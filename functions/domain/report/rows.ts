@@ -166,8 +166,9 @@ export interface PostRunRowsInput extends ReportRowsInput {
  * - `create-replacement`: the original goes `in-grace` with `delete-original` due on now + grace, and a row is added
  *   for the replacement (created now, age 0, `in-grace`, `delete-original` on now + grace; its client id is generated
  *   when the action runs, so it is '' here);
- * - `finish-replacement`, `repair-replacement`: the replacement and its original are `in-grace`, `delete-original`
- *   due on the replacement's creation + grace (or today when that has passed);
+ * - `finish-replacement`, `repair-replacement` of a replacement: it and its original are `in-grace`,
+ *   `delete-original` due on the replacement's creation + grace (or today when that has passed); a repaired
+ *   credential that replaces nothing (a finished cycle's, or a kept one) keeps its stage;
  * - `delete-original`: the original's row is dropped and its labels move to the replacement's row;
  * - `rename-replacement`: the replacement is shown under its new name as an `active` original, its next step the
  *   warning (or the replacement when there is no warning) counted from its own creation;
@@ -224,7 +225,8 @@ export function postRunReportRows(input: PostRunRowsInput): ReportRow[] {
       case 'finish-replacement':
       case 'repair-replacement': {
         const replacement = entries.find((entry) => entry.id === action.replacement.id);
-        if (!replacement) break;
+        // A repair of a finished cycle's credential (the app's current one) leaves it where it was: nothing to delete.
+        if (replacement?.row.role !== 'replacement') break;
         const removal = later(dateAfter(replacement.row.createdAt || now, grace));
         const inGrace = { stage: 'in-grace', nextAction: 'delete-original', nextActionDate: removal };
         update(action.replacement.id, () => inGrace);
