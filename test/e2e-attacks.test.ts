@@ -152,6 +152,7 @@ describe('attacks', () => {
     const finished = current(w);
     const fresh = await new ApicPerson(w.apic).resetSecret(APP, 'key');
     expect(accepts(w, finished)).toBe(false);
+    w.eventBridge.clear();
 
     const repairedOn: number[] = [];
     for (let day = 11; day <= 17; day += 1) {
@@ -164,6 +165,10 @@ describe('attacks', () => {
     expect(current(w).clientId).toBe(finished.clientId);
     expect(accepts(w, current(w))).toBe(true);
     expect(accepts(w, { clientId: finished.clientId, clientSecret: fresh })).toBe(false);
+    // Consumers are told to read the secret again, but there is no original left to move away from.
+    const ready = w.eventBridge.events().filter((event) => event.detailType === 'Replacement Ready');
+    expect(ready).toHaveLength(1);
+    expect(ready[0]?.detail).not.toHaveProperty('oldCredentialRemovalDate');
     expect(names(w)).toEqual(['key']);
     expect((await scanWorld(w)).hits).toEqual([]);
   });

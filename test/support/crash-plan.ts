@@ -16,6 +16,7 @@ import type { ApicSimulator, InspectedCredential, SimulatorOptions, SimulatorSee
 import { startLocalEnvironment, type LocalEnvironmentRunOptions, type LocalEnvironmentSnapshot } from '../../tools/runner/local-environment';
 import type { SecretsManagerEmulator } from '../../tools/emulators/secrets-manager/emulator';
 import type { SesEmulator } from '../../tools/emulators/ses/emulator';
+import type { EventBridgeEmulator } from '../../tools/emulators/eventbridge/emulator';
 import type { LocalRunResult } from '../../tools/runner/workflow-runner';
 import { scanWorld, type SecretScan } from './faults-secrets';
 
@@ -64,6 +65,8 @@ export interface RotationWorld {
   readonly apic: ApicSimulator;
   readonly secretsManager: SecretsManagerEmulator;
   readonly ses: SesEmulator;
+  /** Receives the rotation events the action steps publish. */
+  readonly eventBridge: EventBridgeEmulator;
   readonly config: Record<string, unknown>;
   readonly start: Date;
   /** What the world held before any run: the credentials a consumer already holds the secrets of. */
@@ -99,6 +102,7 @@ export async function startRotationWorld(options: WorldOptions): Promise<Rotatio
     apic: stack.apic,
     secretsManager: stack.secretsManager,
     ses: stack.ses,
+    eventBridge: stack.eventBridge,
     config: stack.config,
     start: options.start,
     initial,

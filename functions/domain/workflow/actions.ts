@@ -45,6 +45,14 @@ function oldCredentialRemovalDate(input: Pick<ActionInput, 'run' | 'app'>): stri
 }
 
 /**
+ * Whether consumers still have an original to move away from. A repair of a credential that already carries the base
+ * name (its cycle finished; a person reset its secret in API Manager) replaces nothing, so its event names no removal.
+ */
+function replacesAnOriginal(action: RotationAction): boolean {
+  return action.kind !== 'repair-replacement' || action.replacement.name !== action.base;
+}
+
+/**
  * Tells consumers about a completed step. Runs after the step's own effect, and a failure fails the step: every
  * action is idempotent, so the retried step finds its work done and publishes again (at least once, never before
  * the credential is usable or gone).
@@ -57,7 +65,7 @@ async function announce(
 ): Promise<void> {
   const locator = secretLocator(input.app, input.action.base);
   const { arn } = await deps.store.describe(locator);
-  const removalDate = detailType === REPLACEMENT_READY ? oldCredentialRemovalDate(input) : undefined;
+  const removalDate = detailType === REPLACEMENT_READY && replacesAnOriginal(input.action) ? oldCredentialRemovalDate(input) : undefined;
   const emergency = detailType === REPLACEMENT_READY && input.action.kind === 'create-replacement' ? input.action.emergency : undefined;
   const removalTime = emergency && new Date(Date.parse(input.run.now) + emergency.graceHours * HOUR_MS).toISOString();
   await deps.events.publish([
