@@ -4,15 +4,11 @@
  * the restore and on to the next segment) and every scope change falls between segments. Secrets of apps outside
  * the filter, and secrets whose names only start like a wanted app's, lie between the wanted ones.
  */
-import { randomBytes } from 'node:crypto';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_PAGES_PER_SEGMENT, type RestoreSummary } from '../functions/domain/restore';
-import { secretNameFor } from '../functions/domain/secrets';
+import type { RestoreSummary } from '../functions/domain/restore';
 import { startLocalEnvironment, type LocalEnvironment } from '../tools/runner/local-environment';
 import { synthesizeRestoreDefinition, type LocalRunResult } from '../tools/runner/workflow-runner';
-import { RestoreRunner, apicMutations } from './support/restore-run';
+import { RestoreRunner, apicMutations, storeCredentialSecret, withPagesPerSegment } from './support/restore-run';
 
 const PREFIX = 'apic-rotator';
 const PROVIDER_ORG = 'acme';
@@ -27,15 +23,6 @@ type Locator = { providerOrg: string; catalog: string; consumerOrg: string; app:
 const everyCredential: Locator[] = CATALOGS.flatMap((catalog) =>
   Object.entries(APPS).flatMap(([consumerOrg, apps]) => apps.map((app) => ({ providerOrg: PROVIDER_ORG, catalog, consumerOrg, app, credential: `${app}-key` }))),
 );
-
-/** The definition with segments of `pages` pages instead of MAX_PAGES_PER_SEGMENT. */
-function withPagesPerSegment(definition: StateMachineDefinition, pages: number): StateMachineDefinition {
-  const copy = structuredClone(definition) as unknown as { States: Record<string, { ItemSelector?: { pagesLeft?: number } }> };
-  const selector = copy.States.RunSegment?.ItemSelector;
-  if (!selector || selector.pagesLeft !== MAX_PAGES_PER_SEGMENT) throw new Error('RunSegment no longer hands each segment MAX_PAGES_PER_SEGMENT pages');
-  selector.pagesLeft = pages;
-  return copy as unknown as StateMachineDefinition;
-}
 
 describe('a restore of several targets narrowed to some apps, one secret a page and one page a segment', () => {
   let stack: LocalEnvironment;
@@ -65,22 +52,7 @@ describe('a restore of several targets narrowed to some apps, one secret a page 
       config: { pageSize: 1 },
     });
     for (const locator of everyCredential) {
-      await stack.secretsManagerClient.send(
-        new CreateSecretCommand({
-          Name: secretNameFor(PREFIX, locator),
-          SecretString: JSON.stringify({
-            client_id: randomBytes(16).toString('hex'),
-            client_secret: randomBytes(24).toString('base64url'),
-            provider_org: locator.providerOrg,
-            catalog: locator.catalog,
-            consumer_org: locator.consumerOrg,
-            app: locator.app,
-            credential: locator.credential,
-            cycle_id: 'seeded',
-            issued_at: DAY0.toISOString(),
-          }),
-        }),
-      );
+      await storeCredentialSecret(stack, PREFIX, locator, DAY0);
     }
     const definition = withPagesPerSegment(synthesizeRestoreDefinition(stack.config), 1);
     runner = new RestoreRunner(stack, definition);

@@ -4,17 +4,16 @@
  * rebuild made on its own), then the synthesized restore definition runs as a dry run, for real, and again.
  */
 import { randomBytes } from 'node:crypto';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import type { StateMachineDefinition } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_PAGES_PER_SEGMENT, type RestoreReportEntry, type RestoreSummary } from '../functions/domain/restore';
+import type { RestoreReportEntry, RestoreSummary } from '../functions/domain/restore';
 import { secretNameFor } from '../functions/domain/secrets';
 import type { InspectedCredential } from '../tools/apic-simulator';
 import { startLocalEnvironment, type LocalEnvironment } from '../tools/runner/local-environment';
 import { synthesizeRestoreDefinition, type LocalRunResult } from '../tools/runner/workflow-runner';
 import { CATALOG, OPERATOR_EMAIL, PROVIDER_ORG, SUFFIX, TARGET, TIMELINE_START, dayAt, timelineCatalog, timelineConfig } from './support/e2e-catalog';
 import { findSecretLeaks, readCurrentValue, storedClientSecrets, verifyOverHttp, type StoredCredentialValue } from './support/e2e-observe';
-import { RestoreRunner, apicMutations } from './support/restore-run';
+import { RestoreRunner, apicMutations, storeCredentialSecret, withPagesPerSegment } from './support/restore-run';
 
 const PREFIX = 'apic-rotator';
 /** Small, so both the rotation's app listing and the restore's secret listing take several pages. */
@@ -59,35 +58,6 @@ async function storedSecrets(stack: LocalEnvironment): Promise<StoredSecret[]> {
   );
 }
 
-/** The definition with segments of `pages` pages instead of MAX_PAGES_PER_SEGMENT, so a small listing takes several. */
-function withPagesPerSegment(definition: StateMachineDefinition, pages: number): StateMachineDefinition {
-  const copy = structuredClone(definition) as unknown as { States: Record<string, { ItemSelector?: { pagesLeft?: number } }> };
-  const selector = copy.States.RunSegment?.ItemSelector;
-  if (!selector || selector.pagesLeft !== MAX_PAGES_PER_SEGMENT) throw new Error('RunSegment no longer hands each segment MAX_PAGES_PER_SEGMENT pages');
-  selector.pagesLeft = pages;
-  return copy as unknown as StateMachineDefinition;
-}
-
-/** Stores a credential secret as the rotator would, for a credential APIC never had. */
-async function storeSecret(stack: LocalEnvironment, locator: typeof GHOST): Promise<void> {
-  await stack.secretsManagerClient.send(
-    new CreateSecretCommand({
-      Name: secretNameFor(PREFIX, locator),
-      SecretString: JSON.stringify({
-        client_id: randomBytes(16).toString('hex'),
-        client_secret: randomBytes(24).toString('base64url'),
-        provider_org: locator.providerOrg,
-        catalog: locator.catalog,
-        consumer_org: locator.consumerOrg,
-        app: locator.app,
-        credential: locator.credential,
-        cycle_id: 'seeded',
-        issued_at: TIMELINE_START.toISOString(),
-      }),
-    }),
-  );
-}
-
 describe('restoring credentials on a rebuilt APIC from Secrets Manager', () => {
   let stack: LocalEnvironment;
   let runner: RestoreRunner;
@@ -128,7 +98,7 @@ describe('restoring credentials on a rebuilt APIC from Secrets Manager', () => {
       rotationsSucceeded.push(rotation.status === 'SUCCEEDED' && rotation.summary?.appsFailed === 0);
     }
     // A secret whose app the rebuilt APIC does not have.
-    await storeSecret(stack, GHOST);
+    await storeCredentialSecret(stack, PREFIX, GHOST, TIMELINE_START);
     secrets = await storedSecrets(stack);
     beforeWipe = allCredentials(stack);
 
@@ -298,7 +268,7 @@ describe('restoring credentials on a rebuilt APIC from Secrets Manager', () => {
 
   it('reports a credential it cannot restore with the reason, and goes on with the others', async () => {
     const blocked = { ...TARGET, consumerOrg: 'east-trade', app: 'tracker', credential: 'blocked' };
-    await storeSecret(stack, blocked);
+    await storeCredentialSecret(stack, PREFIX, blocked, TIMELINE_START);
     stack.apic.seed({
       catalogs: [{ ...TARGET, consumerOrgs: [{ name: 'east-trade', apps: [{ name: 'tracker', credentials: [{ name: 'blocked' }, { name: 'blocked-restored' }] }] }] }],
     });

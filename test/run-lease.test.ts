@@ -23,7 +23,7 @@ import {
   type StoredLease,
 } from '../functions/domain/lease';
 import type { ExecutionStatusPort, RunLeasePort } from '../functions/domain/ports';
-import { startS3Emulator, type S3Emulator } from '../tools/emulators/s3/emulator';
+import { startS3Emulator, type S3Emulator, type S3EmulatorOptions } from '../tools/emulators/s3/emulator';
 
 const NOW = new Date('2025-03-01T03:00:00Z');
 const A = { holder: 'run-a', holderArn: 'arn:aws:states:us-east-1:1:execution:sm:run-a', workflow: 'rotation' } as const;
@@ -180,60 +180,64 @@ describe('acquire, renew, release', () => {
   });
 });
 
-describe('S3 run lease store against the S3 emulator', () => {
-  let emulator: S3Emulator;
-  let client: S3Client;
-  let store: S3RunLeaseStore;
+/** A lease store on a fresh S3 emulator with bucket `reports`, started before and closed after the calling suite. */
+function leaseStoreOnEmulator(options: S3EmulatorOptions = {}) {
+  const handle = {} as { emulator: S3Emulator; client: S3Client; store: S3RunLeaseStore };
   beforeAll(async () => {
-    emulator = await startS3Emulator();
-    emulator.createBucket('reports');
-    client = new S3Client({ region: 'us-east-1', endpoint: emulator.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
-    store = new S3RunLeaseStore(client, { bucket: 'reports' });
+    handle.emulator = await startS3Emulator(options);
+    handle.emulator.createBucket('reports');
+    handle.client = new S3Client({ region: 'us-east-1', endpoint: handle.emulator.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+    handle.store = new S3RunLeaseStore(handle.client, { bucket: 'reports' });
   });
   afterAll(async () => {
-    client.destroy();
-    await emulator.close();
+    handle.client.destroy();
+    await handle.emulator.close();
   });
+  return handle;
+}
+
+describe('S3 run lease store against the S3 emulator', () => {
+  const s3 = leaseStoreOnEmulator();
 
   it('lets exactly one of two acquirers racing for a free lease win', async () => {
     const key = 'leases/race/one.json';
     for (let round = 0; round < 5; round += 1) {
-      const outcomes = await Promise.all([acquireLeases({ leases: store }, [key], A, NOW), acquireLeases({ leases: store }, [key], B, NOW)]);
+      const outcomes = await Promise.all([acquireLeases({ leases: s3.store }, [key], A, NOW), acquireLeases({ leases: s3.store }, [key], B, NOW)]);
       expect(outcomes.filter((outcome) => outcome.acquired)).toHaveLength(1);
       const winner = outcomes.find((outcome) => outcome.acquired);
-      if (winner?.acquired) expect(await releaseLeases({ leases: store }, winner.lease)).toBe(1);
-      expect(emulator.objects('reports').filter((object) => object.key === key)).toEqual([]);
+      if (winner?.acquired) expect(await releaseLeases({ leases: s3.store }, winner.lease)).toBe(1);
+      expect(s3.emulator.objects('reports').filter((object) => object.key === key)).toEqual([]);
     }
   });
 
   it('lets exactly one of two runs taking over an expired lease win', async () => {
     const key = 'leases/race/expired.json';
-    expect(await store.create(key, leaseRecord({ holder: 'gone', workflow: 'rotation' }, new Date(NOW.getTime() - 2 * LEASE_TTL_MS)))).toBe(true);
-    const outcomes = await Promise.all([acquireLeases({ leases: store }, [key], A, NOW), acquireLeases({ leases: store }, [key], B, NOW)]);
+    expect(await s3.store.create(key, leaseRecord({ holder: 'gone', workflow: 'rotation' }, new Date(NOW.getTime() - 2 * LEASE_TTL_MS)))).toBe(true);
+    const outcomes = await Promise.all([acquireLeases({ leases: s3.store }, [key], A, NOW), acquireLeases({ leases: s3.store }, [key], B, NOW)]);
     expect(outcomes.filter((outcome) => outcome.acquired)).toHaveLength(1);
   });
 
   it('refuses a create over an existing lease, a replace or delete with a stale ETag, and reads a missing one as absent', async () => {
     const key = 'leases/conditions/one.json';
-    expect(await store.read(key)).toBeUndefined();
-    expect(await store.create(key, leaseRecord(A, NOW))).toBe(true);
-    expect(await store.create(key, leaseRecord(B, NOW))).toBe(false);
-    const first = await store.read(key);
+    expect(await s3.store.read(key)).toBeUndefined();
+    expect(await s3.store.create(key, leaseRecord(A, NOW))).toBe(true);
+    expect(await s3.store.create(key, leaseRecord(B, NOW))).toBe(false);
+    const first = await s3.store.read(key);
     expect(first?.record.holder).toBe('run-a');
     // A renewal writes a later expiry, so the ETag (S3's MD5 of the content) changes.
-    expect(await store.replace(key, leaseRecord(A, new Date(NOW.getTime() + 1000)), first?.etag ?? '')).toBe(true);
-    expect(await store.replace(key, leaseRecord(B, NOW), first?.etag ?? '')).toBe(false);
-    expect(await store.remove(key, first?.etag ?? '')).toBe(false);
-    expect((await store.read(key))?.record.holder).toBe('run-a');
-    const second = await store.read(key);
-    expect(await store.remove(key, second?.etag ?? '')).toBe(true);
-    expect(await store.read(key)).toBeUndefined();
-    expect(await store.replace(key, leaseRecord(A, NOW), second?.etag ?? '')).toBe(false);
-    expect(await store.remove(key, second?.etag ?? '')).toBe(false);
+    expect(await s3.store.replace(key, leaseRecord(A, new Date(NOW.getTime() + 1000)), first?.etag ?? '')).toBe(true);
+    expect(await s3.store.replace(key, leaseRecord(B, NOW), first?.etag ?? '')).toBe(false);
+    expect(await s3.store.remove(key, first?.etag ?? '')).toBe(false);
+    expect((await s3.store.read(key))?.record.holder).toBe('run-a');
+    const second = await s3.store.read(key);
+    expect(await s3.store.remove(key, second?.etag ?? '')).toBe(true);
+    expect(await s3.store.read(key)).toBeUndefined();
+    expect(await s3.store.replace(key, leaseRecord(A, NOW), second?.etag ?? '')).toBe(false);
+    expect(await s3.store.remove(key, second?.etag ?? '')).toBe(false);
   });
 
   it('reports other S3 failures as RunLeaseStoreError naming the object', async () => {
-    const missing = new S3RunLeaseStore(client, { bucket: 'no-such-bucket' });
+    const missing = new S3RunLeaseStore(s3.client, { bucket: 'no-such-bucket' });
     await expect(missing.read(KEY)).rejects.toThrow(/ReadLease failed for s3:\/\/no-such-bucket\/leases\/acme\/prod.json/);
     await expect(missing.create(KEY, leaseRecord(A, NOW))).rejects.toThrow(/CreateLease failed/);
     await expect(missing.remove(KEY, '"x"')).rejects.toThrow(/ReleaseLease failed/);
@@ -241,48 +245,36 @@ describe('S3 run lease store against the S3 emulator', () => {
 });
 
 describe('S3 run lease store for a caller whose s3:ListBucket is limited to leases/ (a missing object answers 403)', () => {
-  let emulator: S3Emulator;
-  let client: S3Client;
-  let store: S3RunLeaseStore;
-  beforeAll(async () => {
-    emulator = await startS3Emulator({ listBucketPrefixes: ['leases/'] });
-    emulator.createBucket('reports');
-    client = new S3Client({ region: 'us-east-1', endpoint: emulator.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
-    store = new S3RunLeaseStore(client, { bucket: 'reports' });
-  });
-  afterAll(async () => {
-    client.destroy();
-    await emulator.close();
-  });
+  const s3 = leaseStoreOnEmulator({ listBucketPrefixes: ['leases/'] });
 
   it('reads a missing lease as absent, takes it, and a second release of it finds it gone rather than failing', async () => {
     const key = 'leases/acme/denied.json';
-    expect(await store.read(key)).toBeUndefined();
-    const taken = await acquireLeases({ leases: store }, [key], A, NOW);
+    expect(await s3.store.read(key)).toBeUndefined();
+    const taken = await acquireLeases({ leases: s3.store }, [key], A, NOW);
     expect(taken.acquired).toBe(true);
-    const held = await store.read(key);
+    const held = await s3.store.read(key);
     expect(held?.record.holder).toBe('run-a');
-    expect(await store.remove(key, held?.etag ?? '')).toBe(true);
+    expect(await s3.store.remove(key, held?.etag ?? '')).toBe(true);
     // A retried release: the first attempt already deleted the lease.
-    expect(await store.remove(key, held?.etag ?? '')).toBe(false);
-    expect(await store.read(key)).toBeUndefined();
+    expect(await s3.store.remove(key, held?.etag ?? '')).toBe(false);
+    expect(await s3.store.read(key)).toBeUndefined();
   });
 
   it('never reads an existing lease refused with 403 for another reason (e.g. KMS denied) as absent: no second run takes it', async () => {
     const key = 'leases/acme/kms.json';
-    expect((await acquireLeases({ leases: store }, [key], A, NOW)).acquired).toBe(true);
+    expect((await acquireLeases({ leases: s3.store }, [key], A, NOW)).acquired).toBe(true);
     const denied = new S3ServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'kms:Decrypt denied' });
     const refusingReads = {
-      send: (command: unknown) => (command instanceof GetObjectCommand ? Promise.reject(denied) : client.send(command as never)),
+      send: (command: unknown) => (command instanceof GetObjectCommand ? Promise.reject(denied) : s3.client.send(command as never)),
     } as unknown as S3Client;
     const other = new S3RunLeaseStore(refusingReads, { bucket: 'reports' });
     await expect(other.read(key)).rejects.toThrow(/ReadLease failed for s3:\/\/reports\/leases\/acme\/kms.json/);
     await expect(acquireLeases({ leases: other }, [key], B, NOW)).rejects.toThrow(/ReadLease failed/);
-    expect((await store.read(key))?.record.holder).toBe('run-a');
+    expect((await s3.store.read(key))?.record.holder).toBe('run-a');
   });
 
   it('keeps a 403 it cannot settle by listing (outside leases/) as an error naming the object', async () => {
-    await expect(store.read('elsewhere/acme.json')).rejects.toThrow(/ReadLease failed for s3:\/\/reports\/elsewhere\/acme.json/);
+    await expect(s3.store.read('elsewhere/acme.json')).rejects.toThrow(/ReadLease failed for s3:\/\/reports\/elsewhere\/acme.json/);
   });
 });
 
