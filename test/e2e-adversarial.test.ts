@@ -6,17 +6,14 @@
  * before its replacement-ready notice was delivered, and no secret leaks.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { secretNameFor } from '../functions/domain/secrets';
 import type { SimAppSeed } from '../tools/apic-simulator';
 import { ApicPerson } from './support/apic-person';
 import { acmeProdSeed } from './support/acme-seed';
 import { invariantViolations, startRotationWorld, type RotationWorld } from './support/crash-plan';
 import { scanWorld } from './support/faults-secrets';
+import { PAY_APP as APP, PAY_OPERATOR as OPERATOR, PAY_OWNER as OWNER, accepts, byName, credentials, names, stagedPair, type Pair } from './support/pay-app';
 
 const START = new Date('2025-03-01T03:00:00Z');
-const APP = { providerOrg: 'acme', catalog: 'prod', consumerOrg: 'bank', app: 'pay' };
-const OWNER = 'owner@bank.example.com';
-const OPERATOR = 'ops@provider.example.com';
 const CREDENTIALS_ROUTE = 'POST /apps/:porg/:catalog/:corg/:app/credentials';
 const CREDENTIAL_ROUTE = '/apps/:porg/:catalog/:corg/:app/credentials/:cred';
 
@@ -26,8 +23,6 @@ afterEach(async () => {
   await world?.close();
   world = undefined;
 });
-
-type Pair = { clientId: string; clientSecret: string };
 
 /** bank/pay with the given credentials (default: one `key`, due on day 0; expiry 90, deletion 100: a 10-day grace). */
 async function startWorld(
@@ -39,32 +34,6 @@ async function startWorld(
   if (options.ownerEmail === false) for (const org of seed.catalogs[0]?.consumerOrgs ?? []) org.owner = {};
   world = await startRotationWorld({ seed, start: START, config: { operatorEmail: OPERATOR, ...config } });
   return world;
-}
-
-function credentials(w: RotationWorld) {
-  return w.apic.inspect.credentials(APP.providerOrg, APP.catalog, APP.consumerOrg, APP.app);
-}
-
-function names(w: RotationWorld): string[] {
-  return credentials(w).map((c) => c.name).sort();
-}
-
-function byName(w: RotationWorld, name: string) {
-  return credentials(w).find((c) => c.name === name);
-}
-
-function accepts(w: RotationWorld, pair: Pair | undefined): boolean {
-  if (!pair) return false;
-  return w.apic.inspect.accepts(APP.providerOrg, APP.catalog, APP.consumerOrg, APP.app, pair.clientId, pair.clientSecret);
-}
-
-function stagedPair(w: RotationWorld, base: string, stage: 'AWSCURRENT' | 'AWSPENDING'): Pair | undefined {
-  const name = secretNameFor('apic-rotator', { ...APP, credential: base });
-  if (!w.secretsManager.inspect.secretNames().includes(name)) return undefined;
-  const version = w.secretsManager.inspect.versions(name).find((v) => v.stages.includes(stage));
-  if (version?.value === undefined) return undefined;
-  const value = JSON.parse(version.value) as { client_id: string; client_secret: string };
-  return { clientId: value.client_id, clientSecret: value.client_secret };
 }
 
 function current(w: RotationWorld, base = 'key'): Pair | undefined {
