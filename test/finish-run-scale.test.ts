@@ -15,13 +15,14 @@ import { pendingNoticeTag, sentNoticeTag, TAG_KEYS } from '../functions/domain/s
 import { secretNameFor } from '../functions/domain/secrets/naming';
 import { finishRun, type FinishRunOutput } from '../functions/domain/workflow/finish';
 import { emptySummary } from '../functions/domain/workflow/summary';
-import type { FinishRunInput, RunContext } from '../functions/domain/workflow/types';
+import type { FinishRunInput } from '../functions/domain/workflow/types';
 import { INVOCATION_SAFETY_MARGIN_MS, invocationDeadline } from '../functions/runtime/step-handler';
 import { decoratePorts } from '../functions/runtime/ports';
 import { STEPS } from '../functions/steps';
 import { startSecretsManagerEmulator, type SecretsManagerEmulator } from '../tools/emulators/secrets-manager/emulator';
 import { startLocalEnvironment } from '../tools/runner/local-environment';
 import { acmeProdSeed } from './support/acme-seed';
+import { runContext } from './support/run-context';
 
 const PENDING = 50_000;
 const OWNERS = 40;
@@ -30,17 +31,7 @@ const TAG_QUOTA_PER_SECOND = 50;
 const PREFIX = 'apic-rotator';
 const FINISH_RUN_TIMEOUT_MS = STEPS['finish-run'].timeoutSeconds * 1000;
 
-const RUN: RunContext = {
-  runId: 'scale-run',
-  now: '2026-12-01T03:00:00.000Z',
-  dryRun: false,
-  trigger: 'schedule',
-  targets: [{ providerOrg: 'acme', catalog: 'prod' }],
-  policy: { expiryDays: 90, deletionDays: 100, warnDays: 14, replacementSuffix: '_new' },
-  consumerOrgOverrides: {},
-  filter: {},
-  pageSize: 100,
-};
+const RUN = runContext({ runId: 'scale-run', trigger: 'schedule' });
 
 /** Time moves only when someone waits: the limiter's waits are the whole of the run's (fake) duration. */
 function fakeTimer(start: number): Timer {

@@ -2,23 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { MailMessage, NoticeLedgerPort, PendingNoticeEntry } from '../functions/domain/ports';
 import { finishRun } from '../functions/domain/workflow/finish';
 import { emptySummary } from '../functions/domain/workflow/summary';
-import type { RunContext } from '../functions/domain/workflow/types';
+import { runContext } from './support/run-context';
 
 /** The first invocation; the deadline is far off, so one invocation sends everything. */
 const START = { invocations: 0 };
 const DEADLINE = 15 * 60 * 1000;
 
-const RUN: RunContext = {
-  runId: 'run-1',
-  now: '2026-12-01T03:00:00.000Z',
-  dryRun: false,
-  trigger: 'manual',
-  targets: [{ providerOrg: 'acme', catalog: 'prod' }],
-  policy: { expiryDays: 90, deletionDays: 100, warnDays: 14, replacementSuffix: '_new' },
-  consumerOrgOverrides: {},
-  filter: {},
-  pageSize: 100,
-};
+const RUN = runContext();
 
 function entry(app: string, notices: PendingNoticeEntry['notices']): PendingNoticeEntry {
   return {

@@ -6,19 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { runContextSchema } from '../functions/domain/workflow/schemas';
 import { emptySummary, MAX_FAILURES_PER_SEGMENT, mergeSegmentResults, recordRejectedApps, tallyResults } from '../functions/domain/workflow/summary';
 import type { AppResult, RunContext, RunSummary } from '../functions/domain/workflow/types';
+import { runContext } from './support/run-context';
 
 /** A run context as a run started before the deploy carries it: no `failuresPerSegment`. */
-const EARLIER_RUN = runContextSchema.parse({
-  runId: 'run-1',
-  now: '2026-06-01T00:00:00.000Z',
-  dryRun: false,
-  trigger: 'schedule',
-  targets: [{ providerOrg: 'acme', catalog: 'prod' }],
-  policy: { expiryDays: 90, deletionDays: 120, warnDays: 14, replacementSuffix: '_new' },
-  consumerOrgOverrides: {},
-  filter: {},
-  pageSize: 100,
-}) as RunContext;
+const EARLIER_RUN = runContextSchema.parse(
+  runContext({ now: '2026-06-01T00:00:00.000Z', trigger: 'schedule', policy: { expiryDays: 90, deletionDays: 120, warnDays: 14, replacementSuffix: '_new' } }),
+) as RunContext;
 
 const failed = (app: string): AppResult => ({ status: 'failed', item: { targetIndex: 0, consumerOrg: 'bank', app }, error: 'ApicUnavailableError' });
 const rejected = (app: string) => ({ providerOrg: 'acme', catalog: 'prod', consumerOrg: 'bank', app, position: 0, reason: 'no created_at' });
