@@ -287,6 +287,15 @@ function assessGroup(group: CredentialGroup, state: StoredCredentialState, conte
 }
 
 /**
+ * Whether consumers still have an original to move away from after `action`. Every action of a cycle in flight
+ * replaces one; a repair of the credential that already carries the base name (its cycle finished, or a kept one,
+ * found by `repairOfCurrent`) replaces nothing: consumers only read the secret again, and nothing is to be deleted.
+ */
+export function replacesAnOriginal(action: RotationAction): boolean {
+  return action.kind !== 'repair-replacement' || action.replacement.name !== action.base;
+}
+
+/**
  * A repair of the credential holding the base's current secret when APIC refuses that secret (a person reset it in
  * the UI) and no replacement is in flight: a completed cycle's credential under the base name, or a kept one. The
  * rotator issued its client id, and consumers reading the store hold a secret that no longer works. None while

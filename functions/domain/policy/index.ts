@@ -1,4 +1,4 @@
-export { ageInDays, assessApp, candidateBaseNames, dateAfter, needsAttention, replacedBaseName, replacementNames } from './assess';
+export { ageInDays, assessApp, candidateBaseNames, dateAfter, needsAttention, replacedBaseName, replacementNames, replacesAnOriginal } from './assess';
 export type { AssessAppInput } from './assess';
 export { isExempt, resolvePolicy } from './settings';
 export { isVerificationDay } from './verification';

@@ -4,7 +4,7 @@
  * policy's assessment; a row has no field that could hold a client secret.
  */
 import type { ApicApp, CatalogTarget } from '../model';
-import { assessApp, dateAfter, needsAttention, type AppAssessment, type EffectiveSettings, type RotationAction } from '../policy';
+import { assessApp, dateAfter, needsAttention, replacesAnOriginal, type AppAssessment, type EffectiveSettings, type RotationAction } from '../policy';
 
 export interface ReportRow {
   readonly providerOrg: string;
@@ -226,7 +226,7 @@ export function postRunReportRows(input: PostRunRowsInput): ReportRow[] {
       case 'repair-replacement': {
         const replacement = entries.find((entry) => entry.id === action.replacement.id);
         // A repair of a finished cycle's credential (the app's current one) leaves it where it was: nothing to delete.
-        if (replacement?.row.role !== 'replacement') break;
+        if (!replacement || !replacesAnOriginal(action)) break;
         const removal = later(dateAfter(replacement.row.createdAt || now, grace));
         const inGrace = { stage: 'in-grace', nextAction: 'delete-original', nextActionDate: removal };
         update(action.replacement.id, () => inGrace);

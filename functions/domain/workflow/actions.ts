@@ -4,7 +4,7 @@ import { ensureSecretAccepted, unlessNotFound } from '../apic/lookups';
 import { OLD_CREDENTIAL_REMOVED, REPLACEMENT_READY, type RotationEventType } from '../events';
 import type { AppLocator, ClientSecretPair } from '../model';
 import type { ApicPort, CredentialSecretLocator, EventPublisherPort, NoticeLedgerPort, SecretStorePort } from '../ports';
-import { dateAfter, isExempt, resolvePolicy, type RotationAction } from '../policy';
+import { dateAfter, isExempt, replacesAnOriginal, resolvePolicy, type RotationAction } from '../policy';
 import { versionToken } from '../secrets';
 import { secretLocator } from './assess';
 import type { ActionInput, ActionResult, AppContext } from './types';
@@ -42,14 +42,6 @@ function oldCredentialRemovalDate(input: Pick<ActionInput, 'run' | 'app'>): stri
   const settings = resolvePolicy(input.run, input.app.consumerOrg);
   if (isExempt(settings)) return undefined;
   return dateAfter(input.run.now, settings.deletionDays - settings.expiryDays);
-}
-
-/**
- * Whether consumers still have an original to move away from. A repair of a credential that already carries the base
- * name (its cycle finished; a person reset its secret in API Manager) replaces nothing, so its event names no removal.
- */
-function replacesAnOriginal(action: RotationAction): boolean {
-  return action.kind !== 'repair-replacement' || action.replacement.name !== action.base;
 }
 
 /**
