@@ -279,8 +279,18 @@ describe('assessApp: the stored current secret is verified with APIC before any 
     expect(kinds(assess(app(completed), store, { rejected: ['main'] }).actions)).toEqual(['create-replacement', 'notice:replacement-ready']);
   });
 
-  it('does not repair a credential whose client id is not the current one', () => {
-    expect(assess(app(credential('main', 30)), { main: { current: { clientId: 'client-other', cycleId: 'id-x' } } }, { rejected: ['main'] }).actions).toEqual([]);
+  it('does not repair a credential whose client id is not the current one; a current pair nothing of its cycle holds is told once', () => {
+    const store = { main: { current: { clientId: 'client-other', cycleId: 'id-x' } } };
+    expect(kinds(assess(app(credential('main', 30)), store, { rejected: ['main'] }).actions)).toEqual(['notice:action-needed']);
+    expect(assess(app(credential('main', 30)), { main: { ...store.main, sent: { 'action-needed': 'id-x' } } }).actions).toEqual([]);
+  });
+
+  it('repairs the current secret of a credential a person renamed away from the base name, and leaves its name alone', () => {
+    const renamed = credential('main-renamed', 20, 'client-main', 'id-renamed');
+    const store = { main: { current: { clientId: 'client-main', cycleId: 'id-earlier' } } };
+    const result = assess(app(renamed), store, { rejected: ['main'] });
+    expect(result.actions).toEqual([{ kind: 'repair-replacement', base: 'main', cycleId: 'id-earlier', replacement: ref(renamed) }]);
+    expect(assess(app(renamed), store).actions).toEqual([]);
   });
 });
 
