@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isVerificationDay } from '../functions/domain/policy';
 import { secretNameFor } from '../functions/domain/secrets';
 import { DAY_MS } from '../functions/domain/time';
+import { decoratePorts } from '../functions/runtime/ports';
 import { ApicPerson } from './support/apic-person';
 import { acmeProdSeed } from './support/acme-seed';
 import { startRotationWorld, type RotationWorld } from './support/crash-plan';
@@ -23,6 +24,7 @@ const SECRET_NAME = secretNameFor('apic-rotator', { ...APP, credential: 'key' })
 let world: RotationWorld | undefined;
 
 afterEach(async () => {
+  decoratePorts(undefined);
   await world?.close();
   world = undefined;
 });
@@ -64,7 +66,8 @@ function current(w: RotationWorld): { clientId: string; clientSecret: string } {
 async function finishedRotation(w: RotationWorld): Promise<void> {
   await w.runDay(0);
   await w.runDay(10);
-  expect(names(w)).toEqual(['key']);
+  expect(names(w)).toContain('key');
+  expect(names(w)).not.toContain('key_new');
   expect(accepts(w, current(w))).toBe(true);
 }
 
@@ -77,6 +80,7 @@ describe('a person on the verification day of a finished credential', () => {
     await person.renameCredential(APP, 'key', 'key-main', 'Key main');
     await person.resetSecret(APP, 'key-main');
     expect(accepts(w, current(w))).toBe(false);
+    w.eventBridge.clear();
 
     const day = verificationDayFrom(11);
     const run = await w.runDay(day);
@@ -85,6 +89,10 @@ describe('a person on the verification day of a finished credential', () => {
     expect(byName(w, 'key-main')?.id).toBe(finished?.id);
     expect(current(w).clientId).toBe(finished?.clientId);
     expect(accepts(w, current(w))).toBe(true);
+    // Consumers are told to read the secret again; no original is left to move away from.
+    const ready = w.eventBridge.events().filter((event) => event.detailType === 'Replacement Ready');
+    expect(ready).toHaveLength(1);
+    expect(ready[0]?.detail).not.toHaveProperty('oldCredentialRemovalDate');
     expect((await scanWorld(w)).hits).toEqual([]);
   });
 
@@ -127,6 +135,56 @@ describe('a person on the verification day of a finished credential', () => {
     expect(accepts(w, mine)).toBe(true);
     expect(current(w).clientId).toBe(byName(w, 'key')?.clientId);
     expect(accepts(w, current(w))).toBe(true);
+    expect((await scanWorld(w)).hits).toEqual([]);
+  });
+
+  it('deletes the only credential: the next verification day tells owner and operator that the stored pair is dead', async () => {
+    const w = await startWorld();
+    await finishedRotation(w);
+    await new ApicPerson(w.apic).deleteCredential(APP, 'key');
+    const mailsBefore = (await w.ses.emails()).length;
+    for (let day = 11; day <= 17; day += 1) expect((await w.runDay(day)).summary?.appsFailed, `day ${day}`).toBe(0);
+    const told = (await w.ses.emails()).slice(mailsBefore);
+    for (const recipient of [OWNER, OPERATOR]) {
+      expect(told.filter((mail) => mail.to.includes(recipient)).map((mail) => mail.subject).join('\n'), recipient).toMatch(/action/i);
+    }
+    expect(names(w)).toEqual([]);
+  });
+
+  it('deletes it while the verification day repairs its reset secret: the repair stops, and the dead pair is announced', async () => {
+    const w = await startWorld([{ name: 'key', ageDays: 90 }, { name: 'other', ageDays: 5 }]);
+    await finishedRotation(w);
+    const person = new ApicPerson(w.apic);
+    await person.resetSecret(APP, 'key');
+    const mailsBefore = (await w.ses.emails()).length;
+    let deletion: Promise<void> | undefined;
+    decoratePorts((ports) => ({
+      ...ports,
+      store: new Proxy(ports.store, {
+        get: (target, property, receiver) =>
+          property === 'stagePending'
+            ? async (...args: Parameters<typeof target.stagePending>) => {
+                deletion ??= person.deleteCredential(APP, 'key');
+                await deletion;
+                return target.stagePending(...args);
+              }
+            : Reflect.get(target, property, receiver),
+      }),
+    }));
+    const day = verificationDayFrom(11);
+    const run = await w.runDay(day);
+    decoratePorts(undefined);
+    expect(deletion).toBeDefined();
+    // The repair found the credential gone before APIC took the staged secret: the app's failure is reported.
+    expect(run.summary?.failures.map((failure) => [failure.app, failure.error])).toEqual([['pay', 'ApicNotFoundError']]);
+    expect(names(w)).toEqual(['other']);
+    expect(byName(w, 'other')?.id).toBe(w.initial[0]?.credentials.find((c) => c.name === 'other')?.id);
+    for (let next = day + 1; next <= day + 7; next += 1) await w.runDay(next);
+    const told = (await w.ses.emails()).slice(mailsBefore);
+    for (const recipient of [OWNER, OPERATOR]) {
+      expect(told.filter((mail) => mail.to.includes(recipient)).map((mail) => mail.subject).join('\n'), recipient).toMatch(/action/i);
+    }
+    expect(names(w)).toEqual(['other']);
     expect((await scanWorld(w)).hits).toEqual([]);
   });
 });

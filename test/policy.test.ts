@@ -79,7 +79,7 @@ function roles(result: ReturnType<typeof assess>) {
 
 /** Whether any action names the credential (to change it, or as the original or replacement of a cycle). */
 function touches(actions: readonly RotationAction[], id: string): boolean {
-  return actions.some((a) => ('original' in a && a.original.id === id) || ('replacement' in a && a.replacement.id === id));
+  return actions.some((a) => ('original' in a && a.original?.id === id) || ('replacement' in a && a.replacement.id === id));
 }
 
 describe('assessApp: an original alone', () => {
@@ -231,7 +231,7 @@ describe('assessApp: the stored current secret is verified with APIC before any 
 
   it('repairs a current replacement APIC rejects (a person reset its secret) instead of deleting the original', () => {
     const result = assess(app(original, due), delivered, { rejected: ['main'] });
-    expect(result.actions).toEqual([{ kind: 'repair-replacement', base: 'main', cycleId: 'id-main', replacement: ref(due) }]);
+    expect(result.actions).toEqual([{ kind: 'repair-replacement', base: 'main', cycleId: 'id-main', replacement: ref(due), original: ref(original) }]);
     expect(result.credentials.map((c) => [c.name, c.stage, c.nextAction])).toEqual([
       ['main', 'repair', 'delete-original'],
       ['main_new', 'repair', 'repair-replacement'],

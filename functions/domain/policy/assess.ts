@@ -288,11 +288,12 @@ function assessGroup(group: CredentialGroup, state: StoredCredentialState, conte
 
 /**
  * Whether consumers still have an original to move away from after `action`. Every action of a cycle in flight
- * replaces one; a repair of the credential that already carries the base name (its cycle finished, or a kept one,
- * found by `repairOfCurrent`) replaces nothing: consumers only read the secret again, and nothing is to be deleted.
+ * replaces one; a repair names the original it replaces only in an open cycle (`assessInFlight`). A repair outside
+ * one (its cycle finished, a kept credential, or one a person renamed away from the base name, found by
+ * `repairOfCurrent`) replaces nothing: consumers only read the secret again, and nothing is to be deleted.
  */
 export function replacesAnOriginal(action: RotationAction): boolean {
-  return action.kind !== 'repair-replacement' || action.replacement.name !== action.base;
+  return action.kind !== 'repair-replacement' || action.original !== undefined;
 }
 
 /**
@@ -416,7 +417,7 @@ function assessInFlight(
     describeCredential(replacement.credential, base, 'replacement', replacementAge, stage, replacementNext, date),
   ];
 
-  const settle = settleReplacement(base, cycleId, replacement, context);
+  const settle = settleReplacement(base, cycleId, replacement, context, original);
   if (settle) {
     return { actions: [settle, ...readyNotice], credentials: describeBoth('repair', 'delete-original', settle.kind, dateAfter(now, 0)) };
   }
@@ -562,10 +563,13 @@ function settleReplacement(
   cycleId: string,
   replacement: OwnedCredential,
   context: AssessContext,
+  original?: ApicCredential,
 ): Extract<RotationAction, { kind: 'finish-replacement' | 'repair-replacement' }> | undefined {
   const ref = refOf(replacement.credential);
   if (replacement.label === 'pending') return { kind: 'finish-replacement', base, cycleId, replacement: ref };
-  if (context.verifiedCurrent.get(base) === false) return { kind: 'repair-replacement', base, cycleId, replacement: ref };
+  if (context.verifiedCurrent.get(base) === false) {
+    return { kind: 'repair-replacement', base, cycleId, replacement: ref, ...(original && { original: refOf(original) }) };
+  }
   return undefined;
 }
 
