@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { isVerificationDay } from '../functions/domain/policy';
-import { secretNameFor } from '../functions/domain/secrets';
+import { placeholderValue, secretNameFor } from '../functions/domain/secrets';
 import { DAY_MS } from '../functions/domain/time';
 import { decoratePorts } from '../functions/runtime/ports';
 import { ApicPerson } from './support/apic-person';
@@ -185,6 +185,41 @@ describe('a person on the verification day of a finished credential', () => {
       expect(told.filter((mail) => mail.to.includes(recipient)).map((mail) => mail.subject).join('\n'), recipient).toMatch(/action/i);
     }
     expect(names(w)).toEqual(['other']);
+    expect((await scanWorld(w)).hits).toEqual([]);
+  });
+});
+
+describe('an earlier tool’s half-done pair on the verification day', () => {
+  it('key and key_new both young, no secret, then a placeholder-only secret: a week of daily runs changes, creates and mails nothing', async () => {
+    const w = await startWorld([{ name: 'key', ageDays: 5 }, { name: 'key_new', ageDays: 3 }]);
+    const before = credentials(w);
+    for (let day = 0; day < 7; day += 1) expect((await w.runDay(day)).summary?.appsFailed, `day ${day}`).toBe(0);
+    expect(w.secretsManager.inspect.secretNames().filter((name) => name.startsWith('apic-rotator/'))).toEqual([]);
+    w.secretsManager.seed([{ name: SECRET_NAME, value: JSON.stringify(placeholderValue({ ...APP, credential: 'key' })) }]);
+    for (let day = 7; day < 14; day += 1) expect((await w.runDay(day)).summary?.appsFailed, `day ${day}`).toBe(0);
+    expect(credentials(w)).toEqual(before);
+    expect(w.secretsManager.inspect.versions(SECRET_NAME)).toHaveLength(1);
+    expect(await w.ses.emails()).toEqual([]);
+  });
+});
+
+describe('two executions at once on the verification day', () => {
+  it('a person renamed the finished credential and reset its secret; schedule and console run together: one repair, one event, AWSCURRENT accepted', async () => {
+    const w = await startWorld();
+    await finishedRotation(w);
+    const person = new ApicPerson(w.apic);
+    await person.renameCredential(APP, 'key', 'key-main', 'Key main');
+    await person.resetSecret(APP, 'key-main');
+    w.eventBridge.clear();
+    const day = verificationDayFrom(11);
+    const [a, b] = await Promise.all([w.runDay(day), w.runDay(day)]);
+    expect([a.status, b.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    const repairs = [a, b].map((run) => run.summary?.actions?.['repair-replacement'] ?? 0);
+    expect(repairs.sort()).toEqual([0, 1]);
+    expect(names(w)).toEqual(['key-main']);
+    expect(accepts(w, current(w))).toBe(true);
+    expect(w.eventBridge.events().filter((event) => event.detailType === 'Replacement Ready')).toHaveLength(1);
+    expect(w.secretsManager.inspect.versions(SECRET_NAME).filter((v) => v.stages.includes('AWSPENDING'))).toEqual([]);
     expect((await scanWorld(w)).hits).toEqual([]);
   });
 });
