@@ -189,6 +189,43 @@ describe('a person on the verification day of a finished credential', () => {
   });
 });
 
+describe('a person acting during the verification day’s repair', () => {
+  it('renames the credential while the repair stages its new secret: the repair lands on the same credential, under its new name', async () => {
+    const w = await startWorld();
+    await finishedRotation(w);
+    const finished = byName(w, 'key');
+    const person = new ApicPerson(w.apic);
+    await person.resetSecret(APP, 'key');
+    let renaming: Promise<void> | undefined;
+    decoratePorts((ports) => ({
+      ...ports,
+      store: new Proxy(ports.store, {
+        get: (target, property, receiver) =>
+          property === 'stagePending'
+            ? async (...args: Parameters<typeof target.stagePending>) => {
+                renaming ??= person.renameCredential(APP, 'key', 'key-main', 'Key main');
+                await renaming;
+                return target.stagePending(...args);
+              }
+            : Reflect.get(target, property, receiver),
+      }),
+    }));
+    const day = verificationDayFrom(11);
+    const run = await w.runDay(day);
+    decoratePorts(undefined);
+    expect(renaming).toBeDefined();
+    expect(run.summary?.appsFailed).toBe(0);
+    expect(names(w)).toEqual(['key-main']);
+    expect(byName(w, 'key-main')).toMatchObject({ id: finished?.id, clientId: finished?.clientId });
+    expect(accepts(w, current(w))).toBe(true);
+    const next = await w.runDay(verificationDayFrom(day + 1));
+    expect(next.summary?.actions).toEqual({});
+    expect(names(w)).toEqual(['key-main']);
+    expect(accepts(w, current(w))).toBe(true);
+    expect((await scanWorld(w)).hits).toEqual([]);
+  });
+});
+
 describe('an earlier tool’s half-done pair on the verification day', () => {
   it('key and key_new both young, no secret, then a placeholder-only secret: a week of daily runs changes, creates and mails nothing', async () => {
     const w = await startWorld([{ name: 'key', ageDays: 5 }, { name: 'key_new', ageDays: 3 }]);
