@@ -226,6 +226,24 @@ describe('a person acting during the verification day’s repair', () => {
   });
 });
 
+describe('Secrets Manager as a person leaves it', () => {
+  it('the finished credential’s secret is scheduled for deletion: the verification day changes nothing in APIC and reports the app', async () => {
+    const w = await startWorld();
+    await finishedRotation(w);
+    const finished = byName(w, 'key');
+    w.secretsManager.invoke('DeleteSecret', { SecretId: SECRET_NAME, RecoveryWindowInDays: 7 });
+    const day = verificationDayFrom(11);
+    const run = await w.runDay(day);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.summary?.failures.map((failure) => [failure.app, failure.error, failure.cause])).toEqual([
+      ['pay', 'SecretStoreError', expect.stringMatching(/GetSecretValue .*marked for deletion/)],
+    ]);
+    expect(names(w)).toEqual(['key']);
+    expect(byName(w, 'key')).toMatchObject({ id: finished?.id, clientId: finished?.clientId });
+    expect((await scanWorld(w)).hits).toEqual([]);
+  });
+});
+
 describe('an earlier tool’s half-done pair on the verification day', () => {
   it('key and key_new both young, no secret, then a placeholder-only secret: a week of daily runs changes, creates and mails nothing', async () => {
     const w = await startWorld([{ name: 'key', ageDays: 5 }, { name: 'key_new', ageDays: 3 }]);
