@@ -35,7 +35,7 @@ async function startWorld(credentials: ReadonlyArray<{ name: string; ageDays: nu
   return world;
 }
 
-/** The first day from `from` on that is the app's verification day (verifyEveryDays 7), and the day before it. */
+/** The first day from `from` on that is the app’s verification day (verifyEveryDays 7). */
 function verificationDayFrom(from: number): number {
   for (let day = from; ; day += 1) if (isVerificationDay(APP_KEY, new Date(START.getTime() + day * DAY_MS), 7)) return day;
 }
