@@ -40,6 +40,10 @@ function verificationDayFrom(from: number): number {
   for (let day = from; ; day += 1) if (isVerificationDay(APP_KEY, new Date(START.getTime() + day * DAY_MS), 7)) return day;
 }
 
+function isSkipped(summary: unknown): boolean {
+  return (summary as { status?: unknown } | undefined)?.status === 'skipped';
+}
+
 function credentials(w: RotationWorld) {
   return w.apic.inspect.credentials(APP.providerOrg, APP.catalog, APP.consumerOrg, APP.app);
 }
@@ -276,5 +280,26 @@ describe('two executions at once on the verification day', () => {
     expect(w.eventBridge.events().filter((event) => event.detailType === 'Replacement Ready')).toHaveLength(1);
     expect(w.secretsManager.inspect.versions(SECRET_NAME).filter((v) => v.stages.includes('AWSPENDING'))).toEqual([]);
     expect((await scanWorld(w)).hits).toEqual([]);
+  });
+
+  it('a console run started while the scheduled one sends its notices in FinishRun is skipped; every notice is mailed once', async () => {
+    const w = await startWorld();
+    let consoleRun: Promise<Awaited<ReturnType<RotationWorld['runDay']>>> | undefined;
+    const scheduled = await w.runDay(0, {
+      onStateEntered: (state) => {
+        if (state === 'FinishRun') consoleRun ??= w.runDay(0);
+      },
+    });
+    const second = await (consoleRun ?? Promise.reject(new Error('the scheduled run never reached FinishRun')));
+    expect([scheduled.status, second.status]).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    expect(isSkipped(scheduled.summary)).toBe(false);
+    expect(isSkipped(second.summary)).toBe(true);
+    expect(scheduled.summary?.notices.sent).toBeGreaterThan(0);
+    const mails = await w.ses.emails();
+    expect(mails.flatMap((mail) => mail.to)).toEqual([OWNER]);
+    expect(names(w)).toEqual(['key', 'key_new']);
+    const day1 = await w.runDay(1);
+    expect(isSkipped(day1.summary)).toBe(false);
+    expect(await w.ses.emails()).toHaveLength(mails.length);
   });
 });
