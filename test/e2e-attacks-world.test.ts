@@ -100,7 +100,7 @@ describe('a person on the verification day of a finished credential', () => {
     expect((await scanWorld(w)).hits).toEqual([]);
   });
 
-  it('deletes it and creates a new one under the same name: the new one is never touched, and owner and operator hear that the stored pair is dead', async () => {
+  it('deletes it and creates a new one under the same name: owner and operator hear once that the stored pair is dead; the new one is left alone until it is due', async () => {
     const w = await startWorld();
     await finishedRotation(w);
     const person = new ApicPerson(w.apic);
@@ -122,6 +122,15 @@ describe('a person on the verification day of a finished credential', () => {
     await w.runDay(verificationDayFrom(day + 1));
     expect((await w.ses.emails()).length).toBe(mailsBefore + told.length);
     expect(byName(w, 'key')).toMatchObject({ id: mine.id, clientId: mine.clientId });
+    // The person's key is an original like any other: rotated when due, the dead pair giving way to the replacement's.
+    await w.runDay(day + 90);
+    expect(names(w)).toEqual(['key', 'key_new']);
+    expect(current(w).clientId).toBe(byName(w, 'key_new')?.clientId);
+    expect(accepts(w, current(w))).toBe(true);
+    await w.runDay(day + 100);
+    expect(names(w)).toEqual(['key']);
+    expect(byName(w, 'key')?.id).not.toBe(mine.id);
+    expect(accepts(w, current(w))).toBe(true);
     expect((await scanWorld(w)).hits).toEqual([]);
   });
 
