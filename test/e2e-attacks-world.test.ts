@@ -13,12 +13,10 @@ import { ApicPerson } from './support/apic-person';
 import { acmeProdSeed } from './support/acme-seed';
 import { startRotationWorld, type RotationWorld } from './support/crash-plan';
 import { scanWorld } from './support/faults-secrets';
+import { PAY_APP as APP, PAY_OPERATOR as OPERATOR, PAY_OWNER as OWNER, accepts, byName, credentials, names, stagedPair, type Pair } from './support/pay-app';
 
 const START = new Date('2025-03-01T03:00:00Z');
-const APP = { providerOrg: 'acme', catalog: 'prod', consumerOrg: 'bank', app: 'pay' };
 const APP_KEY = `${APP.providerOrg}/${APP.catalog}/${APP.consumerOrg}/${APP.app}`;
-const OPERATOR = 'ops@provider.example.com';
-const OWNER = 'owner@bank.example.com';
 const SECRET_NAME = secretNameFor('apic-rotator', { ...APP, credential: 'key' });
 
 let world: RotationWorld | undefined;
@@ -44,26 +42,9 @@ function isSkipped(summary: unknown): boolean {
   return (summary as { status?: unknown } | undefined)?.status === 'skipped';
 }
 
-function credentials(w: RotationWorld) {
-  return w.apic.inspect.credentials(APP.providerOrg, APP.catalog, APP.consumerOrg, APP.app);
-}
-
-function names(w: RotationWorld): string[] {
-  return credentials(w).map((c) => c.name).sort();
-}
-
-function byName(w: RotationWorld, name: string) {
-  return credentials(w).find((c) => c.name === name);
-}
-
-function accepts(w: RotationWorld, pair: { clientId: string; clientSecret: string }): boolean {
-  return w.apic.inspect.accepts(APP.providerOrg, APP.catalog, APP.consumerOrg, APP.app, pair.clientId, pair.clientSecret);
-}
-
-function current(w: RotationWorld): { clientId: string; clientSecret: string } {
-  const version = w.secretsManager.inspect.versions(SECRET_NAME).find((v) => v.stages.includes('AWSCURRENT'));
-  const value = JSON.parse(version?.value ?? '{}') as { client_id?: string; client_secret?: string };
-  return { clientId: value.client_id ?? '', clientSecret: value.client_secret ?? '' };
+/** The pair consumers read; empty when the secret holds none. */
+function current(w: RotationWorld): Pair {
+  return stagedPair(w, 'key', 'AWSCURRENT') ?? { clientId: '', clientSecret: '' };
 }
 
 /** Day 0 creates key_new, day 10 deletes key and renames key_new to key. */
