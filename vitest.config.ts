@@ -15,6 +15,7 @@ const E2E = [
   'test/e2e-adversarial.test.ts',
   'test/e2e-attacks.test.ts',
   'test/e2e-attacks-verify.test.ts',
+  'test/e2e-attacks-world.test.ts',
   'test/e2e-attacks-scale.test.ts',
   'test/local-run-safety.test.ts',
   'test/e2e-run-lease.test.ts',

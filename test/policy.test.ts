@@ -79,7 +79,7 @@ function roles(result: ReturnType<typeof assess>) {
 
 /** Whether any action names the credential (to change it, or as the original or replacement of a cycle). */
 function touches(actions: readonly RotationAction[], id: string): boolean {
-  return actions.some((a) => ('original' in a && a.original.id === id) || ('replacement' in a && a.replacement.id === id));
+  return actions.some((a) => ('original' in a && a.original?.id === id) || ('replacement' in a && a.replacement.id === id));
 }
 
 describe('assessApp: an original alone', () => {
@@ -231,7 +231,7 @@ describe('assessApp: the stored current secret is verified with APIC before any 
 
   it('repairs a current replacement APIC rejects (a person reset its secret) instead of deleting the original', () => {
     const result = assess(app(original, due), delivered, { rejected: ['main'] });
-    expect(result.actions).toEqual([{ kind: 'repair-replacement', base: 'main', cycleId: 'id-main', replacement: ref(due) }]);
+    expect(result.actions).toEqual([{ kind: 'repair-replacement', base: 'main', cycleId: 'id-main', replacement: ref(due), original: ref(original) }]);
     expect(result.credentials.map((c) => [c.name, c.stage, c.nextAction])).toEqual([
       ['main', 'repair', 'delete-original'],
       ['main_new', 'repair', 'repair-replacement'],
@@ -279,8 +279,18 @@ describe('assessApp: the stored current secret is verified with APIC before any 
     expect(kinds(assess(app(completed), store, { rejected: ['main'] }).actions)).toEqual(['create-replacement', 'notice:replacement-ready']);
   });
 
-  it('does not repair a credential whose client id is not the current one', () => {
-    expect(assess(app(credential('main', 30)), { main: { current: { clientId: 'client-other', cycleId: 'id-x' } } }, { rejected: ['main'] }).actions).toEqual([]);
+  it('does not repair a credential whose client id is not the current one; a current pair nothing of its cycle holds is told once', () => {
+    const store = { main: { current: { clientId: 'client-other', cycleId: 'id-x' } } };
+    expect(kinds(assess(app(credential('main', 30)), store, { rejected: ['main'] }).actions)).toEqual(['notice:action-needed']);
+    expect(assess(app(credential('main', 30)), { main: { ...store.main, sent: { 'action-needed': 'id-x' } } }).actions).toEqual([]);
+  });
+
+  it('repairs the current secret of a credential a person renamed away from the base name, and leaves its name alone', () => {
+    const renamed = credential('main-renamed', 20, 'client-main', 'id-renamed');
+    const store = { main: { current: { clientId: 'client-main', cycleId: 'id-earlier' } } };
+    const result = assess(app(renamed), store, { rejected: ['main'] });
+    expect(result.actions).toEqual([{ kind: 'repair-replacement', base: 'main', cycleId: 'id-earlier', replacement: ref(renamed) }]);
+    expect(assess(app(renamed), store).actions).toEqual([]);
   });
 });
 

@@ -242,7 +242,7 @@ const rotatorConfigSchema = strictObject({
     )
     .default({}),
   /**
-   * Every app with credentials is assessed at least once in this many days even when nothing of it is due, so a
+   * Every app (also one a person left without credentials) is assessed at least once in this many days even when nothing of it is due, so a
    * secret reset in the API Manager UI after its rotation finished is found (AWSCURRENT verified against APIC) and
    * repaired. 0 turns it off. @default 7
    */

@@ -173,7 +173,7 @@ export function assessApp(input: AssessAppInput): AppAssessment {
     credentials.push(...result.credentials);
   }
   for (const [base, state] of [...store].sort(([a], [b]) => compareStrings(a, b))) {
-    if (!groups.has(base)) actions.push(...assessCredentialLess(base, state, app.credentials, context));
+    actions.push(...assessStoredPair(base, state, app.credentials, context, groups.has(base)));
   }
   // A held deletion fails the app (and so stops its remaining actions), so it comes after every other base's actions:
   // one undelivered notice must not keep the app's other credentials from rotating.
@@ -288,11 +288,12 @@ function assessGroup(group: CredentialGroup, state: StoredCredentialState, conte
 
 /**
  * Whether consumers still have an original to move away from after `action`. Every action of a cycle in flight
- * replaces one; a repair of the credential that already carries the base name (its cycle finished, or a kept one,
- * found by `repairOfCurrent`) replaces nothing: consumers only read the secret again, and nothing is to be deleted.
+ * replaces one; a repair names the original it replaces only in an open cycle (`assessInFlight`). A repair outside
+ * one (its cycle finished, a kept credential, or one a person renamed away from the base name, found by
+ * `repairOfCurrent`) replaces nothing: consumers only read the secret again, and nothing is to be deleted.
  */
 export function replacesAnOriginal(action: RotationAction): boolean {
-  return action.kind !== 'repair-replacement' || action.replacement.name !== action.base;
+  return action.kind !== 'repair-replacement' || action.original !== undefined;
 }
 
 /**
@@ -416,7 +417,7 @@ function assessInFlight(
     describeCredential(replacement.credential, base, 'replacement', replacementAge, stage, replacementNext, date),
   ];
 
-  const settle = settleReplacement(base, cycleId, replacement, context);
+  const settle = settleReplacement(base, cycleId, replacement, context, original);
   if (settle) {
     return { actions: [settle, ...readyNotice], credentials: describeBoth('repair', 'delete-original', settle.kind, dateAfter(now, 0)) };
   }
@@ -508,20 +509,30 @@ function assessKept(
 }
 
 /**
- * A stored secret no credential of the app belongs to any more, while consumers may still read its current pair: a
- * person deleted the replacement and renamed (or deleted) the original. When the cycle's original is still there
- * under another name, the replacement is made again with the stored pair, so what consumers were told keeps working;
- * when nothing of the cycle is left, owner and operator are told once.
+ * What the base's stored pair needs beyond its credential group's own assessment, while consumers may still read it.
+ * - Its credential was renamed away from the base name (a person's choice, so it is not renamed back): no group
+ *   holds it, and when APIC refuses its current secret (a person also reset it) it is repaired like any other.
+ * - No credential of the app belongs to it any more (a person deleted the replacement and renamed or deleted the
+ *   original): when the cycle's original is still there under another name, the replacement is made again with the
+ *   stored pair, so what consumers were told keeps working; when nothing of the cycle is left, owner and operator are
+ *   told once, also when a person made a new credential under the base name, whose secret the rotator never had.
+ * `grouped`: a credential holds the base name or was made for it; its group assesses the cycle that holder belongs to.
  */
-function assessCredentialLess(
+function assessStoredPair(
   base: string,
   state: StoredCredentialState,
   credentials: readonly ApicCredential[],
   context: AssessContext,
+  grouped: boolean,
 ): RotationAction[] {
   const { current } = state;
-  if (!current || credentials.some((credential) => credential.clientId === current.clientId)) return [];
+  if (!current) return [];
+  if (credentials.some((credential) => credential.clientId === current.clientId)) {
+    const repair = grouped ? undefined : repairOfCurrent(base, state, credentials, context);
+    return repair ? [repair] : [];
+  }
   const original = credentials.find((credential) => credential.id === current.cycleId);
+  if (original && grouped) return [];
   const replacementName = original ? freeReplacementName(base, context) : undefined;
   if (original && replacementName !== undefined) {
     return [
@@ -552,10 +563,13 @@ function settleReplacement(
   cycleId: string,
   replacement: OwnedCredential,
   context: AssessContext,
+  original?: ApicCredential,
 ): Extract<RotationAction, { kind: 'finish-replacement' | 'repair-replacement' }> | undefined {
   const ref = refOf(replacement.credential);
   if (replacement.label === 'pending') return { kind: 'finish-replacement', base, cycleId, replacement: ref };
-  if (context.verifiedCurrent.get(base) === false) return { kind: 'repair-replacement', base, cycleId, replacement: ref };
+  if (context.verifiedCurrent.get(base) === false) {
+    return { kind: 'repair-replacement', base, cycleId, replacement: ref, ...(original && { original: refOf(original) }) };
+  }
   return undefined;
 }
 

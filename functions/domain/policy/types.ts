@@ -52,7 +52,14 @@ export type RotationAction =
   /** The replacement is in APIC and its client id is staged (AWSPENDING) but not current. */
   | { readonly kind: 'finish-replacement'; readonly base: string; readonly cycleId: string; readonly replacement: CredentialRef }
   /** The replacement is ours but its secret was never stored: stage a new secret, patch it on, promote. */
-  | { readonly kind: 'repair-replacement'; readonly base: string; readonly cycleId: string; readonly replacement: CredentialRef }
+  | {
+      readonly kind: 'repair-replacement';
+      readonly base: string;
+      readonly cycleId: string;
+      readonly replacement: CredentialRef;
+      /** The cycle's original, still in APIC, that the replacement is to replace; absent when none is left to move away from. */
+      readonly original?: CredentialRef;
+    }
   | {
       readonly kind: 'delete-original';
       readonly base: string;

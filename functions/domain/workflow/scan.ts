@@ -119,7 +119,8 @@ export async function scanPage(deps: ScanDeps, state: ScanState): Promise<ScanOu
         wanted &&
         (needsAttention(app, now, settings) ||
           emergencyApps.has(`${item.consumerOrg}/${item.app}`) ||
-          (app.credentials.length > 0 && !isExempt(settings) && isVerificationDay(appKey, now, run.verifyEveryDays ?? 0)));
+          // Also an app left without credentials: a person may have deleted the one whose pair its secret hands out.
+          (!isExempt(settings) && isVerificationDay(appKey, now, run.verifyEveryDays ?? 0)));
       const size = due ? 2 * bytesOf(item) + resultBytesFor(app.credentials.length) : 0;
       if (size > budget) {
         resumeAt = position;

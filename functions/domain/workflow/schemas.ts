@@ -40,7 +40,7 @@ export const runContextSchema = z.object({
   ),
   filter: z.object({ consumerOrgs: z.array(name).optional(), apps: z.array(name).optional() }),
   pageSize: z.number().int().positive(),
-  /** Every app with credentials is assessed once in this many days whatever its age (config `verifyEveryDays`); absent or 0: never. */
+  /** Every app is assessed once in this many days whatever its age (config `verifyEveryDays`); absent or 0: never. */
   verifyEveryDays: count.optional(),
   /** Failures each segment's summary lists, fewer the more segments the run has (absent: `MAX_FAILURES_PER_SEGMENT`). */
   failuresPerSegment: count.optional(),
@@ -95,7 +95,7 @@ export const rotationActionSchemas = {
     emergency: z.object({ graceHours: z.number().int().nonnegative(), confirmRevoke: z.boolean() }).optional(),
   }),
   'finish-replacement': z.object({ kind: z.literal('finish-replacement'), ...actionBase, replacement: credentialRef }),
-  'repair-replacement': z.object({ kind: z.literal('repair-replacement'), ...actionBase, replacement: credentialRef }),
+  'repair-replacement': z.object({ kind: z.literal('repair-replacement'), ...actionBase, replacement: credentialRef, original: credentialRef.optional() }),
   'delete-original': z.object({ kind: z.literal('delete-original'), ...actionBase, original: credentialRef, replacement: credentialRef }),
   'rename-replacement': z.object({ kind: z.literal('rename-replacement'), ...actionBase, replacement: credentialRef, name, title: z.string() }),
   'hold-deletion': z.object({ kind: z.literal('hold-deletion'), ...actionBase, original: credentialRef, reason: z.string() }),
