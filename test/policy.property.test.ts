@@ -22,6 +22,13 @@ import { DAY_MS } from '../functions/domain/time';
 
 const RUNS = { numRuns: 1000 };
 
+/**
+ * Found by the convergence property: a person re-creates the base name beside the rotator's kept replacement. The
+ * blocked group and the stored pair once each queued an action-needed notice under their own cycle, so each run
+ * queued one again over the other.
+ */
+const RECREATED_BESIDE_KEPT_REPLACEMENT = {"settings":{"expiryDays":1,"deletionDays":2,"warnDays":0,"replacementSuffix":"_new","readsSecretsManager":true},"credentials":[{"stem":"alpha","suffixes":1,"ageDays":0,"minutesOffset":0,"leftover":"none"},{"stem":"alpha","suffixes":0,"ageDays":0,"minutesOffset":0,"leftover":"none"}],"runs":[{"gapDays":1,"crashAfterStep":3,"delivered":false,"moves":[{"atStep":undefined,"move":{"kind":"create-own","pick":0,"counter":1}}]},{"gapDays":1,"crashAfterStep":undefined,"delivered":false,"moves":[]},{"gapDays":0,"crashAfterStep":2,"delivered":false,"moves":[{"atStep":undefined,"move":{"kind":"rename","pick":3,"to":"fresh","other":0}}]},{"gapDays":0,"crashAfterStep":undefined,"delivered":false,"moves":[{"atStep":undefined,"move":{"kind":"recreate","pick":2}}]},{"gapDays":0,"crashAfterStep":undefined,"delivered":false,"moves":[{"atStep":undefined,"move":{"kind":"create-own","pick":0,"counter":1}}]}],"delivery":"always","guards":false} as unknown as Scenario;
+
 type Check = (scenario: Scenario, harness: Harness) => string[];
 
 /** The invariants, each a check of one played scenario returning its problems. */
@@ -111,7 +118,7 @@ describe('rotation policy over a modelled world, with runs stopping and other ac
         expect(assessWorld(world, last, scenario.settings).actions.filter((a) => a.kind !== 'hold-deletion')).toEqual([]);
         expect(crowdingProblems(world)).toEqual([]);
       }),
-      RUNS,
+      { ...RUNS, examples: [[RECREATED_BESIDE_KEPT_REPLACEMENT]] },
     );
   });
 

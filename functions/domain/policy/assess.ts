@@ -173,7 +173,10 @@ export function assessApp(input: AssessAppInput): AppAssessment {
     credentials.push(...result.credentials);
   }
   for (const [base, state] of [...store].sort(([a], [b]) => compareStrings(a, b))) {
-    actions.push(...assessStoredPair(base, state, app.credentials, context, groups.has(base)));
+    // A blocked group tells owner and operator itself, under its own cycle: the ledger keeps one cycle per notice kind
+    // and base, so a second action-needed notice would overwrite that one and both would be queued again every run.
+    const groupNotifies = credentials.some((credential) => credential.baseName === base && credential.stage === 'blocked');
+    actions.push(...assessStoredPair(base, state, app.credentials, context, groups.has(base), groupNotifies));
   }
   // A held deletion fails the app (and so stops its remaining actions), so it comes after every other base's actions:
   // one undelivered notice must not keep the app's other credentials from rotating.
@@ -517,6 +520,7 @@ function assessKept(
  *   stored pair, so what consumers were told keeps working; when nothing of the cycle is left, owner and operator are
  *   told once, also when a person made a new credential under the base name, whose secret the rotator never had.
  * `grouped`: a credential holds the base name or was made for it; its group assesses the cycle that holder belongs to.
+ * `groupNotifies`: that group is blocked and sends its own action-needed notice, which covers this one.
  */
 function assessStoredPair(
   base: string,
@@ -524,6 +528,7 @@ function assessStoredPair(
   credentials: readonly ApicCredential[],
   context: AssessContext,
   grouped: boolean,
+  groupNotifies: boolean,
 ): RotationAction[] {
   const { current } = state;
   if (!current) return [];
@@ -546,6 +551,7 @@ function assessStoredPair(
       },
     ];
   }
+  if (groupNotifies) return [];
   const reason = `the credential whose pair the secret of ${base} hands out is gone from APIC; consumers reading that secret are refused`;
   return noticeIfNew(state, { kind: 'queue-notice', base, cycleId: current.cycleId, notice: 'action-needed', credentialName: base, reason });
 }
